@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Koa from 'koa';
+import { createHealthBus, health, type HealthBus, type HealthOptions, type Logger } from '../src/index.js';
+
+/** A logger that keeps what it was told. */
+export interface RecordingLogger extends Logger {
+  readonly lines: Array<[level: 'info' | 'warn' | 'error', message: string]>;
+}
+
+export function recordingLogger(): RecordingLogger {
+  const lines: RecordingLogger['lines'] = [];
+  return {
+    lines,
+    info: (message) => void lines.push(['info', message]),
+    warn: (message) => void lines.push(['warn', message]),
+    error: (message) => void lines.push(['error', message]),
+  };
+}
+
+/** A temporary directory, removed by the returned function. */
+export function tempDir(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'koa-health-'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface TestApp {
+  app: Koa;
+  bus: HealthBus;
+  logger: RecordingLogger;
+  middleware: ReturnType<typeof health>;
+}
+
+/** A Koa app with `health()` on a bus of its own, a recording logger, and no disable file unless given. */
+export function makeApp(options: HealthOptions = {}): TestApp {
+  const bus = options.bus ?? createHealthBus();
+  const logger = recordingLogger();
+  const middleware = health({ disableFile: false, logger, ...options, bus });
+  const app = new Koa();
+  app.use(middleware);
+  app.use((ctx) => {
+    ctx.body = 'downstream';
+  });
+  return { app, bus, logger, middleware };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
