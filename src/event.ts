@@ -111,6 +111,8 @@ export class HealthCheckEvent {
   readonly #selection: Selection;
   readonly #started = performance.now();
   readonly #results = new Map<string, CheckResult>();
+  // Results are listed in the order their names first appeared, however long each check took.
+  readonly #order = new Map<string, number>();
   readonly #known = new Map<string, KnownCheck>();
   readonly #pending = new Set<Pending>();
   #closed = false;
@@ -181,9 +183,10 @@ export class HealthCheckEvent {
     return pending.done;
   }
 
-  /** The results so far, in the order they were first reported. */
+  /** The results so far, in the order their checks were first registered or reported. */
   get checks(): readonly CheckResult[] {
-    return [...this.#results.values()];
+    const position = (name: string): number => this.#order.get(name) ?? Infinity;
+    return [...this.#results.values()].sort((a, b) => position(a.name) - position(b.name));
   }
 
   /** `'ERROR'` if any critical check failed, else `'WARN'` if any warned, else `'OK'`. */
@@ -231,6 +234,7 @@ export class HealthCheckEvent {
   }
 
   #remember(name: string, options: CheckOptions): KnownCheck {
+    if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
     const existing = this.#known.get(name);
     if (existing && options.tags === undefined && options.default === undefined) return existing;
     const known = options.tags === undefined && options.default === undefined
@@ -245,6 +249,7 @@ export class HealthCheckEvent {
     critical: boolean, tags: readonly string[],
   ): void {
     if (this.#closed) return;
+    if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
     // A non-critical failure is shown but keeps the instance in rotation.
     const effective = critical || status === 'OK' ? status : 'WARN';
     this.#results.set(name, Object.freeze({ name, status: effective, message, duration, startedAt, critical, tags }));
