@@ -22,6 +22,8 @@ export interface CheckResult {
   readonly critical: boolean;
   /** The tags it was registered with. */
   readonly tags: readonly string[];
+  /** Extra fields a report carried (panopticon's `queued_jobs`, or `observedValue`/`observedUnit`). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** What a check function may return: `false` fails, a string is the message, anything else passes. */
@@ -137,11 +139,12 @@ export class HealthCheckEvent {
 
   /**
    * Records an outcome. `'OK'` passes, `'WARN'` passes but shows, anything else fails.
+   * `details` are extra fields shown with the result in the JSON formats.
    * A later report of the same name replaces the earlier one; reports after the deadline are ignored.
    */
-  report(name: string, status: CheckStatus, message = ''): void {
+  report(name: string, status: CheckStatus, message = '', details?: Readonly<Record<string, unknown>>): void {
     if (!this.wants(name)) return;
-    this.#record(name, status, message, this.startedAt, this.#elapsed(), true, NO_TAGS);
+    this.#record({ name, status, message, startedAt: this.startedAt, duration: this.#elapsed(), critical: true, tags: NO_TAGS, details });
   }
 
   /**
@@ -167,7 +170,7 @@ export class HealthCheckEvent {
       if (!this.#pending.delete(pending)) return;
       if (timer) clearTimeout(timer);
       if (status !== 'OK') controller.abort(new Error(message));
-      this.#record(name, status, message, startedAt, performance.now() - started, critical, tags);
+      this.#record({ name, status, message, startedAt, duration: performance.now() - started, critical, tags, details: undefined });
       settle();
     };
     this.#pending.add(pending);
@@ -197,7 +200,7 @@ export class HealthCheckEvent {
   static {
     control = (event) => ({
       track: (name, promise) => event.#track(name, promise),
-      fail: (name, error) => event.#record(name, 'ERROR', messageOf(error), event.startedAt, event.#elapsed(), true, NO_TAGS),
+      fail: (name, error) => event.#fault(name, messageOf(error)),
       settled: () => event.#settled(),
       expire: (kind) => {
         for (const pending of [...event.#pending]) if (pending.kind === kind) pending.expire();
@@ -230,7 +233,12 @@ export class HealthCheckEvent {
 
   #fail(pending: Pending, name: string, message: string): void {
     if (!this.#pending.delete(pending)) return;
-    this.#record(name, 'ERROR', message, this.startedAt, this.#elapsed(), true, NO_TAGS);
+    this.#fault(name, message);
+  }
+
+  /** A subscriber's own failure: critical, untagged, timed from the start of the run. */
+  #fault(name: string, message: string): void {
+    this.#record({ name, status: 'ERROR', message, startedAt: this.startedAt, duration: this.#elapsed(), critical: true, tags: NO_TAGS, details: undefined });
   }
 
   #remember(name: string, options: CheckOptions): KnownCheck {
@@ -244,15 +252,12 @@ export class HealthCheckEvent {
     return known;
   }
 
-  #record(
-    name: string, status: CheckStatus, message: string, startedAt: number, duration: number,
-    critical: boolean, tags: readonly string[],
-  ): void {
+  #record(result: CheckResult): void {
     if (this.#closed) return;
+    const { name, status, critical } = result;
     if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
     // A non-critical failure is shown but keeps the instance in rotation.
-    const effective = critical || status === 'OK' ? status : 'WARN';
-    this.#results.set(name, Object.freeze({ name, status: effective, message, duration, startedAt, critical, tags }));
+    this.#results.set(name, Object.freeze(critical || status === 'OK' ? result : { ...result, status: 'WARN' }));
   }
 }
 

@@ -20,3 +20,5 @@ export { runHealthChecks, type RunOptions } from './run.js';
 export { Selection, SelectionError, type CheckList } from './selection.js';
 export type { CacheOptions } from './engine.js';
 export type { Logger } from './validate.js';
+export type { DetailsLevel, Secret } from './access.js';
+export type { CustomFormat, FormatName, HealthReport, HealthState } from './formats.js';

@@ -1,0 +1,49 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+
+/** A shared secret, or a function deciding whether a request may run checks and see details. */
+export type Secret = string | ((ctx: Context) => boolean);
+
+/** Who may see each check's details. */
+export type DetailsLevel = 'always' | 'authorized' | 'never';
+
+/** Decides whether a request carries the secret, as `?auth=` (or a body `auth`) or `Authorization: Bearer`. */
+export type Authorizer = (ctx: Context, bodyAuth: unknown) => boolean;
+
+/**
+ * Builds the check for a secret. A string is compared in constant time: both sides are hashed to equal-length
+ * digests first, so neither the content nor the length of the secret leaks through timing.
+ * @throws {TypeError} for an empty or non-string, non-function secret
+ */
+export function authorizer(secret: Secret | undefined, option: string): Authorizer | undefined {
+  if (secret === undefined) return undefined;
+  if (typeof secret === 'function') return (ctx) => secret(ctx) === true;
+  if (typeof secret !== 'string' || secret === '') throw new TypeError(`option "${option}" must be a non-empty string or a function`);
+  const expected = digest(secret);
+  return (ctx, bodyAuth) => {
+    const given = presented(ctx, bodyAuth);
+    return given !== undefined && timingSafeEqual(digest(given), expected);
+  };
+}
+
+/** The secret a request presents: the bearer token, else the `auth` parameter. */
+function presented(ctx: Context, bodyAuth: unknown): string | undefined {
+  const header = ctx.headers.authorization;
+  if (header !== undefined && /^bearer /i.test(header)) return header.slice(7).trim();
+  const query = ctx.querystring === '' ? undefined : ctx.query.auth;
+  const auth = query ?? bodyAuth;
+  return typeof auth === 'string' ? auth : undefined;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Checks the `details` option against the secret. */
+export function detailsLevel(value: unknown, hasSecret: boolean, option: string): DetailsLevel {
+  if (value === undefined) return hasSecret ? 'authorized' : 'always';
+  if (value !== 'always' && value !== 'authorized' && value !== 'never') {
+    throw new TypeError(`option "${option}" must be 'always', 'authorized' or 'never'`);
+  }
+  return value;
+}
