@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import crypto from 'node:crypto';
 import type { Context } from 'koa';
 
 /** A shared secret, or a function deciding whether a request may run checks and see details. */
@@ -22,7 +22,7 @@ export function authorizer(secret: Secret | undefined, option: string): Authoriz
   const expected = digest(secret);
   return (ctx, bodyAuth) => {
     const given = presented(ctx, bodyAuth);
-    return given !== undefined && timingSafeEqual(digest(given), expected);
+    return given !== undefined && crypto.timingSafeEqual(digest(given), expected);
   };
 }
 
@@ -36,7 +36,7 @@ function presented(ctx: Context, bodyAuth: unknown): string | undefined {
 }
 
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return crypto.createHash('sha256').update(value).digest();
 }
 
 /** Checks the `details` option against the secret. */

@@ -67,17 +67,17 @@ export interface HealthOptions {
    * or a function `(ctx) => boolean` for other schemes. The bare endpoint and `/ping` stay public.
    * @default undefined (no secret)
    */
-  secret?: Secret;
+  secret?: Secret | undefined;
   /**
    * Who sees each check in the JSON formats: `'always'`, `'authorized'` (with the secret) or `'never'`.
    * @default 'always' without a secret, 'authorized' with one
    */
-  details?: DetailsLevel;
+  details?: DetailsLevel | undefined;
   /**
    * Writes the body of answers in the default format, instead of the bare words.
    * @default undefined (text: OK, WARN answers OK, MAINTENANCE, ERROR)
    */
-  format?: CustomFormat;
+  format?: CustomFormat | undefined;
   /**
    * Extra response headers by state, e.g. `{ MAINTENANCE: { 'Retry-After': '120' } }`.
    * @default {}
@@ -269,9 +269,11 @@ async function readParameters(ctx: Context, parseBody: Middleware): Promise<Requ
   try {
     await parseBody(ctx, async () => {});
   } catch (error) {
+    // Whatever the parser throws is about the body the client sent (bad JSON, bad gzip, too large).
     const status = (error as { status?: unknown } | null)?.status;
-    if (typeof status !== 'number' || status < 400 || status >= 500) throw error;
-    throw new RequestError(status, status === 413 ? 'request body too large' : 'malformed request body');
+    if (status === 413) throw new RequestError(413, 'request body too large');
+    if (status === 415) throw new RequestError(415, 'unsupported body encoding');
+    throw new RequestError(400, 'malformed request body');
   }
   const body = (ctx.request as { body?: unknown }).body;
   if (typeof body !== 'object' || body === null) return { checks: undefined, exclude: undefined, auth: undefined };
