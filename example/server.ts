@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import { health } from 'koa-health';
+import { environment, health } from 'koa-health';
 // Each check module subscribes to the shared bus when imported.
 import './checks/database.js';
 import './checks/disk.js';
@@ -9,6 +9,11 @@ const port = Number(process.env.PORT ?? 3000);
 const app = new Koa();
 
 app.use(health({ disableFile: process.env.DISABLE_FILE ?? '/tmp/maintenance' }));
+// Operators only: the dump needs this secret as a Bearer token or ?auth=.
+app.use(environment({
+  secret: process.env.ENVIRONMENT_SECRET ?? 'change-me',
+  config: { port, greeting: 'hello', databaseUrl: 'postgres://app:example-password@localhost:5432/app' },
+}));
 app.use((ctx) => {
   ctx.body = 'Hello from the example app. Try /health?checks=all\n';
 });

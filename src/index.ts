@@ -22,3 +22,11 @@ export type { CacheOptions } from './engine.js';
 export type { Logger } from './validate.js';
 export type { DetailsLevel, Secret } from './access.js';
 export type { CustomFormat, FormatName, HealthReport, HealthState } from './formats.js';
+export {
+  environment,
+  type EnvironmentMiddleware,
+  type EnvironmentOptions,
+  type IncludeOptions,
+  type SectionFunction,
+} from './environment.js';
+export { MASK, SECRET_KEY_PATTERNS, type ScrubFunction } from './scrub.js';

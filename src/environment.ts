@@ -1,0 +1,240 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Context, Middleware, Next } from 'koa';
+import { authorizer, type Secret } from './access.js';
+import { settleWithin } from './deadline.js';
+import { keyScrubber, sanitize, type ScrubFunction } from './scrub.js';
+import { knownOptions, validPath, validTimeout } from './validate.js';
+
+/** A section of the dump: returns (or resolves to) what it shows; gets a signal aborted at the deadline. */
+export type SectionFunction = (signal: AbortSignal) => unknown;
+
+/** Which built-in sections are shown. */
+export interface IncludeOptions {
+  /**
+   * Platform, release, arch, hostname, uptime, load average, memory, CPU count.
+   * @default true
+   */
+  os?: boolean;
+  /**
+   * Node's version, `process.versions`, execPath, and the app's dependencies with installed versions.
+   * @default true
+   */
+  node?: boolean;
+  /**
+   * pid, argv, cwd, user, uptime, memory usage and the environment variables.
+   * @default true
+   */
+  process?: boolean;
+  /**
+   * The `config` object.
+   * @default true
+   */
+  config?: boolean;
+}
+
+/** Options of `environment()`. */
+export interface EnvironmentOptions {
+  /**
+   * Where the dump answers (also with one trailing slash).
+   * @default '/environment'
+   */
+  path?: string;
+  /**
+   * Built-in sections to show.
+   * @default { os: true, node: true, process: true, config: true }
+   */
+  include?: IncludeOptions;
+  /**
+   * The app's configuration, shown (scrubbed) as the `config` section.
+   * @default {}
+   */
+  config?: object;
+  /**
+   * More sections, by name.
+   * @default {}
+   */
+  sections?: Readonly<Record<string, SectionFunction>>;
+  /**
+   * More key patterns to mask (strings match anywhere, case-insensitive), or a function
+   * `(key, value) => shown value` that replaces the built-in rules.
+   * @default [] (the built-in patterns: key, token, pass, pwd, secret, auth, credential, private, session, cookie, signature)
+   */
+  scrub?: readonly (string | RegExp)[] | ScrubFunction;
+  /**
+   * The secret needed as `?auth=` or `Authorization: Bearer`, or a function `(ctx) => boolean`, as for `health()`.
+   * @default undefined (public: do not leave it so in production)
+   */
+  secret?: Secret | undefined;
+  /**
+   * Deadline in ms for each section.
+   * @default 5000
+   */
+  timeout?: number;
+  /**
+   * The app's package.json, whose dependencies the `node` section lists.
+   * @default 'package.json' in the working directory
+   */
+  packageJson?: string;
+}
+
+/** The middleware `environment()` returns; `addSection()` adds a section later. */
+export interface EnvironmentMiddleware extends Middleware {
+  /**
+   * Adds a section shown under `name`.
+   * @throws {TypeError} if a section of that name exists, or `fn` is not a function
+   */
+  addSection(name: string, fn: SectionFunction): void;
+}
+
+const OPTIONS = ['path', 'include', 'config', 'sections', 'scrub', 'secret', 'timeout', 'packageJson'] as const;
+const BUILT_IN = ['os', 'node', 'process', 'config'] as const;
+
+/**
+ * A Koa middleware answering a JSON dump of what is running (OS, Node, process, configuration and
+ * sections of the app's own) at `path`, with secrets scrubbed. GET and HEAD only.
+ * @throws {TypeError} for a bad or unknown option
+ */
+export function environment(options: EnvironmentOptions = {}): EnvironmentMiddleware {
+  knownOptions(options, OPTIONS, 'environment()');
+  const {
+    path = '/environment',
+    include = {},
+    config = {},
+    sections = {},
+    scrub = [],
+    secret,
+    timeout = 5000,
+    packageJson = join(process.cwd(), 'package.json'),
+  } = options;
+  const endpoint = validPath(path, 'path');
+  knownOptions(include, BUILT_IN, 'environment() option "include"');
+  if (typeof config !== 'object' || config === null) throw new TypeError('option "config" must be an object');
+  const rule = typeof scrub === 'function' ? scrub : keyScrubber(Array.isArray(scrub) ? scrub : invalidScrub());
+  const authorize = authorizer(secret, 'secret');
+  validTimeout(timeout, 'timeout');
+  if (typeof packageJson !== 'string' || packageJson === '') throw new TypeError('option "packageJson" must be a path');
+
+  const builtIn: Record<(typeof BUILT_IN)[number], SectionFunction> = {
+    os: osSection,
+    node: () => nodeSection(packageJson),
+    process: processSection,
+    config: () => config,
+  };
+  const all = new Map<string, SectionFunction>();
+  for (const name of BUILT_IN) if (include[name] !== false) all.set(name, builtIn[name]);
+
+  function addSection(name: string, fn: SectionFunction): void {
+    if (typeof name !== 'string' || name === '') throw new TypeError('addSection(): the name must be a non-empty string');
+    if (typeof fn !== 'function') throw new TypeError(`addSection(): section "${name}" must be a function`);
+    if (all.has(name) || (BUILT_IN as readonly string[]).includes(name)) {
+      throw new TypeError(`addSection(): a section named "${name}" exists already`);
+    }
+    all.set(name, fn);
+  }
+  for (const [name, fn] of Object.entries(sections)) addSection(name, fn);
+
+  async function dump(ctx: Context): Promise<void> {
+    ctx.set('Cache-Control', 'no-store');
+    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
+      ctx.set('Allow', 'GET, HEAD');
+      return text(ctx, 405, 'method not allowed');
+    }
+    if (authorize && !authorize(ctx, undefined)) {
+      ctx.set('WWW-Authenticate', 'Bearer');
+      return text(ctx, 401, 'unauthorized');
+    }
+    const entries = await Promise.all([...all].map(async ([name, fn]) => {
+      const settled = await settleWithin(fn, timeout);
+      return [name, settled.ok ? settled.value : { error: settled.message }] as const;
+    }));
+    ctx.type = 'application/json; charset=utf-8';
+    ctx.body = JSON.stringify(sanitize(Object.fromEntries(entries), rule), null, 2);
+  }
+
+  function koaEnvironment(ctx: Context, next: Next): Promise<unknown> {
+    const requested = ctx.path;
+    if (requested !== endpoint && requested !== `${endpoint}/`) return next();
+    return dump(ctx);
+  }
+  return Object.assign(koaEnvironment, { addSection });
+}
+
+function invalidScrub(): never {
+  throw new TypeError('option "scrub" must be a list of patterns or a function');
+}
+
+function text(ctx: Context, status: number, body: string): void {
+  ctx.status = status;
+  ctx.type = 'text/plain; charset=utf-8';
+  ctx.body = body;
+}
+
+function osSection(): object {
+  return {
+    platform: os.platform(),
+    release: os.release(),
+    arch: os.arch(),
+    hostname: os.hostname(),
+    uptime: os.uptime(),
+    loadavg: os.loadavg(),
+    totalmem: os.totalmem(),
+    freemem: os.freemem(),
+    cpus: os.availableParallelism?.() ?? os.cpus().length,
+  };
+}
+
+function processSection(): object {
+  let user: string | undefined;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the uid still says who.
+    user = String(process.getuid?.() ?? 'unknown');
+  }
+  return {
+    pid: process.pid,
+    argv: process.argv,
+    cwd: process.cwd(),
+    user,
+    uptime: process.uptime(),
+    memoryUsage: process.memoryUsage(),
+    env: { ...process.env },
+  };
+}
+
+/** Node itself and the app's dependencies with the versions installed, read from package.json files. */
+async function nodeSection(packageJson: string): Promise<object> {
+  const app = await readJson(packageJson);
+  const wanted = { ...(app?.dependencies as object | undefined), ...(app?.devDependencies as object | undefined) };
+  // A list of { name, version }: package names are not keys, so `jsonwebtoken` is not masked as a secret.
+  const dependencies = await Promise.all(Object.keys(wanted).sort().map(async (name) => ({
+    name,
+    version: (await installedVersion(dirname(packageJson), name)) ?? 'not installed',
+  })));
+  return {
+    version: process.version,
+    versions: process.versions,
+    execPath: process.execPath,
+    app: app ? { name: app.name, version: app.version } : null,
+    dependencies,
+  };
+}
+
+/** Looks for `node_modules/<name>/package.json` from the app's folder up, as Node resolves packages. */
+async function installedVersion(from: string, name: string): Promise<string | undefined> {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const found = await readJson(join(dir, 'node_modules', name, 'package.json'));
+    if (typeof found?.version === 'string') return found.version;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
