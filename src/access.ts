@@ -7,8 +7,8 @@ export type Secret = string | ((ctx: Context) => boolean);
 /** Who may see each check's details. */
 export type DetailsLevel = 'always' | 'authorized' | 'never';
 
-/** Decides whether a request carries the secret, as `?auth=` (or a body `auth`) or `Authorization: Bearer`. */
-export type Authorizer = (ctx: Context, bodyAuth: unknown) => boolean;
+/** Decides whether a request carries the secret: `auth` is the `auth` parameter the request gave, if any. */
+export type Authorizer = (ctx: Context, auth: string | undefined) => boolean;
 
 /**
  * Builds the check for a secret. A string is compared in constant time: both sides are hashed to equal-length
@@ -20,19 +20,17 @@ export function authorizer(secret: Secret | undefined, option: string): Authoriz
   if (typeof secret === 'function') return (ctx) => secret(ctx) === true;
   if (typeof secret !== 'string' || secret === '') throw new TypeError(`option "${option}" must be a non-empty string or a function`);
   const expected = digest(secret);
-  return (ctx, bodyAuth) => {
-    const given = presented(ctx, bodyAuth);
+  return (ctx, auth) => {
+    const given = presented(ctx, auth);
     return given !== undefined && crypto.timingSafeEqual(digest(given), expected);
   };
 }
 
 /** The secret a request presents: the bearer token, else the `auth` parameter. */
-function presented(ctx: Context, bodyAuth: unknown): string | undefined {
+function presented(ctx: Context, auth: string | undefined): string | undefined {
   const header = ctx.headers.authorization;
   if (header !== undefined && /^bearer /i.test(header)) return header.slice(7).trim();
-  const query = ctx.querystring === '' ? undefined : ctx.query.auth;
-  const auth = query ?? bodyAuth;
-  return typeof auth === 'string' ? auth : undefined;
+  return auth;
 }
 
 function digest(value: string): Buffer {

@@ -57,15 +57,27 @@ export class HealthEngine {
   }
 
   /**
-   * The result for `selection`: from the background run, the cache, a run under way, or a new run.
+   * The result for `selection`, if one can be had at once: from the background run or the cache.
    * @throws {SelectionError} when a requested name or tag has no check
    */
-  async serve(selection: Selection): Promise<Served> {
-    const refreshed = this.#timer === undefined ? undefined : this.#latest ?? (await this.#shared(Selection.all));
+  ready(selection: Selection): Served | undefined {
+    const refreshed = this.#timer === undefined ? undefined : this.#latest;
     if (refreshed) return { result: selectResult(refreshed, selection), age: ageOf(refreshed) };
     const hit = this.#cache.get(selection.key);
     if (hit && Date.now() < hit.until) return { result: selectResult(hit.run, selection), age: ageOf(hit.run) };
-    return { result: selectResult(await this.#shared(selection), selection), age: undefined };
+    return undefined;
+  }
+
+  /**
+   * The result for `selection`: at once if it can be had (see `ready()`), else from a run under way or a new run
+   * (before the first background run has finished, that one).
+   * @throws {SelectionError} when a requested name or tag has no check
+   */
+  async serve(selection: Selection): Promise<Served> {
+    const ready = this.ready(selection);
+    if (ready) return ready;
+    const run = await this.#shared(this.#timer === undefined ? selection : Selection.all);
+    return { result: selectResult(run, selection), age: undefined };
   }
 
   /** Stops the background refresh; later requests run their checks on demand. */

@@ -141,7 +141,8 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
       ctx.set('Allow', 'GET, HEAD');
       return text(ctx, 405, 'method not allowed');
     }
-    if (authorize && !authorize(ctx, undefined)) {
+    const { auth } = ctx.query;
+    if (authorize && !authorize(ctx, typeof auth === 'string' ? auth : undefined)) {
       ctx.set('WWW-Authenticate', 'Bearer');
       return text(ctx, 401, 'unauthorized');
     }

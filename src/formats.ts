@@ -41,7 +41,7 @@ export function negotiate(ctx: Context, formatParameter: string | undefined): Fo
   if (formatParameter !== undefined) {
     return FORMAT_NAMES.includes(formatParameter as FormatName) ? formatParameter as FormatName : undefined;
   }
-  const accept = ctx.headers.accept;
+  const { accept } = ctx.req.headers;
   if (accept === undefined || accept === '*/*' || accept === '') return 'text';
   const type = ctx.accepts(MEDIA_LIST);
   return type === false ? undefined : FORMAT_NAMES[MEDIA_LIST.indexOf(type as string)];

@@ -1,7 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { healthBus, type HealthBus } from './bus.js';
-import { HealthEngine, type CacheOptions } from './engine.js';
+import { HealthEngine, type CacheOptions, type Served } from './engine.js';
 import { inMaintenance } from './maintenance.js';
 import { DEFAULT_TIMEOUT } from './run.js';
 import { authorizer, detailsLevel, type DetailsLevel, type Secret } from './access.js';
@@ -9,7 +9,8 @@ import {
   healthJsonBody, jsonBody, MEDIA_TYPES, negotiate, textBody,
   type CustomFormat, type FormatName, type HealthReport, type HealthState,
 } from './formats.js';
-import { Selection, SelectionError, type CheckList } from './selection.js';
+import { MAX_PARAMETER_LENGTH, QueryReader, readBody, RequestError, type HealthParameters } from './parameters.js';
+import { SelectionError } from './selection.js';
 import {
   knownOptions, validBus, validCode, validFile, validLogger, validPath, validTimeout, type Logger,
 } from './validate.js';
@@ -95,9 +96,8 @@ const OPTIONS = [
   'secret', 'details', 'format', 'headers',
 ] as const;
 const ALLOWED_METHODS = 'GET, HEAD, POST';
+const TEXT = 'text/plain; charset=utf-8';
 const STATES: readonly HealthState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE'];
-/** Longest query string, and longest single body parameter, the endpoint reads. */
-const MAX_PARAMETER_LENGTH = 2048;
 
 /**
  * A Koa middleware answering health checks at `path`: 200 `OK`, `maintenanceCode` `MAINTENANCE`
@@ -140,19 +140,21 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   });
   // Parses POST bodies of this endpoint only; the app's own parser, if any, has gone first.
   const parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' });
+  const queries = new QueryReader();
   let maintenance = false;
 
   /** Answers the endpoint; sync for the cheap answers, a promise when checks run. */
   function answer(ctx: Context): Promise<void> | void {
     if (!allowedMethod(ctx)) return;
-    const { querystring } = ctx;
+    const { querystring } = ctx.request;
     if (querystring.length > MAX_PARAMETER_LENGTH) return reply(ctx, 414, 'query string too long');
-    let formatName: FormatName | undefined;
+    let parameters: HealthParameters;
     try {
-      formatName = negotiate(ctx, querystring === '' ? undefined : single(ctx.query.format, 'format'));
+      parameters = queries.read(ctx, querystring);
     } catch (error) {
       return replyError(ctx, error);
     }
+    const formatName = negotiate(ctx, parameters.format);
     if (formatName === undefined) return reply(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
     if (file !== false && inMaintenance(file)) {
       if (!maintenance) log.info('Health response: MAINTENANCE');
@@ -161,56 +163,70 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
     }
     if (maintenance) log.info('Health response: maintenance is over');
     maintenance = false;
-    // A bare probe parses nothing and runs nothing.
-    if (querystring === '' && ctx.method !== 'POST') return send(ctx, formatName, HEALTHY);
-    return runRequested(ctx, formatName);
+    if (!parameters.checksInQuery && ctx.req.method === 'POST') return answerBody(ctx, formatName);
+    return answerChecks(ctx, formatName, parameters);
   }
 
-  async function runRequested(ctx: Context, formatName: FormatName): Promise<void> {
+  async function answerBody(ctx: Context, formatName: FormatName): Promise<void> {
     try {
-      const { checks, exclude, auth } = await readParameters(ctx, parseBody);
-      const selection = Selection.parse(checks, exclude);
-      if (selection === undefined) return send(ctx, formatName, HEALTHY);
-      if (authorize && !authorize(ctx, auth)) {
-        log.warn(`koa-health: refused a check request without the right secret from ${ctx.ip}`);
-        ctx.set('WWW-Authenticate', 'Bearer');
-        return reply(ctx, 401, 'unauthorized');
-      }
-      const { result, age } = await engine.serve(selection);
-      if (age !== undefined) ctx.set('Age', String(Math.floor(age / 1000)));
-      const statusCode = result.status === 'ERROR' ? failureCode : 200;
-      // Past the guard a request with a secret is authorized.
-      const maySee = detailsFor === 'always' || (detailsFor === 'authorized' && authorize !== undefined);
-      send(ctx, formatName, { state: result.status, statusCode, result, details: maySee });
+      await answerChecks(ctx, formatName, await readBody(ctx, parseBody));
     } catch (error) {
       replyError(ctx, error);
     }
   }
 
+  /** Sync when the result is at hand (cache, background run), a promise when it waits for a run. */
+  function answerChecks(ctx: Context, formatName: FormatName, { selection, auth }: HealthParameters): Promise<void> | void {
+    // A probe that asks for no checks runs nothing.
+    if (selection === undefined) return send(ctx, formatName, HEALTHY);
+    if (authorize && !authorize(ctx, auth)) {
+      log.warn(`koa-health: refused a check request without the right secret from ${ctx.ip}`);
+      ctx.res.setHeader('WWW-Authenticate', 'Bearer');
+      return reply(ctx, 401, 'unauthorized');
+    }
+    let ready: Served | undefined;
+    try {
+      ready = engine.ready(selection);
+    } catch (error) {
+      return replyError(ctx, error);
+    }
+    if (ready) return sendResult(ctx, formatName, ready);
+    return engine.serve(selection).then((served) => sendResult(ctx, formatName, served), (error: unknown) => replyError(ctx, error));
+  }
+
+  function sendResult(ctx: Context, formatName: FormatName, { result, age }: Served): void {
+    if (age !== undefined) ctx.res.setHeader('Age', String(Math.floor(age / 1000)));
+    const statusCode = result.status === 'ERROR' ? failureCode : 200;
+    // Past the guard a request with a secret is authorized.
+    const maySee = detailsFor === 'always' || (detailsFor === 'authorized' && authorize !== undefined);
+    send(ctx, formatName, { state: result.status, statusCode, result, details: maySee });
+  }
+
   function send(ctx: Context, formatName: FormatName, report: HealthReport): void {
-    ctx.status = report.statusCode;
-    if (report.state === 'MAINTENANCE' && ctx.req.httpVersionMajor < 2) ctx.message = 'MAINTENANCE';
+    const { response } = ctx;
+    response.status = report.statusCode;
+    if (report.state === 'MAINTENANCE' && ctx.req.httpVersionMajor < 2) response.message = 'MAINTENANCE';
     const extra = stateHeaders[report.state];
-    if (extra) ctx.set(extra);
+    if (extra) response.set(extra);
     if (formatName === 'json') {
-      ctx.type = 'application/json; charset=utf-8';
-      ctx.body = jsonBody(report);
+      ctx.res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      response.body = jsonBody(report);
     } else if (formatName === 'health+json') {
-      ctx.type = 'application/health+json; charset=utf-8';
-      ctx.body = healthJsonBody(report);
+      ctx.res.setHeader('Content-Type', 'application/health+json; charset=utf-8');
+      response.body = healthJsonBody(report);
     } else {
       const custom: unknown = format?.(report, ctx);
       // A custom format that returns nothing falls back to text rather than letting Koa answer 204.
-      if (custom !== undefined && custom !== null) ctx.body = custom;
+      if (custom !== undefined && custom !== null) response.body = custom;
       else {
-        ctx.type = 'text/plain; charset=utf-8';
-        ctx.body = textBody(report);
+        ctx.res.setHeader('Content-Type', TEXT);
+        response.body = textBody(report);
       }
     }
   }
 
   function dispatch(ctx: Context, ping: boolean): Promise<void> | void {
-    ctx.set('Cache-Control', 'no-store');
+    ctx.res.setHeader('Cache-Control', 'no-store');
     if (!ping) return answer(ctx);
     // Liveness: no checks, no secret, and not affected by maintenance.
     if (allowedMethod(ctx)) reply(ctx, 200, 'pong');
@@ -219,10 +235,11 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   const ping = endpoint === '/' ? '/ping' : `${endpoint}/ping`;
   const middleware = endpoint === false
     ? function koaHealth(ctx: Context): Promise<void> | void {
-      return dispatch(ctx, ctx.path.endsWith('/ping'));
+      return dispatch(ctx, ctx.request.path.endsWith('/ping'));
     }
     : function koaHealth(ctx: Context, next: Next): Promise<unknown> | void {
-      const requested = ctx.path;
+      // Straight to the request, past the context's delegating getter: this runs for every request.
+      const requested = ctx.request.path;
       // One compare for every other path of the app.
       if (!requested.startsWith(endpoint)) return next();
       if (requested === endpoint || requested === `${endpoint}/`) return dispatch(ctx, false);
@@ -235,7 +252,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
 const HEALTHY: HealthReport = Object.freeze({ state: 'OK', statusCode: 200, result: undefined, details: false });
 
 function allowedMethod(ctx: Context): boolean {
-  const { method } = ctx;
+  const { method } = ctx.req;
   if (method === 'GET' || method === 'HEAD' || method === 'POST') return true;
   ctx.set('Allow', ALLOWED_METHODS);
   reply(ctx, 405, 'method not allowed');
@@ -243,64 +260,15 @@ function allowedMethod(ctx: Context): boolean {
 }
 
 function reply(ctx: Context, status: number, body: string): void {
-  ctx.status = status;
-  ctx.type = 'text/plain; charset=utf-8';
-  ctx.body = body;
+  ctx.response.status = status;
+  ctx.res.setHeader('Content-Type', TEXT);
+  ctx.response.body = body;
 }
 
 /** Our own 4xx answers; anything else is not ours to swallow. */
 function replyError(ctx: Context, error: unknown): void {
   if (!(error instanceof SelectionError || error instanceof RequestError)) throw error;
   reply(ctx, error.status, error.message);
-}
-
-interface RequestParameters {
-  checks: CheckList | undefined;
-  exclude: CheckList | undefined;
-  auth: unknown;
-}
-
-/** `checks`, `exclude` and `auth` from the query string, or else from a form or JSON body. */
-async function readParameters(ctx: Context, parseBody: Middleware): Promise<RequestParameters> {
-  const { query } = ctx;
-  if (query.checks !== undefined || ctx.method !== 'POST') {
-    return { checks: query.checks, exclude: query.exclude, auth: undefined };
-  }
-  try {
-    await parseBody(ctx, async () => {});
-  } catch (error) {
-    // Whatever the parser throws is about the body the client sent (bad JSON, bad gzip, too large).
-    const status = (error as { status?: unknown } | null)?.status;
-    if (status === 413) throw new RequestError(413, 'request body too large');
-    if (status === 415) throw new RequestError(415, 'unsupported body encoding');
-    throw new RequestError(400, 'malformed request body');
-  }
-  const body = (ctx.request as { body?: unknown }).body;
-  if (typeof body !== 'object' || body === null) return { checks: undefined, exclude: undefined, auth: undefined };
-  const { checks, exclude, auth } = body as Record<string, unknown>;
-  return { checks: checkList(checks, 'checks'), exclude: checkList(exclude, 'exclude'), auth: auth === undefined ? undefined : single(auth, 'auth') };
-}
-
-/** A parameter that takes one value: given twice, or not as text, is refused. */
-function single(value: unknown, name: string): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new RequestError(400, `"${name}" must be given once, as text`);
-  if (value.length > MAX_PARAMETER_LENGTH) throw new RequestError(400, `"${name}" is too long`);
-  return value;
-}
-
-/** A body's value as a check list: JSON may say `true` or give an array. */
-function checkList(value: unknown, name: string): CheckList | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'boolean') return String(value);
-  const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || !list.every((item) => typeof item === 'string')) {
-    throw new RequestError(400, `"${name}" must be a string or a list of strings`);
-  }
-  if (list.reduce((length: number, item: string) => length + item.length, 0) > MAX_PARAMETER_LENGTH) {
-    throw new RequestError(400, `"${name}" is too long`);
-  }
-  return list as string[];
 }
 
 function validHeaders(headers: unknown): Partial<Record<HealthState, Readonly<Record<string, string>>>> {
@@ -312,13 +280,6 @@ function validHeaders(headers: unknown): Partial<Record<HealthState, Readonly<Re
     }
   }
   return headers;
-}
-
-/** A request the endpoint cannot answer as asked: a 4xx with a short message. */
-class RequestError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-  }
 }
 
 function validCache(cache: CacheOptions | false): Required<CacheOptions> {

@@ -131,3 +131,21 @@ describe('warnings and criticality', () => {
     ]);
   });
 });
+
+describe('query strings', () => {
+  it('remembers a parsed query string without mixing up different ones', async () => {
+    const { app, bus } = makeApp();
+    bus.on('healthcheck', (event) => {
+      event.report('db', 'OK');
+      event.report('cache', 'NOK');
+    });
+    for (let i = 0; i < 3; i++) {
+      await request(app.callback()).get('/health?checks=db').expect(200);
+      await request(app.callback()).get('/health?checks=cache').expect(503);
+      await request(app.callback()).get('/health?checks=db%2Ccache').expect(503);
+    }
+    // More distinct query strings than it remembers: still answered right.
+    for (let i = 0; i < 200; i++) await request(app.callback()).get(`/health?checks=db&n=${i}`).expect(200);
+    await request(app.callback()).get('/health?checks=cache').expect(503);
+  });
+});

@@ -1,0 +1,111 @@
+// The apps the benchmarks compare: koa-health (built, from dist/) against the limit and the peers.
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import Koa, { type Middleware } from 'koa';
+import { createHealthBus, health, type HealthBus, type HealthOptions } from '../dist/index.js';
+
+const require = createRequire(import.meta.url);
+
+/** A disable file that never exists: the maintenance lookup is paid, as in production. */
+export const MISSING_DISABLE_FILE = '/tmp/koa-health-bench-no-such-file';
+
+/** How many checks each app actually ran, and how long koa-health's runs took (ms). */
+export const runs = { count: 0, durations: [] as number[], recording: false };
+
+/** Every app with checks has this many: runs = checks run / CHECKS_PER_RUN. */
+export const CHECKS_PER_RUN = 20;
+
+/** A check that takes `ms` and counts itself. */
+const slowCheck = (ms: number) => () => {
+  runs.count++;
+  return new Promise<void>((resolve) => setTimeout(resolve, ms));
+};
+
+const handWritten: Middleware = function handWritten(ctx, next) {
+  if (ctx.path !== '/health') return next();
+  ctx.body = 'OK';
+};
+
+const appResponse: Middleware = (ctx) => {
+  ctx.body = 'app';
+};
+
+/** A bus with `count` checks of `ms` each (async), or synchronous reports when `ms` is 0. */
+export function busWithChecks(count: number, ms: number): HealthBus {
+  const bus = createHealthBus();
+  for (let i = 0; i < count; i++) {
+    const name = `check${i}`;
+    if (ms === 0) bus.on('healthcheck', (event) => event.report(name, 'OK'));
+    else bus.on('healthcheck', (event) => event.check(name, slowCheck(ms)));
+  }
+  // Only where asked (the HTTP server): a million in-process runs would fill the list and look like a leak.
+  bus.on('healthresult', (result) => void (runs.recording && runs.durations.push(result.duration)));
+  return bus;
+}
+
+export function koaHealthApp(options: HealthOptions = {}): Koa {
+  return new Koa().use(health({ disableFile: MISSING_DISABLE_FILE, logger: false, ...options })).use(appResponse);
+}
+
+/** Every app the HTTP benchmark can start, by name. */
+export const httpApps: Record<string, () => Server> = {
+  'koa OK': () => createServer(new Koa().use((ctx) => void (ctx.body = 'OK')).callback()),
+  'hand-written': () => createServer(new Koa().use(handWritten).use(appResponse).callback()),
+  'koa-health': () => createServer(koaHealthApp().callback()),
+  'koa-health checks': () => createServer(koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20) }).callback()),
+  'koa-health checks cached': () =>
+    createServer(koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20), cache: { success: 1000, failure: 1000 } }).callback()),
+  'koa-health checks refresh': () =>
+    createServer(koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20), refreshInterval: 1000 }).callback()),
+  'koa-simple-healthcheck': () => createServer(simpleHealthcheckApp(0).callback()),
+  'koa-simple-healthcheck checks': () => createServer(simpleHealthcheckApp(CHECKS_PER_RUN).callback()),
+  '@cloudnative/health-connect': () => createServer(healthConnectApp(0).callback()),
+  '@cloudnative/health-connect checks': () => createServer(healthConnectApp(CHECKS_PER_RUN).callback()),
+  '@godaddy/terminus': () => terminusServer(0),
+  '@godaddy/terminus checks': () => terminusServer(CHECKS_PER_RUN),
+};
+
+type SimpleHealthcheck = (options: { path: string; test?: (callback: (error?: unknown) => void) => void }) => Middleware;
+
+function simpleHealthcheckApp(checks: number): Koa {
+  const simple = require('koa-simple-healthcheck') as SimpleHealthcheck;
+  const test = (callback: (error?: unknown) => void): void => {
+    Promise.all(Array.from({ length: checks }, slowCheck(20))).then(() => callback(), callback);
+  };
+  return new Koa().use(simple({ path: '/health', ...(checks > 0 ? { test } : {}) })).use(appResponse);
+}
+
+// Typed by hand: the package's declarations point at its TypeScript sources, which do not compile here.
+interface HealthConnect {
+  HealthChecker: new () => { registerReadinessCheck(check: object): void };
+  ReadinessCheck: new (name: string, check: () => Promise<void>) => object;
+  HealthEndpoint(checker: object): (req: unknown, res: unknown, next: () => void) => void;
+}
+
+/** health-connect is Connect middleware: the adapter hands it Node's req/res and takes Koa out of the way. */
+function healthConnectApp(checks: number): Koa {
+  const connect = require('@cloudnative/health-connect') as HealthConnect;
+  const checker = new connect.HealthChecker();
+  for (let i = 0; i < checks; i++) checker.registerReadinessCheck(new connect.ReadinessCheck(`check${i}`, slowCheck(20)));
+  const endpoint = connect.HealthEndpoint(checker);
+  const adapter: Middleware = (ctx, next) => {
+    if (ctx.path !== '/health') return next();
+    ctx.respond = false;
+    return new Promise<void>((resolve) => {
+      ctx.res.once('finish', resolve);
+      endpoint(ctx.req, ctx.res, () => resolve());
+    });
+  };
+  return new Koa().use(adapter).use(appResponse);
+}
+
+/** terminus wraps the Node server and answers health requests before Koa sees them. */
+function terminusServer(checks: number): Server {
+  const { createTerminus } = require('@godaddy/terminus') as typeof import('@godaddy/terminus');
+  const server = createServer(new Koa().use(appResponse).callback());
+  createTerminus(server, {
+    healthChecks: { '/health': () => Promise.all(Array.from({ length: checks }, slowCheck(20))) },
+    logger: () => {},
+  });
+  return server;
+}

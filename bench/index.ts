@@ -1,0 +1,130 @@
+// `npm run bench`: every figure of BENCHMARKS.md in one run, on 127.0.0.1 only, in under 5 minutes.
+// Prints the table, writes BENCHMARKS.md, and exits 1 if the heap grew (a leak per request).
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { measure } from './http.js';
+import { runInProcess } from './run-inprocess.js';
+
+const HEAP_GROWTH_LIMIT_MB = 4;
+const started = Date.now();
+const rows: string[] = [];
+const row = (...cells: Array<string | number>): number => rows.push(`| ${cells.join(' | ')} |`);
+const verdict = (met: boolean): string => (met ? 'met' : '**missed**');
+const ns = (value: number): string => `${Math.round(value)} ns`;
+const fixed = (value: number, digits = 2): string => value.toFixed(digits);
+
+console.error('in-process ...');
+const inProcess = await runInProcess({
+  pass: { rounds: 15, n: 50_000, variants: ['pass bare chain', 'pass koa-health', 'pass hand-written', 'pass koa-simple-healthcheck'] },
+  health: {
+    rounds: 15,
+    n: 50_000,
+    variants: ['health hand-written', 'health koa-health', 'health koa-health without disable file', 'health koa-simple-healthcheck'],
+  },
+  checks: { rounds: 9, n: 5_000, variants: ['checks uncached', 'checks cached'] },
+});
+const t = inProcess.ns as Record<string, number>;
+const delta = (name: string): number => t[name]! - t['pass bare chain']!;
+const inRatio = (name: string): number => t['health hand-written']! / t[name]!;
+
+console.error('HTTP, bare endpoints ...');
+const bare = await measure({
+  'koa OK': { connections: 10, seconds: 2, path: '/health' },
+  'hand-written': { connections: 10, seconds: 2, path: '/health' },
+  'koa-health': { connections: 10, seconds: 2, path: '/health' },
+  'koa-simple-healthcheck': { connections: 10, seconds: 2, path: '/health' },
+  '@cloudnative/health-connect': { connections: 10, seconds: 2, path: '/health' },
+  '@godaddy/terminus': { connections: 10, seconds: 2, path: '/health' },
+  'koa-health checks refresh': { connections: 10, seconds: 2, path: '/health?checks=all' },
+}, 4);
+
+console.error('HTTP, 20 checks of 20 ms at 50 connections ...');
+const checks = await measure({
+  'koa-health': { connections: 50, seconds: 5, path: '/health' },
+  'koa-health checks': { connections: 50, seconds: 5, path: '/health?checks=all' },
+  'koa-health checks cached': { connections: 50, seconds: 5, path: '/health?checks=all' },
+  'koa-health checks refresh': { connections: 50, seconds: 5, path: '/health?checks=all' },
+  'koa-simple-healthcheck checks': { connections: 50, seconds: 5, path: '/health' },
+  '@cloudnative/health-connect checks': { connections: 50, seconds: 5, path: '/health' },
+  '@godaddy/terminus checks': { connections: 50, seconds: 5, path: '/health' },
+}, 2);
+
+const koaOk = bare['koa OK']!.rps;
+// A peer whose answers are errors (koa-simple-healthcheck answers 404 before its async test finishes) is not ahead of anything.
+const valid = (figures: { errors: number }): boolean => figures.errors === 0;
+const note = (figures: { errors: number }): string => (valid(figures) ? '' : `${figures.errors} errors or non-2xx answers`);
+rows.push('### In-process (ns per request, median of interleaved blocks, each variant in its own process)', '');
+row('item', 'variant', 'ns/request', 'vs bare', 'target');
+row('---', '---', '---', '---', '---');
+row('1 pass-through', 'bare chain', ns(t['pass bare chain']!), '', '');
+for (const name of ['pass koa-health', 'pass hand-written', 'pass koa-simple-healthcheck']) {
+  const target = name === 'pass koa-health' ? `≤ +60 ns: ${verdict(delta(name) <= 60)}` : '';
+  row('1 pass-through', name.slice(5), ns(t[name]!), `${delta(name) >= 0 ? '+' : ''}${Math.round(delta(name))} ns`, target);
+}
+row('2 bare /health', 'hand-written OK', ns(t['health hand-written']!), '1.00', '');
+for (const name of ['health koa-health', 'health koa-health without disable file', 'health koa-simple-healthcheck']) {
+  const target = name === 'health koa-health' ? `≥ 0.8: ${verdict(inRatio(name) >= 0.8)}` : '';
+  row('2 bare /health', name.slice(7), ns(t[name]!), fixed(inRatio(name)), target);
+}
+row('3 ?checks=all, 10 sync checks', 'uncached', ns(t['checks uncached']!), '', '');
+row('3 ?checks=all, 10 sync checks', 'cached', ns(t['checks cached']!), '', '');
+const { memory } = inProcess;
+const heapGrowth = memory.heapEndMB - memory.heapStartMB;
+rows.push('', `Memory after ${memory.requests.toLocaleString('en')} uncached \`?checks=all\` requests: heap ${memory.heapStartMB} → ${memory.heapEndMB} MB, RSS ${memory.rssStartMB} → ${memory.rssEndMB} MB (heap growth ≤ ${HEAP_GROWTH_LIMIT_MB} MB: ${verdict(heapGrowth <= HEAP_GROWTH_LIMIT_MB)}).`, '');
+
+rows.push('### Over HTTP (autocannon; ratios to a bare Koa app answering OK in the same run)', '');
+row('item', 'app', 'req/s', 'vs koa OK', 'p50 ms', 'p99 ms', 'runs per 5 s (ms each)', 'target');
+row('---', '---', '---', '---', '---', '---', '---', '---');
+const koaPeers = ['koa-simple-healthcheck', '@cloudnative/health-connect'];
+const health = bare['koa-health']!;
+const aheadBare = koaPeers.every((peer) => !valid(bare[peer]!) || health.rps > bare[peer]!.rps) &&
+  t['health koa-health']! < t['health koa-simple-healthcheck']!;
+for (const [name, figures] of Object.entries(bare)) {
+  let target = note(figures);
+  if (name === 'koa-health') {
+    const ratio = figures.rps / bare['hand-written']!.rps;
+    target = `≥ 0.9 of hand-written (${fixed(ratio)}): ${verdict(ratio >= 0.9)}; ahead of Koa peers (HTTP and in-process): ${verdict(aheadBare)}`;
+  }
+  if (name === '@godaddy/terminus') target = 'answers before Koa (wraps the Node server)';
+  if (name === 'koa-health checks refresh') target = `?checks=all from the background run: p99 < 5 ms: ${verdict(figures.p99 < 5)}`;
+  row('4 bare /health, 10 connections', name, Math.round(figures.rps), fixed(figures.rps / koaOk), figures.p50, figures.p99, '', target);
+}
+const checked = checks['koa-health checks']!;
+const cachedRatio = checks['koa-health checks cached']!.rps / checks['koa-health']!.rps;
+const checkPeers = ['koa-simple-healthcheck checks', '@cloudnative/health-connect checks'];
+const targets: Record<string, string> = {
+  'koa-health checks': `p50 ≤ 22 ms: ${verdict(checked.p50 <= 22)}; ahead of Koa peers: ${verdict(
+    checkPeers.every((peer) => !valid(checks[peer]!) || checked.rps > checks[peer]!.rps),
+  )}`,
+  'koa-health checks cached': `≤ 6 runs per 5 s: ${verdict(checks['koa-health checks cached']!.runs / 2 <= 6)}; ≥ 0.8 of bare (${fixed(cachedRatio)}): ${verdict(cachedRatio >= 0.8)}`,
+  'koa-health checks refresh': `no request waits for a run: p99 ${checks['koa-health checks refresh']!.p99} ms vs bare /health ${checks['koa-health']!.p99} ms at this load`,
+  '@godaddy/terminus checks': 'answers before Koa (wraps the Node server)',
+};
+for (const [name, figures] of Object.entries(checks)) {
+  const label = name === 'koa-health' ? 'koa-health, bare /health' : name;
+  const runs = name === 'koa-health' ? '' : `${Math.round(figures.runs / 2)}${figures.runMs ? ` (${figures.runMs} ms)` : ''}`;
+  row('4/5 20 × 20 ms checks, 50 connections, 5 s', label, Math.round(figures.rps), fixed(figures.rps / koaOk), figures.p50, figures.p99,
+    runs, [targets[name], note(figures)].filter(Boolean).join('; '));
+}
+const errors = [...Object.values(bare), ...Object.values(checks)].reduce((sum, figures) => sum + figures.errors, 0);
+rows.push('', `Errors, timeouts and non-2xx answers over all HTTP runs: ${errors}. Total bench time: ${Math.round((Date.now() - started) / 1000)} s.`);
+
+const versions = (name: string): string =>
+  (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+const header = [
+  '# Benchmarks',
+  '',
+  `Run by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.availableParallelism()} cores, ` +
+    `${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}; Node ${process.version}, koa ${versions('koa')}, ` +
+    `koa-health ${(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version}, autocannon ${versions('autocannon')}.`,
+  '',
+  'HTTP figures swing ±15 to 20% between rounds on this machine: compare ratios within one run, not numbers across runs.',
+  '',
+];
+const table = [...header, ...rows, ''].join('\n');
+console.log(table);
+writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), table);
+if (heapGrowth > HEAP_GROWTH_LIMIT_MB) {
+  console.error(`heap grew by ${heapGrowth} MB over ${memory.requests} requests: a leak per request`);
+  process.exitCode = 1;
+}

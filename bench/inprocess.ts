@@ -1,0 +1,105 @@
+// In-process timings: Koa's composed middleware run on app.createContext(req, res), many thousands of
+// times per block, blocks of the variants interleaved, medians compared. Small costs hide in HTTP noise.
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
+import Koa, { type Middleware } from 'koa';
+import compose from 'koa-compose';
+import { createRequire } from 'node:module';
+import { busWithChecks, koaHealthApp } from './apps.js';
+
+const require = createRequire(import.meta.url);
+const socket = new Socket();
+
+/** ns per request of `app` answering `url`, over `n` requests. */
+export type Runner = (n: number) => Promise<number>;
+
+export function runner(app: Koa, url: string): Runner {
+  const handle = compose(app.middleware);
+  // One request and response reused, so that allocation noise does not drown the middleware's cost;
+  // the parsed URL is dropped before each request, so `ctx.path` costs what it costs on a new request.
+  const req = new IncomingMessage(socket);
+  req.url = url;
+  req.method = 'GET';
+  const res = new ServerResponse(req);
+  const unparsed = req as unknown as { _parsedUrl: unknown };
+  return async (n) => {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      unparsed._parsedUrl = undefined;
+      await handle(app.createContext(req, res));
+    }
+    return Number(process.hrtime.bigint() - started) / n;
+  };
+}
+
+/** Median ns per request of each variant, blocks interleaved A B B A ... after a warm-up round. */
+export async function interleaved(variants: Record<string, Runner>, rounds: number, n: number): Promise<Record<string, number>> {
+  const names = Object.keys(variants);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+  for (let round = -1; round < rounds; round++) {
+    const order = round % 2 === 0 ? names : [...names].reverse();
+    for (const name of order) {
+      const ns = await variants[name]!(n);
+      if (round >= 0) samples[name]!.push(ns);
+    }
+  }
+  return Object.fromEntries(names.map((name) => [name, median(samples[name]!)]));
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+const appResponse: Middleware = (ctx) => {
+  ctx.body = 'app';
+};
+const handWritten: Middleware = function handWritten(ctx, next) {
+  if (ctx.path !== '/health') return next();
+  ctx.body = 'OK';
+};
+
+/** The in-process variants, by name: an app and the URL it is asked for. */
+export function inProcessVariants(): Record<string, () => Runner> {
+  const simple = require('koa-simple-healthcheck') as (options: { path: string }) => Middleware;
+  const handApp = (): Koa => new Koa().use(handWritten).use(appResponse);
+  const simpleApp = (): Koa => new Koa().use(simple({ path: '/health' })).use(appResponse);
+  const checksApp = (cached: boolean): Koa =>
+    koaHealthApp({ bus: busWithChecks(10, 0), ...(cached ? { cache: { success: 60_000, failure: 60_000 } } : {}) });
+  return {
+    'pass bare chain': () => runner(new Koa().use(appResponse), '/other'),
+    'pass koa-health': () => runner(koaHealthApp(), '/other'),
+    'pass hand-written': () => runner(handApp(), '/other'),
+    'pass koa-simple-healthcheck': () => runner(simpleApp(), '/other'),
+    'health hand-written': () => runner(handApp(), '/health'),
+    'health koa-health': () => runner(koaHealthApp(), '/health'),
+    'health koa-health without disable file': () => runner(koaHealthApp({ disableFile: false }), '/health'),
+    'health koa-simple-healthcheck': () => runner(simpleApp(), '/health'),
+    'checks uncached': () => runner(checksApp(false), '/health?checks=all'),
+    'checks cached': () => runner(checksApp(true), '/health?checks=all'),
+    'memory': () => runner(checksApp(false), '/health?checks=all'),
+  };
+}
+
+export interface MemoryFigures {
+  requests: number;
+  heapStartMB: number;
+  heapEndMB: number;
+  rssStartMB: number;
+  rssEndMB: number;
+}
+
+/** Heap and RSS before and after `requests` uncached `?checks=all` requests: leaks per request show here. */
+export async function memory(run: Runner, requests: number): Promise<MemoryFigures> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  await run(20_000);
+  gc();
+  const start = process.memoryUsage();
+  for (let done = 0; done < requests; done += 50_000) await run(50_000);
+  gc();
+  const end = process.memoryUsage();
+  const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
+  return { requests, heapStartMB: mb(start.heapUsed), heapEndMB: mb(end.heapUsed), rssStartMB: mb(start.rss), rssEndMB: mb(end.rss) };
+}
