@@ -1,14 +1,15 @@
-// One in-process variant in a process of its own, so that no other app's shapes share its JIT state.
-// The parent asks for blocks in turn; only one child runs at a time.
-import { inProcessVariants, memory, type Runner } from './inprocess.js';
+// One in-process group in a process of its own: its variants interleaved A B C C B A ..., medians sent back.
+import { inProcessGroups, interleaved, memory } from './inprocess.js';
 
-const name = process.argv[2] ?? '';
-const make = inProcessVariants()[name];
-if (!make || !process.send) throw new Error(`usage: forked with one of: ${Object.keys(inProcessVariants()).join(', ')}`);
-const run: Runner = make();
+const group = process.argv[2] ?? '';
+const variants = inProcessGroups()[group];
+if (!variants || !process.send) throw new Error(`usage: forked with one of: ${Object.keys(inProcessGroups()).join(', ')}`);
+const runners = Object.fromEntries(Object.entries(variants).map(([name, make]) => [name, make()]));
 
-process.on('message', (message: { type: 'block'; n: number } | { type: 'memory'; requests: number }) => {
-  const work = message.type === 'block' ? run(message.n).then((ns) => ({ ns })) : memory(run, message.requests);
+process.on('message', (message: { type: 'measure'; rounds: number; n: number } | { type: 'memory'; requests: number }) => {
+  const work = message.type === 'measure'
+    ? interleaved(runners, message.rounds, message.n)
+    : memory(Object.values(runners)[0]!, message.requests);
   void work.then((reply) => process.send!(reply));
 });
 process.on('disconnect', () => process.exit(0));

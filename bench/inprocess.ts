@@ -5,7 +5,8 @@ import { Socket } from 'node:net';
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import { createRequire } from 'node:module';
-import { busWithChecks, koaHealthApp } from './apps.js';
+import { health, type HealthOptions } from '../dist/index.js';
+import { busWithChecks, MISSING_DISABLE_FILE } from './apps.js';
 
 const require = createRequire(import.meta.url);
 const socket = new Socket();
@@ -13,8 +14,8 @@ const socket = new Socket();
 /** ns per request of `app` answering `url`, over `n` requests. */
 export type Runner = (n: number) => Promise<number>;
 
-export function runner(app: Koa, url: string): Runner {
-  const handle = compose(app.middleware);
+export function runner(app: Koa, url: string, middleware: Middleware[] = app.middleware): Runner {
+  const handle = compose(middleware);
   // One request and response reused, so that allocation noise does not drown the middleware's cost;
   // the parsed URL is dropped before each request, so `ctx.path` costs what it costs on a new request.
   const req = new IncomingMessage(socket);
@@ -60,25 +61,38 @@ const handWritten: Middleware = function handWritten(ctx, next) {
   ctx.body = 'OK';
 };
 
-/** The in-process variants, by name: an app and the URL it is asked for. */
-export function inProcessVariants(): Record<string, () => Runner> {
+/**
+ * The in-process groups: variants compared with each other run in one process, on one Koa app (so that
+ * contexts have one shape), each a different middleware chain.
+ */
+export function inProcessGroups(): Record<string, Record<string, () => Runner>> {
   const simple = require('koa-simple-healthcheck') as (options: { path: string }) => Middleware;
-  const handApp = (): Koa => new Koa().use(handWritten).use(appResponse);
-  const simpleApp = (): Koa => new Koa().use(simple({ path: '/health' })).use(appResponse);
-  const checksApp = (cached: boolean): Koa =>
-    koaHealthApp({ bus: busWithChecks(10, 0), ...(cached ? { cache: { success: 60_000, failure: 60_000 } } : {}) });
+  const app = new Koa();
+  const chain = (url: string, ...middleware: Middleware[]) => (): Runner => runner(app, url, [...middleware, appResponse]);
+  const koaHealth = (options: HealthOptions = {}): Middleware =>
+    health({ disableFile: MISSING_DISABLE_FILE, logger: false, ...options });
+  const checks = (cached: boolean): Middleware =>
+    koaHealth({ bus: busWithChecks(10, 0), ...(cached ? { cache: { success: 60_000, failure: 60_000 } } : {}) });
   return {
-    'pass bare chain': () => runner(new Koa().use(appResponse), '/other'),
-    'pass koa-health': () => runner(koaHealthApp(), '/other'),
-    'pass hand-written': () => runner(handApp(), '/other'),
-    'pass koa-simple-healthcheck': () => runner(simpleApp(), '/other'),
-    'health hand-written': () => runner(handApp(), '/health'),
-    'health koa-health': () => runner(koaHealthApp(), '/health'),
-    'health koa-health without disable file': () => runner(koaHealthApp({ disableFile: false }), '/health'),
-    'health koa-simple-healthcheck': () => runner(simpleApp(), '/health'),
-    'checks uncached': () => runner(checksApp(false), '/health?checks=all'),
-    'checks cached': () => runner(checksApp(true), '/health?checks=all'),
-    'memory': () => runner(checksApp(false), '/health?checks=all'),
+    pass: {
+      'bare chain': chain('/other'),
+      'koa-health': chain('/other', koaHealth()),
+      'hand-written': chain('/other', handWritten),
+      'koa-simple-healthcheck': chain('/other', simple({ path: '/health' })),
+    },
+    health: {
+      'hand-written OK': chain('/health', handWritten),
+      'koa-health': chain('/health', koaHealth()),
+      'koa-health without disable file': chain('/health', koaHealth({ disableFile: false })),
+      'koa-simple-healthcheck': chain('/health', simple({ path: '/health' })),
+    },
+    checks: {
+      uncached: chain('/health?checks=all', checks(false)),
+      cached: chain('/health?checks=all', checks(true)),
+    },
+    memory: {
+      uncached: chain('/health?checks=all', checks(false)),
+    },
   };
 }
 

@@ -97,6 +97,7 @@ const OPTIONS = [
 ] as const;
 const ALLOWED_METHODS = 'GET, HEAD, POST';
 const TEXT = 'text/plain; charset=utf-8';
+const SLASH = 0x2f;
 const STATES: readonly HealthState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE'];
 
 /**
@@ -238,9 +239,11 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
       return dispatch(ctx, ctx.request.path.endsWith('/ping'));
     }
     : function koaHealth(ctx: Context, next: Next): Promise<unknown> | void {
-      // Straight to the request, past the context's delegating getter: this runs for every request.
+      // One compare on the raw URL turns every other request away before Koa even parses it
+      // (the path is the URL's prefix; an absolute-form URL is left to the parsed check below).
+      const url = ctx.req.url ?? '';
+      if (url.charCodeAt(0) === SLASH && !url.startsWith(endpoint)) return next();
       const requested = ctx.request.path;
-      // One compare for every other path of the app.
       if (!requested.startsWith(endpoint)) return next();
       if (requested === endpoint || requested === `${endpoint}/`) return dispatch(ctx, false);
       if (requested === ping || requested === `${ping}/`) return dispatch(ctx, true);

@@ -1,4 +1,6 @@
 import { symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Router from '@koa/router';
 import { expect } from 'chai';
@@ -229,5 +231,27 @@ describe('the health endpoint', () => {
       await request(app.callback()).get('/api/other').expect(200, 'other');
       await request(app.callback()).get('/status').expect(404);
     });
+  });
+});
+
+describe('the endpoint behind a proxy or a mount', () => {
+  it('recognises its path in an absolute-form request URL', async () => {
+    const { app, bus } = makeApp();
+    bus.on('healthcheck', (event) => event.report('db', 'NOK'));
+    const callback = app.callback();
+    const answer = (url: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const server = createServer((req, res) => {
+        req.url = url;
+        void callback(req, res);
+      }).listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        fetch(`http://127.0.0.1:${port}/ignored`).then(async (res) => {
+          resolve({ status: res.status, body: await res.text() });
+          server.close();
+        }, reject);
+      });
+    });
+    expect(await answer('http://example.test/health?checks=all')).to.deep.equal({ status: 503, body: 'ERROR' });
+    expect(await answer('http://example.test/other')).to.deep.equal({ status: 200, body: 'downstream' });
   });
 });
