@@ -32,7 +32,7 @@ const bare = await measure({
   '@cloudnative/health-connect': { connections: 10, seconds: 2, path: '/health' },
   '@godaddy/terminus': { connections: 10, seconds: 2, path: '/health' },
   'koa-health checks refresh': { connections: 10, seconds: 2, path: '/health?checks=all' },
-}, 4);
+}, 6);
 
 console.error('HTTP, 20 checks of 20 ms at 50 connections ...');
 const checks = await measure({
@@ -49,7 +49,7 @@ const koaOk = bare['koa OK']!.rps;
 // A peer whose answers are errors (koa-simple-healthcheck answers 404 before its async test finishes) is not ahead of anything.
 const valid = (figures: { errors: number }): boolean => figures.errors === 0;
 const note = (figures: { errors: number }): string => (valid(figures) ? '' : `${figures.errors} errors or non-2xx answers`);
-rows.push('### In-process (ns per request, median of interleaved blocks, each variant in its own process)', '');
+rows.push('### In-process (ns per request, median of interleaved blocks; each group in a process of its own, on one Koa app)', '');
 row('item', 'variant', 'ns/request', 'vs bare', 'target');
 row('---', '---', '---', '---', '---');
 row('1 pass-through', 'bare chain (no middleware before the app)', ns(pass!['bare chain']!), '', '');
