@@ -154,7 +154,8 @@ export class HealthCheckEvent {
    * The returned promise never rejects.
    */
   check(name: string, fn: CheckFunction, options: CheckOptions = {}): Promise<void> {
-    if (!this.wants(name, options)) return Promise.resolve();
+    // After the deadline nobody waits for the answer: do not start the work.
+    if (!this.wants(name, options) || this.#closed) return Promise.resolve();
     const { critical = true, tags = NO_TAGS, timeout } = options;
     const startedAt = Date.now();
     const started = performance.now();

@@ -128,7 +128,7 @@ describe('running the application checks', () => {
     expect(performance.now() - started).to.be.below(500);
   });
 
-  it('ignores reports that arrive after the deadline', async () => {
+  it('ignores reports after the deadline, and does not start checks then', async () => {
     const bus = createHealthBus();
     let late: HealthCheckEvent | undefined;
     bus.on('healthcheck', (event) => {
@@ -136,7 +136,10 @@ describe('running the application checks', () => {
     });
     const result = await runHealthChecks({ bus, timeout: 50 });
     late!.report('late', 'ERROR');
+    let started = false;
+    await late!.check('later', () => void (started = true));
     expect(late!.checks).to.deep.equal([]);
+    expect(started, 'a check started after the deadline').to.equal(false);
     expect(result.status).to.equal('OK');
   });
 
