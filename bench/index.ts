@@ -23,27 +23,22 @@ const { pass, health: bareHealth, checks: checkRuns } = inProcess.ns as Record<s
 const delta = (name: string): number => pass![name]! - pass!['bare chain']!;
 const inRatio = (name: string): number => bareHealth!['hand-written OK']! / bareHealth![name]!;
 
+/** The same load for each app, by app name: `[name, path]` pairs. */
+const loads = (connections: number, seconds: number, apps: Array<[string, string]>) =>
+  Object.fromEntries(apps.map(([name, path]) => [name, { connections, seconds, path }]));
+const ALL = '/health?checks=all';
+
 console.error('HTTP, bare endpoints ...');
-const bare = await measure({
-  'koa OK': { connections: 10, seconds: 2, path: '/health' },
-  'hand-written': { connections: 10, seconds: 2, path: '/health' },
-  'koa-health': { connections: 10, seconds: 2, path: '/health' },
-  'koa-simple-healthcheck': { connections: 10, seconds: 2, path: '/health' },
-  '@cloudnative/health-connect': { connections: 10, seconds: 2, path: '/health' },
-  '@godaddy/terminus': { connections: 10, seconds: 2, path: '/health' },
-  'koa-health checks refresh': { connections: 10, seconds: 2, path: '/health?checks=all' },
-}, 6);
+const bare = await measure(loads(10, 2, [
+  ['koa OK', '/health'], ['hand-written', '/health'], ['koa-health', '/health'], ['koa-simple-healthcheck', '/health'],
+  ['@cloudnative/health-connect', '/health'], ['@godaddy/terminus', '/health'], ['koa-health checks refresh', ALL],
+]), 6);
 
 console.error('HTTP, 20 checks of 20 ms at 50 connections ...');
-const checks = await measure({
-  'koa-health': { connections: 50, seconds: 5, path: '/health' },
-  'koa-health checks': { connections: 50, seconds: 5, path: '/health?checks=all' },
-  'koa-health checks cached': { connections: 50, seconds: 5, path: '/health?checks=all' },
-  'koa-health checks refresh': { connections: 50, seconds: 5, path: '/health?checks=all' },
-  'koa-simple-healthcheck checks': { connections: 50, seconds: 5, path: '/health' },
-  '@cloudnative/health-connect checks': { connections: 50, seconds: 5, path: '/health' },
-  '@godaddy/terminus checks': { connections: 50, seconds: 5, path: '/health' },
-}, 2);
+const checks = await measure(loads(50, 5, [
+  ['koa-health', '/health'], ['koa-health checks', ALL], ['koa-health checks cached', ALL], ['koa-health checks refresh', ALL],
+  ['koa-simple-healthcheck checks', '/health'], ['@cloudnative/health-connect checks', '/health'], ['@godaddy/terminus checks', '/health'],
+]), 2);
 
 const koaOk = bare['koa OK']!.rps;
 // A peer whose answers are errors (koa-simple-healthcheck answers 404 before its async test finishes) is not ahead of anything.

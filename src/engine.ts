@@ -2,6 +2,7 @@ import type { HealthBus } from './bus.js';
 import { messageOf, type CheckStatus, type HealthStatus } from './event.js';
 import { describeChecks, type CheckChange, type HealthResult } from './result.js';
 import { executeRun, selectResult, type Run } from './run.js';
+import { setBounded } from './bounded.js';
 import { Selection } from './selection.js';
 import type { Logger } from './validate.js';
 
@@ -34,7 +35,7 @@ export interface Served {
 }
 
 // Selections are chosen by requests: bound what they can make us keep.
-const MAX_CACHED_SELECTIONS = 64;
+const MAX_SELECTIONS = 64;
 
 /**
  * Runs checks for the middleware: one shared run per selection at a time, results cached by outcome
@@ -44,6 +45,7 @@ export class HealthEngine {
   readonly #options: EngineOptions;
   readonly #inflight = new Map<string, Promise<Run>>();
   readonly #cache = new Map<string, { run: Run; until: number }>();
+  // Last overall status by selection; bounded, as selections are the client's to invent.
   readonly #overall = new Map<string, HealthStatus>();
   readonly #checks = new Map<string, CheckStatus>();
   #latest: Run | undefined;
@@ -103,15 +105,11 @@ export class HealthEngine {
     const run = await executeRun(bus, selection, timeout);
     const ttl = run.result.status === 'ERROR' ? cache.failure : cache.success;
     // A selection naming unknown checks is answered 400 and not worth keeping.
-    if (ttl > 0 && selection.missing(run.known).length === 0) this.#remember(selection.key, run, ttl);
+    if (ttl > 0 && selection.missing(run.known).length === 0) {
+      setBounded(this.#cache, selection.key, { run, until: Date.now() + ttl }, MAX_SELECTIONS);
+    }
     this.#observe(run.result);
     return run;
-  }
-
-  #remember(key: string, run: Run, ttl: number): void {
-    this.#cache.delete(key);
-    if (this.#cache.size >= MAX_CACHED_SELECTIONS) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(key, { run, until: Date.now() + ttl });
   }
 
   #schedule(delay: number): void {
@@ -128,7 +126,7 @@ export class HealthEngine {
     const { bus, logger } = this.#options;
     this.#emit('healthresult', () => bus.emit('healthresult', result));
     const before = this.#overall.get(result.selection);
-    this.#overall.set(result.selection, result.status);
+    setBounded(this.#overall, result.selection, result.status, MAX_SELECTIONS);
     const changes: CheckChange[] = [];
     for (const { name, status, message } of result.checks) {
       const previous = this.#checks.get(name);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Context, Middleware, Next } from 'koa';
 import { authorizer, type Secret } from './access.js';
 import { settleWithin } from './deadline.js';
+import { replyText } from './formats.js';
 import { keyScrubber, sanitize, type ScrubFunction } from './scrub.js';
 import { knownOptions, validPath, validTimeout } from './validate.js';
 
@@ -139,12 +140,12 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     ctx.set('Cache-Control', 'no-store');
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.set('Allow', 'GET, HEAD');
-      return text(ctx, 405, 'method not allowed');
+      return replyText(ctx, 405, 'method not allowed');
     }
     const { auth } = ctx.query;
     if (authorize && !authorize(ctx, typeof auth === 'string' ? auth : undefined)) {
       ctx.set('WWW-Authenticate', 'Bearer');
-      return text(ctx, 401, 'unauthorized');
+      return replyText(ctx, 401, 'unauthorized');
     }
     const entries = await Promise.all([...all].map(async ([name, fn]) => {
       const settled = await settleWithin(fn, timeout);
@@ -164,12 +165,6 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
 
 function invalidScrub(): never {
   throw new TypeError('option "scrub" must be a list of patterns or a function');
-}
-
-function text(ctx: Context, status: number, body: string): void {
-  ctx.status = status;
-  ctx.type = 'text/plain; charset=utf-8';
-  ctx.body = body;
 }
 
 function osSection(): object {

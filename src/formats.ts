@@ -47,6 +47,16 @@ export function negotiate(ctx: Context, formatParameter: string | undefined): Fo
   return type === false ? undefined : FORMAT_NAMES[MEDIA_LIST.indexOf(type as string)];
 }
 
+/** Answers a short text body: the endpoints' own statuses and their 4xx messages. */
+export function replyText(ctx: Context, status: number, body: string): void {
+  ctx.response.status = status;
+  ctx.res.setHeader('Content-Type', TEXT);
+  ctx.response.body = body;
+}
+
+/** The text media type with its charset, as every text answer is sent. */
+export const TEXT = 'text/plain; charset=utf-8';
+
 /** pyramid_health's bare words: `OK` (for WARN too), `MAINTENANCE`, `ERROR`. */
 export function textBody({ state }: HealthReport): string {
   return state === 'WARN' ? 'OK' : state;

@@ -6,7 +6,7 @@ import { inMaintenance } from './maintenance.js';
 import { DEFAULT_TIMEOUT } from './run.js';
 import { authorizer, detailsLevel, type DetailsLevel, type Secret } from './access.js';
 import {
-  healthJsonBody, jsonBody, MEDIA_TYPES, negotiate, textBody,
+  healthJsonBody, jsonBody, MEDIA_TYPES, negotiate, replyText, textBody, TEXT,
   type CustomFormat, type FormatName, type HealthReport, type HealthState,
 } from './formats.js';
 import { MAX_PARAMETER_LENGTH, QueryReader, readBody, RequestError, type HealthParameters } from './parameters.js';
@@ -96,7 +96,6 @@ const OPTIONS = [
   'secret', 'details', 'format', 'headers',
 ] as const;
 const ALLOWED_METHODS = 'GET, HEAD, POST';
-const TEXT = 'text/plain; charset=utf-8';
 const SLASH = 0x2f;
 const STATES: readonly HealthState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE'];
 
@@ -130,6 +129,8 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   const log = validLogger(logger, 'logger');
   const authorize = authorizer(secret, 'secret');
   const detailsFor = detailsLevel(details, authorize !== undefined, 'details');
+  // Past the guard a request with a secret is authorized: who sees details is known now.
+  const showDetails = detailsFor === 'always' || (detailsFor === 'authorized' && authorize !== undefined);
   if (format !== undefined && typeof format !== 'function') throw new TypeError('option "format" must be a function');
   const stateHeaders = validHeaders(headers);
   const engine = new HealthEngine({
@@ -148,7 +149,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   function answer(ctx: Context): Promise<void> | void {
     if (!allowedMethod(ctx)) return;
     const { querystring } = ctx.request;
-    if (querystring.length > MAX_PARAMETER_LENGTH) return reply(ctx, 414, 'query string too long');
+    if (querystring.length > MAX_PARAMETER_LENGTH) return replyText(ctx, 414, 'query string too long');
     let parameters: HealthParameters;
     try {
       parameters = queries.read(ctx, querystring);
@@ -156,7 +157,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
       return replyError(ctx, error);
     }
     const formatName = negotiate(ctx, parameters.format);
-    if (formatName === undefined) return reply(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
+    if (formatName === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
     if (file !== false && inMaintenance(file)) {
       if (!maintenance) log.info('Health response: MAINTENANCE');
       maintenance = true;
@@ -183,7 +184,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
     if (authorize && !authorize(ctx, auth)) {
       log.warn(`koa-health: refused a check request without the right secret from ${ctx.ip}`);
       ctx.res.setHeader('WWW-Authenticate', 'Bearer');
-      return reply(ctx, 401, 'unauthorized');
+      return replyText(ctx, 401, 'unauthorized');
     }
     let ready: Served | undefined;
     try {
@@ -198,9 +199,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   function sendResult(ctx: Context, formatName: FormatName, { result, age }: Served): void {
     if (age !== undefined) ctx.res.setHeader('Age', String(Math.floor(age / 1000)));
     const statusCode = result.status === 'ERROR' ? failureCode : 200;
-    // Past the guard a request with a secret is authorized.
-    const maySee = detailsFor === 'always' || (detailsFor === 'authorized' && authorize !== undefined);
-    send(ctx, formatName, { state: result.status, statusCode, result, details: maySee });
+    send(ctx, formatName, { state: result.status, statusCode, result, details: showDetails });
   }
 
   function send(ctx: Context, formatName: FormatName, report: HealthReport): void {
@@ -230,10 +229,11 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
     ctx.res.setHeader('Cache-Control', 'no-store');
     if (!ping) return answer(ctx);
     // Liveness: no checks, no secret, and not affected by maintenance.
-    if (allowedMethod(ctx)) reply(ctx, 200, 'pong');
+    if (allowedMethod(ctx)) replyText(ctx, 200, 'pong');
   }
 
   const ping = endpoint === '/' ? '/ping' : `${endpoint}/ping`;
+  const [endpointSlash, pingSlash] = [`${endpoint}/`, `${ping}/`];
   const middleware = endpoint === false
     ? function koaHealth(ctx: Context): Promise<void> | void {
       return dispatch(ctx, ctx.request.path.endsWith('/ping'));
@@ -245,8 +245,8 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
       if (url.charCodeAt(0) === SLASH && !url.startsWith(endpoint)) return next();
       const requested = ctx.request.path;
       if (!requested.startsWith(endpoint)) return next();
-      if (requested === endpoint || requested === `${endpoint}/`) return dispatch(ctx, false);
-      if (requested === ping || requested === `${ping}/`) return dispatch(ctx, true);
+      if (requested === endpoint || requested === endpointSlash) return dispatch(ctx, false);
+      if (requested === ping || requested === pingSlash) return dispatch(ctx, true);
       return next();
     };
   return Object.assign(middleware, { close: () => engine.close() });
@@ -258,20 +258,14 @@ function allowedMethod(ctx: Context): boolean {
   const { method } = ctx.req;
   if (method === 'GET' || method === 'HEAD' || method === 'POST') return true;
   ctx.set('Allow', ALLOWED_METHODS);
-  reply(ctx, 405, 'method not allowed');
+  replyText(ctx, 405, 'method not allowed');
   return false;
-}
-
-function reply(ctx: Context, status: number, body: string): void {
-  ctx.response.status = status;
-  ctx.res.setHeader('Content-Type', TEXT);
-  ctx.response.body = body;
 }
 
 /** Our own 4xx answers; anything else is not ours to swallow. */
 function replyError(ctx: Context, error: unknown): void {
   if (!(error instanceof SelectionError || error instanceof RequestError)) throw error;
-  reply(ctx, error.status, error.message);
+  replyText(ctx, error.status, error.message);
 }
 
 function validHeaders(headers: unknown): Partial<Record<HealthState, Readonly<Record<string, string>>>> {

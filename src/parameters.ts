@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { setBounded } from './bounded.js';
 import { Selection, type CheckList } from './selection.js';
 
 /** Longest query string, and longest single body parameter, the endpoint reads. */
@@ -43,8 +44,7 @@ export class QueryReader {
         auth: single(query.auth, 'auth'),
         checksInQuery: query.checks !== undefined,
       });
-      if (this.#remembered.size >= MAX_REMEMBERED) this.#remembered.clear();
-      this.#remembered.set(querystring, parameters);
+      setBounded(this.#remembered, querystring, parameters, MAX_REMEMBERED);
     }
     return parameters;
   }

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Handler, WildcardHandler } from 'mitt';
 import { healthBus, type HealthBus, type HealthEvents } from './bus.js';
+import { expires } from './deadline.js';
 import { controlOf, HealthCheckEvent, overallStatus, type CheckResult, type KnownCheck, type RunControl } from './event.js';
 import type { HealthResult } from './result.js';
 import { Selection, SelectionError, type CheckList } from './selection.js';
@@ -70,7 +71,7 @@ export async function executeRun(bus: HealthBus, selection: Selection, timeout: 
     start(run, subscriber.name || `wildcard subscriber #${index + 1}`, () => subscriber('healthcheck', event)),
   );
 
-  if (await deadline(run.settled(), timeout)) {
+  if (await expires(run.settled(), timeout)) {
     run.expire('check');
     // A subscriber that only awaited its checks can now finish; one that still cannot is failed.
     await nextTurn();
@@ -118,17 +119,6 @@ function start(run: RunControl, name: string, subscriber: () => unknown): void {
     if (isThenable(returned)) run.track(name, returned);
   } catch (error) {
     run.fail(name, error);
-  }
-}
-
-/** Resolves `true` if `work` is still pending after `ms`, `false` once it is done. */
-async function deadline(work: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, true)));
-  try {
-    return await Promise.race([work.then(() => false), expired]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

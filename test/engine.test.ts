@@ -215,3 +215,27 @@ describe('events out and logging', () => {
     expect(logger.lines).to.deep.equal([['error', "koa-health: a 'healthresult' listener threw: listener bug"]]);
   });
 });
+
+describe('state kept per selection', () => {
+  it('is bounded: a client inventing selections cannot grow it without end', async () => {
+    const { setBounded } = await import('../src/bounded.js');
+    const map = new Map<string, number>();
+    for (let i = 0; i < 1000; i++) setBounded(map, `key${i}`, i, 64);
+    expect(map.size).to.equal(64);
+    expect([...map.keys()][0]).to.equal('key936');
+    setBounded(map, 'key936', -1, 64);
+    expect([...map.entries()].at(-1)).to.deep.equal(['key936', -1]);
+  });
+
+  it('keeps tracking check changes across many distinct selections', async () => {
+    const { app, bus } = makeApp();
+    const changes: HealthChange[] = [];
+    bus.on('healthchange', (change) => changes.push(change));
+    bus.on('healthcheck', (event) => event.report('db', 'NOK'));
+    // Unknown names in exclude are ignored, so each of these is a valid, distinct selection.
+    for (let i = 0; i < 100; i++) await request(app.callback()).get(`/health?checks=all&exclude=x${i}`).expect(503);
+    // The first made db fail; every later one only saw the overall status of a new selection start as ERROR.
+    expect(changes[0]!.checks.map(({ name }) => name)).to.deep.equal(['db']);
+    expect(changes.slice(1).every(({ checks }) => checks.length === 0)).to.equal(true);
+  });
+});
