@@ -2,11 +2,15 @@
 import autocannon from 'autocannon';
 import { Child } from './child.js';
 import { CHECKS_PER_RUN } from './apps.js';
-import { median } from './inprocess.js';
+import { median } from './stats.js';
 
 export interface HttpFigures {
-  /** Requests per second. */
+  /** Requests per second (median of the rounds). */
   rps: number;
+  /** Requests per second of each round, in the order of the rounds (same index, same round for every app). */
+  rpsByRound: number[];
+  /** Median time from a request's arrival to its answer's last byte, in the server, ms. */
+  serverP50: number;
   p50: number;
   p99: number;
   /** How many times the app's checks ran during the measured runs (all rounds added up). */
@@ -37,7 +41,8 @@ export async function measure(apps: Record<string, Load>, rounds: number): Promi
     const samples: Record<string, autocannon.Result[]> = Object.fromEntries(names.map((name) => [name, []]));
     const runs: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
     const durations: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
-    type Runs = { checks: number; durations: number[] };
+    const serverP50s: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+    type Runs = { checks: number; durations: number[]; p50: number };
     // Warm-up, not counted: JIT, sockets, and a first background run.
     for (const name of names) await load(ports[name]!, { ...apps[name]!, seconds: 1 });
     for (let round = 0; round < rounds; round++) {
@@ -48,12 +53,15 @@ export async function measure(apps: Record<string, Load>, rounds: number): Promi
         const counted = await children[name]!.ask<Runs>({ type: 'runs' });
         runs[name]! += counted.checks / CHECKS_PER_RUN;
         durations[name]!.push(...counted.durations);
+        serverP50s[name]!.push(counted.p50);
       }
     }
     return Object.fromEntries(names.map((name) => {
       const results = samples[name]!;
       return [name, {
         rps: median(results.map((result) => result.requests.average)),
+        rpsByRound: results.map((result) => result.requests.average),
+        serverP50: median(serverP50s[name]!),
         p50: median(results.map((result) => result.latency.p50)),
         p99: median(results.map((result) => result.latency.p99)),
         runs: runs[name]!,

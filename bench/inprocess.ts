@@ -1,5 +1,6 @@
 // In-process timings: Koa's composed middleware run on app.createContext(req, res), many thousands of
 // times per block, blocks of the variants interleaved, medians compared. Small costs hide in HTTP noise.
+import { statSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import Koa, { type Middleware } from 'koa';
@@ -7,6 +8,7 @@ import compose from 'koa-compose';
 import { createRequire } from 'node:module';
 import { health, type HealthOptions } from '../dist/index.js';
 import { busWithChecks, MISSING_DISABLE_FILE } from './apps.js';
+import type { Samples } from './stats.js';
 
 const require = createRequire(import.meta.url);
 const socket = new Socket();
@@ -33,8 +35,8 @@ export function runner(app: Koa, url: string, middleware: Middleware[] = app.mid
   };
 }
 
-/** Median ns per request of each variant, blocks interleaved A B B A ... after a warm-up round. */
-export async function interleaved(variants: Record<string, Runner>, rounds: number, n: number): Promise<Record<string, number>> {
+/** ns per request of each variant, one sample per round, blocks interleaved A B B A ... after a warm-up round. */
+export async function interleaved(variants: Record<string, Runner>, rounds: number, n: number): Promise<Samples> {
   const names = Object.keys(variants);
   const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = -1; round < rounds; round++) {
@@ -44,13 +46,7 @@ export async function interleaved(variants: Record<string, Runner>, rounds: numb
       if (round >= 0) samples[name]!.push(ns);
     }
   }
-  return Object.fromEntries(names.map((name) => [name, median(samples[name]!)]));
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return samples;
 }
 
 const appResponse: Middleware = (ctx) => {
@@ -59,6 +55,15 @@ const appResponse: Middleware = (ctx) => {
 const handWritten: Middleware = function handWritten(ctx, next) {
   if (ctx.path !== '/health') return next();
   ctx.body = 'OK';
+};
+// The floor of any middleware: what one more step of Koa's compose costs.
+const passOn: Middleware = function passOn(_ctx, next) {
+  return next();
+};
+// The limit the target allows: the hand-written answer plus the one syscall of the maintenance lookup.
+const handWrittenStat: Middleware = function handWrittenStat(ctx, next) {
+  if (ctx.path !== '/health') return next();
+  ctx.body = statSync(MISSING_DISABLE_FILE, { throwIfNoEntry: false }) ? 'MAINTENANCE' : 'OK';
 };
 
 /**
@@ -78,10 +83,12 @@ export function inProcessGroups(): Record<string, Record<string, () => Runner>> 
       'bare chain': chain('/other'),
       'koa-health': chain('/other', koaHealth()),
       'hand-written': chain('/other', handWritten),
+      'empty middleware': chain('/other', passOn),
       'koa-simple-healthcheck': chain('/other', simple({ path: '/health' })),
     },
     health: {
       'hand-written OK': chain('/health', handWritten),
+      'hand-written OK + one stat': chain('/health', handWrittenStat),
       'koa-health': chain('/health', koaHealth()),
       'koa-health without disable file': chain('/health', koaHealth({ disableFile: false })),
       'koa-simple-healthcheck': chain('/health', simple({ path: '/health' })),

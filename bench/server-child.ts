@@ -1,19 +1,28 @@
 // Runs one app of apps.ts on 127.0.0.1 and a free port, in its own process, for the HTTP benchmark.
 import type { AddressInfo } from 'node:net';
 import { httpApps, runs } from './apps.js';
+import { median } from './stats.js';
 
 const name = process.argv[2] ?? '';
 const make = httpApps[name];
 if (!make || !process.send) throw new Error(`usage: forked with one of: ${Object.keys(httpApps).join(', ')}`);
 runs.recording = true;
-const server = make().listen(0, '127.0.0.1', () => {
+const server = make();
+// Latency as the server sees it (arrival to last byte written), to tell the server's time from the client's.
+let latencies: number[] = [];
+server.prependListener('request', (_req, res) => {
+  const arrived = performance.now();
+  res.once('finish', () => latencies.push(performance.now() - arrived));
+});
+server.listen(0, '127.0.0.1', () => {
   process.send!({ port: (server.address() as AddressInfo).port });
 });
 process.on('message', (message: { type: string }) => {
   if (message.type === 'runs') {
-    process.send!({ checks: runs.count, durations: runs.durations });
+    process.send!({ checks: runs.count, durations: runs.durations, p50: latencies.length ? median(latencies) : 0 });
     runs.count = 0;
     runs.durations = [];
+    latencies = [];
   }
 });
 // The parent going away ends this server too.
