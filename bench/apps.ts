@@ -21,12 +21,14 @@ const slowCheck = (ms: number) => () => {
   return new Promise<void>((resolve) => setTimeout(resolve, ms));
 };
 
-const handWritten: Middleware = function handWritten(ctx, next) {
+/** The one-compare middleware a user would write by hand. */
+export const handWritten: Middleware = function handWritten(ctx, next) {
   if (ctx.path !== '/health') return next();
   ctx.body = 'OK';
 };
 
-const appResponse: Middleware = (ctx) => {
+/** The application behind the health middleware. */
+export const appResponse: Middleware = (ctx) => {
   ctx.body = 'app';
 };
 
@@ -43,8 +45,13 @@ export function busWithChecks(count: number, ms: number): HealthBus {
   return bus;
 }
 
+/** koa-health as the benchmarks run it: a disable file to look up, no logging. */
+export function koaHealth(options: HealthOptions = {}): Middleware {
+  return health({ disableFile: MISSING_DISABLE_FILE, logger: false, ...options });
+}
+
 export function koaHealthApp(options: HealthOptions = {}): Koa {
-  return new Koa().use(health({ disableFile: MISSING_DISABLE_FILE, logger: false, ...options })).use(appResponse);
+  return new Koa().use(koaHealth(options)).use(appResponse);
 }
 
 /** Every app the HTTP benchmark can start, by name. */
@@ -67,9 +74,12 @@ export const httpApps: Record<string, () => Server> = {
 type SimpleHealthcheck = (options: { path: string }) => Middleware;
 
 // Not in the checks benchmark: its `test` callback cannot hold the answer for async checks (it answers 404 before they finish).
+export function simpleHealthcheck(): Middleware {
+  return (require('koa-simple-healthcheck') as SimpleHealthcheck)({ path: '/health' });
+}
+
 function simpleHealthcheckApp(): Koa {
-  const simple = require('koa-simple-healthcheck') as SimpleHealthcheck;
-  return new Koa().use(simple({ path: '/health' })).use(appResponse);
+  return new Koa().use(simpleHealthcheck()).use(appResponse);
 }
 
 // Typed by hand: the package's declarations point at its TypeScript sources, which do not compile here.

@@ -5,12 +5,9 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
-import { createRequire } from 'node:module';
-import { health, type HealthOptions } from '../dist/index.js';
-import { busWithChecks, MISSING_DISABLE_FILE } from './apps.js';
+import { appResponse, busWithChecks, handWritten, koaHealth, MISSING_DISABLE_FILE, simpleHealthcheck } from './apps.js';
 import type { Samples } from './stats.js';
 
-const require = createRequire(import.meta.url);
 const socket = new Socket();
 
 /** ns per request of `app` answering `url`, over `n` requests. */
@@ -49,13 +46,6 @@ export async function interleaved(variants: Record<string, Runner>, rounds: numb
   return samples;
 }
 
-const appResponse: Middleware = (ctx) => {
-  ctx.body = 'app';
-};
-const handWritten: Middleware = function handWritten(ctx, next) {
-  if (ctx.path !== '/health') return next();
-  ctx.body = 'OK';
-};
 // The floor of any middleware: what one more step of Koa's compose costs.
 const passOn: Middleware = function passOn(_ctx, next) {
   return next();
@@ -71,11 +61,8 @@ const handWrittenStat: Middleware = function handWrittenStat(ctx, next) {
  * contexts have one shape), each a different middleware chain.
  */
 export function inProcessGroups(): Record<string, Record<string, () => Runner>> {
-  const simple = require('koa-simple-healthcheck') as (options: { path: string }) => Middleware;
   const app = new Koa();
   const chain = (url: string, ...middleware: Middleware[]) => (): Runner => runner(app, url, [...middleware, appResponse]);
-  const koaHealth = (options: HealthOptions = {}): Middleware =>
-    health({ disableFile: MISSING_DISABLE_FILE, logger: false, ...options });
   const checks = (cached: boolean): Middleware =>
     koaHealth({ bus: busWithChecks(10, 0), ...(cached ? { cache: { success: 60_000, failure: 60_000 } } : {}) });
   return {
@@ -84,14 +71,14 @@ export function inProcessGroups(): Record<string, Record<string, () => Runner>> 
       'koa-health': chain('/other', koaHealth()),
       'hand-written': chain('/other', handWritten),
       'empty middleware': chain('/other', passOn),
-      'koa-simple-healthcheck': chain('/other', simple({ path: '/health' })),
+      'koa-simple-healthcheck': chain('/other', simpleHealthcheck()),
     },
     health: {
       'hand-written OK': chain('/health', handWritten),
       'hand-written OK + one stat': chain('/health', handWrittenStat),
       'koa-health': chain('/health', koaHealth()),
       'koa-health without disable file': chain('/health', koaHealth({ disableFile: false })),
-      'koa-simple-healthcheck': chain('/health', simple({ path: '/health' })),
+      'koa-simple-healthcheck': chain('/health', simpleHealthcheck()),
     },
     checks: {
       uncached: chain('/health?checks=all', checks(false)),

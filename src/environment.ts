@@ -5,6 +5,7 @@ import type { Context, Middleware, Next } from 'koa';
 import { authorizer, type Secret } from './access.js';
 import { settleWithin } from './deadline.js';
 import { replyText } from './formats.js';
+import { outside } from './path.js';
 import { keyScrubber, sanitize, type ScrubFunction } from './scrub.js';
 import { knownOptions, validPath, validTimeout } from './validate.js';
 
@@ -155,9 +156,11 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     ctx.body = JSON.stringify(sanitize(Object.fromEntries(entries), rule), null, 2);
   }
 
+  const endpointSlash = `${endpoint}/`;
   function koaEnvironment(ctx: Context, next: Next): Promise<unknown> {
+    if (outside(ctx.req.url, endpoint)) return next();
     const requested = ctx.path;
-    if (requested !== endpoint && requested !== `${endpoint}/`) return next();
+    if (requested !== endpoint && requested !== endpointSlash) return next();
     return dump(ctx);
   }
   return Object.assign(koaEnvironment, { addSection });

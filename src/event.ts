@@ -143,8 +143,7 @@ export class HealthCheckEvent {
    * A later report of the same name replaces the earlier one; reports after the deadline are ignored.
    */
   report(name: string, status: CheckStatus, message = '', details?: Readonly<Record<string, unknown>>): void {
-    if (!this.wants(name)) return;
-    this.#record({ name, status, message, startedAt: this.startedAt, duration: this.#elapsed(), critical: true, tags: NO_TAGS, details });
+    if (this.wants(name)) this.#recordSinceStart(name, status, message, details);
   }
 
   /**
@@ -237,26 +236,36 @@ export class HealthCheckEvent {
     this.#fault(name, message);
   }
 
-  /** A subscriber's own failure: critical, untagged, timed from the start of the run. */
+  /** A subscriber's own failure. */
   #fault(name: string, message: string): void {
-    this.#record({ name, status: 'ERROR', message, startedAt: this.startedAt, duration: this.#elapsed(), critical: true, tags: NO_TAGS, details: undefined });
+    this.#recordSinceStart(name, 'ERROR', message, undefined);
   }
 
-  #remember(name: string, options: CheckOptions): KnownCheck {
-    if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
+  /** A result with no check of its own to time (reports, subscriber failures): critical, untagged, timed from the start of the run. */
+  #recordSinceStart(name: string, status: CheckStatus, message: string, details: CheckResult['details']): void {
+    this.#record({ name, status, message, startedAt: this.startedAt, duration: this.#elapsed(), critical: true, tags: NO_TAGS, details });
+  }
+
+  #remember(name: string, { tags, default: isDefault }: CheckOptions): KnownCheck {
+    this.#place(name);
+    // A bare name (a report, or wants() without options) keeps what a registration said about it.
+    const bare = tags === undefined && isDefault === undefined;
     const existing = this.#known.get(name);
-    if (existing && options.tags === undefined && options.default === undefined) return existing;
-    const known = options.tags === undefined && options.default === undefined
-      ? REPORTED
-      : Object.freeze({ tags: Object.freeze([...(options.tags ?? NO_TAGS)]), default: options.default ?? true });
+    if (bare && existing) return existing;
+    const known = bare ? REPORTED : Object.freeze({ tags: Object.freeze([...(tags ?? NO_TAGS)]), default: isDefault ?? true });
     this.#known.set(name, known);
     return known;
+  }
+
+  /** Gives a name its place in the results, the first time it appears. */
+  #place(name: string): void {
+    if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
   }
 
   #record(result: CheckResult): void {
     if (this.#closed) return;
     const { name, status, critical } = result;
-    if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
+    this.#place(name);
     // A non-critical failure is shown but keeps the instance in rotation.
     this.#results.set(name, Object.freeze(critical || status === 'OK' ? result : { ...result, status: 'WARN' }));
   }

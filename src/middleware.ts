@@ -10,6 +10,7 @@ import {
   type CustomFormat, type FormatName, type HealthReport, type HealthState,
 } from './formats.js';
 import { MAX_PARAMETER_LENGTH, QueryReader, readBody, RequestError, type HealthParameters } from './parameters.js';
+import { outside } from './path.js';
 import { SelectionError } from './selection.js';
 import {
   knownOptions, validBus, validCode, validFile, validLogger, validPath, validTimeout, type Logger,
@@ -96,7 +97,6 @@ const OPTIONS = [
   'secret', 'details', 'format', 'headers',
 ] as const;
 const ALLOWED_METHODS = 'GET, HEAD, POST';
-const SLASH = 0x2f;
 const STATES: readonly HealthState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE'];
 
 /**
@@ -239,10 +239,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
       return dispatch(ctx, ctx.request.path.endsWith('/ping'));
     }
     : function koaHealth(ctx: Context, next: Next): Promise<unknown> | void {
-      // One compare on the raw URL turns every other request away before Koa even parses it
-      // (the path is the URL's prefix; an absolute-form URL is left to the parsed check below).
-      const url = ctx.req.url ?? '';
-      if (url.charCodeAt(0) === SLASH && !url.startsWith(endpoint)) return next();
+      if (outside(ctx.req.url, endpoint)) return next();
       const requested = ctx.request.path;
       if (!requested.startsWith(endpoint)) return next();
       if (requested === endpoint || requested === endpointSlash) return dispatch(ctx, false);

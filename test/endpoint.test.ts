@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { createHealthBus, health } from '../src/index.js';
-import { makeApp, tempDir } from './helpers.js';
+import { makeApp, tempDir, urlParsed } from './helpers.js';
 
 describe('the health endpoint', () => {
   it('answers a bare request 200 OK as text, with no-store, and runs no checks', async () => {
@@ -44,6 +44,17 @@ describe('the health endpoint', () => {
     expect(res.headers['cache-control']).to.equal(undefined);
     await request(app.callback()).get('/boom').expect(418);
     await request(app.callback()).get('/healthz').expect(200, 'app');
+  });
+
+  it('turns other paths away on the raw URL, before Koa parses it', async () => {
+    const app = new Koa();
+    app.use(health({ bus: createHealthBus(), disableFile: false, logger: false }));
+    app.use((ctx) => {
+      ctx.body = urlParsed(ctx) ? 'parsed' : 'unparsed';
+    });
+    await request(app.callback()).get('/other?x=1').expect(200, 'unparsed');
+    // Sharing the prefix, it needs the parsed path to tell.
+    await request(app.callback()).get('/healthz').expect(200, 'parsed');
   });
 
   it('answers HEAD with the same status and no body', async () => {

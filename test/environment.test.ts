@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { environment, MASK, type EnvironmentOptions } from '../src/index.js';
-import { sleep, tempDir } from './helpers.js';
+import { sleep, tempDir, urlParsed } from './helpers.js';
 
 function appWith(options: EnvironmentOptions = {}) {
   const middleware = environment(options);
@@ -30,6 +30,14 @@ describe('environment()', () => {
     const post = await request(app.callback()).post('/environment').expect(405);
     expect(post.headers.allow).to.equal('GET, HEAD');
     await request(app.callback()).get('/other').expect(200, 'downstream');
+  });
+
+  it('turns other paths away on the raw URL, before Koa parses it', async () => {
+    const app = new Koa().use(environment()).use((ctx) => {
+      ctx.body = urlParsed(ctx) ? 'parsed' : 'unparsed';
+    });
+    await request(app.callback()).get('/other?x=1').expect(200, 'unparsed');
+    await request(app.callback()).get('/environmental').expect(200, 'parsed');
   });
 
   it('shows the os section', async () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Koa from 'koa';
+import Koa, { type Context } from 'koa';
 import { createHealthBus, health, type HealthBus, type HealthOptions, type Logger } from '../src/index.js';
 
 /** A logger that keeps what it was told. */
@@ -46,3 +46,8 @@ export function makeApp(options: HealthOptions = {}): TestApp {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Whether Koa has parsed the request's URL yet: parseurl, behind `ctx.path`, caches its result on the request. */
+export function urlParsed(ctx: Context): boolean {
+  return (ctx.req as { _parsedUrl?: unknown })._parsedUrl !== undefined;
+}
