@@ -1,32 +1,46 @@
 /**
  * koa-health: a health-check endpoint for Koa. Application checks subscribe to a mitt bus,
  * results collate into 200 OK, 299 MAINTENANCE or 503 ERROR.
+ *
+ * The root API. The code lives in folders by concern: `core/` the engine (no HTTP), `koa/` the
+ * middleware, `formats/` the answer formats, `environment/` the environment dump.
  * @module
  */
-export { health, type HealthMiddleware, type HealthOptions } from './middleware.js';
-export { createHealthBus, healthBus, type HealthBus, type HealthEvents } from './bus.js';
+export { health, type DetailsLevel, type HealthMiddleware, type HealthOptions, type Secret } from './koa/index.js';
 export {
+  createHealthBus,
+  healthBus,
   HealthCheckEvent,
+  HealthError,
+  runHealthChecks,
+  Selection,
+  SelectionError,
+  type CacheOptions,
+  type CheckChange,
   type CheckFunction,
+  type CheckList,
   type CheckOptions,
   type CheckOutcome,
   type CheckResult,
   type CheckStatus,
+  type HealthBus,
+  type HealthChange,
+  type HealthEvents,
+  type HealthResult,
   type HealthStatus,
   type KnownCheck,
-} from './event.js';
-export type { CheckChange, HealthChange, HealthResult } from './result.js';
-export { runHealthChecks, type RunOptions } from './run.js';
-export { Selection, SelectionError, type CheckList } from './selection.js';
-export type { CacheOptions } from './engine.js';
-export type { Logger } from './validate.js';
-export type { DetailsLevel, Secret } from './access.js';
-export type { CustomFormat, FormatName, HealthReport, HealthState } from './formats.js';
+  type Logger,
+  type RunOptions,
+  type RunStatus,
+} from './core/index.js';
+export type { AnswerState, CustomFormat, FormatName, HealthReport, HealthState } from './formats/index.js';
 export {
   environment,
+  MASK,
+  SECRET_KEY_PATTERNS,
   type EnvironmentMiddleware,
   type EnvironmentOptions,
   type IncludeOptions,
+  type ScrubFunction,
   type SectionFunction,
-} from './environment.js';
-export { MASK, SECRET_KEY_PATTERNS, type ScrubFunction } from './scrub.js';
+} from './environment/index.js';

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as FakeTimers from '@sinonjs/fake-timers';
 import Koa, { type Context } from 'koa';
 import { createHealthBus, health, type HealthBus, type HealthOptions, type Logger } from '../src/index.js';
 
@@ -43,6 +44,19 @@ export function makeApp(options: HealthOptions = {}): TestApp {
     ctx.body = 'downstream';
   });
   return { app, bus, logger, middleware };
+}
+
+/**
+ * Fake `setTimeout`, `clearTimeout` and `Date`, for tests about expiry and order rather than real time:
+ * `await clock.tickAsync(ms)` moves time on at once. I/O and `setImmediate` stay real. Uninstall it in `finally`.
+ */
+export function fakeClock(): ReturnType<typeof FakeTimers.install> {
+  return FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+}
+
+/** Resolves once `condition()` holds, checking on every turn of the (real) event loop; for use with `fakeClock()`. */
+export async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,11 +1,15 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
-import { health } from '../src/index.js';
-import { makeApp } from './helpers.js';
+import { health, type HealthOptions } from '../../src/index.js';
+import { makeApp } from '../helpers.js';
 
-function guardedApp(options: Parameters<typeof makeApp>[0] = {}) {
-  const test = makeApp({ secret: 's3cret-token', ...options });
+function guardedApp(options: HealthOptions = {}) {
+  return openApp({ secret: 's3cret-token', ...options });
+}
+
+function openApp(options: HealthOptions = {}) {
+  const test = makeApp(options);
   test.bus.on('healthcheck', (event) => event.report('db', 'NOK', 'refused'));
   return test;
 }
@@ -77,8 +81,10 @@ describe('access control', () => {
 });
 
 describe('detail levels', () => {
-  const components = async (options: Parameters<typeof makeApp>[0], query: string) => {
-    const { app, logger } = guardedApp(options);
+  // `secret: false` here builds the app without any secret.
+  const components = async (options: Omit<HealthOptions, 'secret'> & { secret?: false }, query: string) => {
+    const { secret, ...rest } = options;
+    const { app, logger } = secret === false ? openApp(rest) : guardedApp(rest);
     const res = await request(app.callback()).get(`/health?checks=all&format=json${query}`).expect(503);
     // The log has the reasons whatever the response shows.
     expect(logger.lines).to.deep.include(['error', 'Health response: ERROR (db=NOK "refused")']);
@@ -86,7 +92,7 @@ describe('detail levels', () => {
   };
 
   it("'always' is the default without a secret", async () => {
-    expect(await components({ secret: undefined }, '')).to.deep.equal(['db']);
+    expect(await components({ secret: false }, '')).to.deep.equal(['db']);
   });
 
   it("'authorized' is the default with a secret: the authorized caller sees details", async () => {
@@ -94,7 +100,7 @@ describe('detail levels', () => {
   });
 
   it("'authorized' without any secret shows nobody the details", async () => {
-    expect(await components({ secret: undefined, details: 'authorized' }, '')).to.deep.equal([]);
+    expect(await components({ secret: false, details: 'authorized' }, '')).to.deep.equal([]);
   });
 
   it("'never' shows only the overall status, in both JSON formats", async () => {
@@ -102,48 +108,5 @@ describe('detail levels', () => {
     const { app } = guardedApp({ details: 'never' });
     const res = await request(app.callback()).get('/health?checks=all&format=health%2Bjson&auth=s3cret-token').expect(503);
     expect(JSON.parse(res.text)).to.deep.equal({ status: 'fail' });
-  });
-});
-
-describe('bad input', () => {
-  it('answers a query string over 2 KB with 414', async () => {
-    const { app } = makeApp();
-    await request(app.callback()).get(`/health?checks=${'a'.repeat(2100)}`).expect(414);
-  });
-
-  it('answers a body parameter over 2 KB with 400, and an oversized body with 413', async () => {
-    const { app } = makeApp();
-    await request(app.callback()).post('/health').send({ checks: 'a'.repeat(2100) }).expect(400);
-    await request(app.callback()).post('/health').send({ checks: 'all', pad: 'x'.repeat(20_000) }).expect(413);
-  });
-
-  it('answers malformed JSON and form bodies with 4xx, never 500', async () => {
-    const { app } = makeApp();
-    await request(app.callback()).post('/health').type('json').send('{"checks": all}').expect(400, 'malformed request body');
-    // A form body that claims a compression it does not have.
-    await request(app.callback()).post('/health').type('form').set('Content-Encoding', 'gzip').send('checks=all')
-      .expect(400, 'malformed request body');
-    await request(app.callback()).post('/health').type('form').set('Content-Encoding', 'klingon').send('checks=all')
-      .expect(415);
-    await request(app.callback()).post('/health').send({ checks: [1, 2] }).expect(400);
-  });
-
-  it('merges repeated list parameters and refuses repeated single ones', async () => {
-    const { app, bus } = makeApp();
-    bus.on('healthcheck', (event) => {
-      event.report('db', 'OK');
-      event.report('cache', 'NOK');
-    });
-    await request(app.callback()).get('/health?checks=db&checks=cache&exclude=cache').expect(200);
-    await request(app.callback()).get('/health?checks=all&exclude=db&exclude=cache').expect(200);
-    await request(app.callback()).get('/health?format=json&format=json').expect(400);
-  });
-
-  it('answers names outside [A-Za-z0-9_.:-] with 400', async () => {
-    const { app } = makeApp();
-    for (const name of ['db%20x', 'a/b', '%C3%A9', '@bad*tag']) {
-      await request(app.callback()).get(`/health?checks=${name}`).expect(400);
-    }
-    await request(app.callback()).get('/health?checks=all&exclude=x%3By').expect(400);
   });
 });

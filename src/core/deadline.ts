@@ -1,4 +1,4 @@
-import { messageOf } from './event.js';
+import { messageOf } from './json-safe.js';
 
 /** What a piece of work under a deadline came to. */
 export type Settled<T> = { ok: true; value: T } | { ok: false; message: string };

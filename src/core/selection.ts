@@ -1,21 +1,8 @@
-import type { KnownCheck } from './event.js';
+import type { KnownCheck } from './check.js';
+import { SelectionError } from './errors.js';
 
 /** A request's list of checks or exclusions: a comma-separated string, or several. */
 export type CheckList = string | readonly string[];
-
-/** Thrown for a selection that names no real check, or names one badly; answered with 400. */
-export class SelectionError extends Error {
-  override name = 'SelectionError';
-  /** HTTP status the middleware answers with. */
-  readonly status = 400;
-  /** The names that did report, to help the caller. */
-  readonly known: readonly string[];
-
-  constructor(message: string, known: readonly string[] = []) {
-    super(message);
-    this.known = known;
-  }
-}
 
 const NAME = /^[A-Za-z0-9_.:-]+$/;
 const MAX_ITEMS = 100;
@@ -107,6 +94,11 @@ function split(list: CheckList | undefined): string[] {
   const items = parts.map((part) => part.trim()).filter((part) => part !== '');
   if (items.length > MAX_ITEMS) throw new SelectionError(`too many checks named (at most ${MAX_ITEMS})`);
   return items;
+}
+
+/** Whether a name can be asked for in `?checks=`: letters, digits and `_ . : -`. */
+export function validCheckName(name: string): boolean {
+  return NAME.test(name);
 }
 
 function validName(name: string, what: string): string {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { health, runHealthChecks, type HealthOptions } from '../src/index.js';
+import { health, runHealthChecks, type HealthOptions } from '../../src/index.js';
 
 describe('health() options', () => {
   const bad: Array<[option: string, value: unknown]> = [

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import type { HealthChange, HealthResult } from '../src/index.js';
-import { makeApp, sleep } from './helpers.js';
+import type { HealthChange, HealthResult } from '../../src/index.js';
+import { fakeClock, makeApp, sleep, until } from '../helpers.js';
 
 describe('shared runs and caching', () => {
   it('runs a check once for 50 simultaneous requests', async () => {
@@ -26,43 +26,54 @@ describe('shared runs and caching', () => {
   });
 
   it('caches a healthy result for cache.success ms, with an Age header', async () => {
-    const { app, bus } = makeApp({ cache: { success: 1200, failure: 0 } });
-    let runs = 0;
-    bus.on('healthcheck', (event) => {
-      runs++;
-      event.report('db', 'OK');
-    });
-    const first = await request(app.callback()).get('/health?checks=all').expect(200);
-    expect(first.headers.age).to.equal(undefined);
-    await sleep(1050);
-    const cached = await request(app.callback()).get('/health?checks=all').expect(200);
-    expect(cached.headers.age).to.equal('1');
-    expect(runs).to.equal(1);
-    await sleep(200);
-    await request(app.callback()).get('/health?checks=all').expect(200);
-    expect(runs).to.equal(2);
+    const clock = fakeClock();
+    try {
+      const { app, bus } = makeApp({ cache: { success: 1200, failure: 0 } });
+      let runs = 0;
+      bus.on('healthcheck', (event) => {
+        runs++;
+        event.report('db', 'OK');
+      });
+      const first = await request(app.callback()).get('/health?checks=all').expect(200);
+      expect(first.headers.age).to.equal(undefined);
+      await clock.tickAsync(1050);
+      const cached = await request(app.callback()).get('/health?checks=all').expect(200);
+      expect(cached.headers.age).to.equal('1');
+      expect(runs).to.equal(1);
+      await clock.tickAsync(200);
+      await request(app.callback()).get('/health?checks=all').expect(200);
+      expect(runs).to.equal(2);
+    } finally {
+      clock.uninstall();
+    }
   });
 
   it('caches a failing result for cache.failure ms, apart from success', async () => {
-    const { app, bus } = makeApp({ cache: { success: 5000, failure: 150 } });
-    let runs = 0;
-    let healthy = false;
-    bus.on('healthcheck', (event) => {
-      runs++;
-      event.report('db', healthy ? 'OK' : 'ERROR');
-    });
-    await request(app.callback()).get('/health?checks=all').expect(503);
-    await request(app.callback()).get('/health?checks=all').expect(503);
-    expect(runs).to.equal(1);
-    healthy = true;
-    await sleep(200);
-    await request(app.callback()).get('/health?checks=all').expect(200);
-    expect(runs).to.equal(2);
-    healthy = false;
-    await sleep(200);
-    // The healthy result is still fresh: failure's short TTL does not apply to it.
-    await request(app.callback()).get('/health?checks=all').expect(200);
-    expect(runs).to.equal(2);
+    const clock = fakeClock();
+    try {
+      const { app, bus } = makeApp({ cache: { success: 5000, failure: 150 } });
+      let runs = 0;
+      let healthy = false;
+      bus.on('healthcheck', (event) => {
+        runs++;
+        event.report('db', healthy ? 'OK' : 'ERROR');
+      });
+      await request(app.callback()).get('/health?checks=all').expect(503);
+      await clock.tickAsync(149);
+      await request(app.callback()).get('/health?checks=all').expect(503);
+      expect(runs).to.equal(1);
+      healthy = true;
+      await clock.tickAsync(51);
+      await request(app.callback()).get('/health?checks=all').expect(200);
+      expect(runs).to.equal(2);
+      healthy = false;
+      await clock.tickAsync(200);
+      // The healthy result is still fresh: failure's short TTL does not apply to it.
+      await request(app.callback()).get('/health?checks=all').expect(200);
+      expect(runs).to.equal(2);
+    } finally {
+      clock.uninstall();
+    }
   });
 
   it('caches per selection', async () => {
@@ -83,6 +94,7 @@ describe('shared runs and caching', () => {
   });
 
   it('refreshes in the background, answers from the last result, and close() stops it', async () => {
+    const clock = fakeClock();
     const { app, bus, middleware } = makeApp({ refreshInterval: 100 });
     let runs = 0;
     let healthy = true;
@@ -94,27 +106,41 @@ describe('shared runs and caching', () => {
       });
     });
     try {
-      await sleep(20);
-      // The first run is under way: a request waits for it rather than starting another.
-      await request(app.callback()).get('/health?checks=all').expect(200);
+      // The first run starts a turn after health(), and is under way: a request waits for it rather than starting another.
+      await clock.tickAsync(20);
+      expect(runs).to.equal(1);
+      const first = request(app.callback()).get('/health?checks=all').expect(200).then(() => undefined);
+      await clock.tickAsync(20);
+      await first;
       expect(runs).to.equal(1);
       healthy = false;
-      const started = performance.now();
+      // Answered from the last result, without waiting for a run.
       const stale = await request(app.callback()).get('/health?checks=db').expect(200);
-      expect(performance.now() - started).to.be.below(30);
       expect(stale.headers.age).to.equal('0');
-      await sleep(250);
+      expect(runs).to.equal(1);
+      // The next run starts 100 ms after the first ended (at 40), and takes 40 ms.
+      await clock.tickAsync(99);
+      expect(runs).to.equal(1);
+      await clock.tickAsync(1);
+      expect(runs).to.equal(2);
+      await request(app.callback()).get('/health?checks=all').expect(200);
+      await clock.tickAsync(40);
       await request(app.callback()).get('/health?checks=all').expect(503);
-      expect(runs).to.be.within(2, 4);
+      await clock.tickAsync(1000);
+      expect(runs).to.equal(2 + Math.floor(1000 / 140));
       middleware.close();
       const afterClose = runs;
-      await sleep(300);
+      await clock.tickAsync(1000);
       expect(runs).to.equal(afterClose);
       // Closed: requests run their checks on demand again.
-      await request(app.callback()).get('/health?checks=all').expect(503);
+      const onDemand = request(app.callback()).get('/health?checks=all').expect(503).then(() => undefined);
+      await until(() => runs > afterClose);
+      await clock.tickAsync(40);
+      await onDemand;
       expect(runs).to.equal(afterClose + 1);
     } finally {
       middleware.close();
+      clock.uninstall();
     }
   });
 });
@@ -138,7 +164,7 @@ describe('events out and logging', () => {
     expect(result!.duration).to.be.at.least(25);
     const slow = result!.checks.find(({ name }) => name === 'slow')!;
     expect(slow).to.include({ status: 'OK', message: 'done' });
-    expect(slow.duration).to.be.within(25, 200);
+    expect(slow.duration).to.be.within(25, 2000);
     expect(slow.startedAt).to.be.within(before, Date.now());
   });
 
@@ -185,26 +211,6 @@ describe('events out and logging', () => {
     ]);
   });
 
-  it('logs maintenance once on entering and once on leaving', async () => {
-    const { tempDir } = await import('./helpers.js');
-    const { writeFileSync, unlinkSync } = await import('node:fs');
-    const dir = tempDir();
-    try {
-      const disableFile = `${dir.dir}/down`;
-      const { app, logger } = makeApp({ disableFile });
-      writeFileSync(disableFile, '');
-      for (let i = 0; i < 3; i++) await request(app.callback()).get('/health').expect(299);
-      unlinkSync(disableFile);
-      for (let i = 0; i < 3; i++) await request(app.callback()).get('/health').expect(200);
-      expect(logger.lines).to.deep.equal([
-        ['info', 'Health response: MAINTENANCE'],
-        ['info', 'Health response: maintenance is over'],
-      ]);
-    } finally {
-      dir.remove();
-    }
-  });
-
   it('keeps answering when a result listener throws, and logs it', async () => {
     const { app, bus, logger } = makeApp();
     bus.on('healthresult', () => {
@@ -218,7 +224,7 @@ describe('events out and logging', () => {
 
 describe('state kept per selection', () => {
   it('is bounded: a client inventing selections cannot grow it without end', async () => {
-    const { setBounded } = await import('../src/bounded.js');
+    const { setBounded } = await import('../../src/core/bounded.js');
     const map = new Map<string, number>();
     for (let i = 0; i < 1000; i++) setBounded(map, `key${i}`, i, 64);
     expect(map.size).to.equal(64);

@@ -1,9 +1,11 @@
-import type { CheckResult, CheckStatus, HealthStatus } from './event.js';
+import { logText } from './json-safe.js';
+import type { CheckResult } from './check.js';
+import type { CheckStatus, RunStatus } from './status.js';
 
 /** The collated outcome of one run of the application checks. */
 export interface HealthResult {
   /** `'ERROR'` if a critical check failed, `'WARN'` if one warned, else `'OK'`. */
-  readonly status: HealthStatus;
+  readonly status: RunStatus;
   /** Every result, in the order first reported. */
   readonly checks: readonly CheckResult[];
   /** When the run started, ms since the epoch. */
@@ -26,17 +28,21 @@ export interface CheckChange {
 /** Payload of `'healthchange'`: what changed since the previous run of the same selection. */
 export interface HealthChange {
   /** The overall status before; `undefined` on the first run. */
-  readonly before: HealthStatus | undefined;
-  readonly after: HealthStatus;
+  readonly before: RunStatus | undefined;
+  readonly after: RunStatus;
   /** The checks whose status changed. */
   readonly checks: readonly CheckChange[];
   /** The run that brought the change. */
   readonly result: HealthResult;
 }
 
-/** `name=STATUS "message"` for each result, as pyramid_health logs them. */
+/** `name=STATUS "message"` for each result, as pyramid_health logs them; nothing in it can break the line. */
 export function describeChecks(checks: readonly CheckResult[]): string {
   return checks
-    .map(({ name, status, message }) => (message ? `${name}=${status} ${JSON.stringify(message)}` : `${name}=${status}`))
+    .map(({ name, status, message }) => {
+      const check = `${logText(name)}=${logText(status)}`;
+      // JSON escapes control characters; the two Unicode line separators it leaves, we escape too.
+      return message ? `${check} ${JSON.stringify(message).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}` : check;
+    })
     .join(', ');
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { environment, MASK, type EnvironmentOptions } from '../src/index.js';
-import { sleep, tempDir, urlParsed } from './helpers.js';
+import { environment, MASK, type EnvironmentOptions } from '../../src/index.js';
+import { sleep, tempDir, urlParsed } from '../helpers.js';
 
 function appWith(options: EnvironmentOptions = {}) {
   const middleware = environment(options);

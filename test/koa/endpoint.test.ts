@@ -6,8 +6,8 @@ import Router from '@koa/router';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { createHealthBus, health } from '../src/index.js';
-import { makeApp, tempDir, urlParsed } from './helpers.js';
+import { createHealthBus, health } from '../../src/index.js';
+import { makeApp, tempDir, urlParsed } from '../helpers.js';
 
 describe('the health endpoint', () => {
   it('answers a bare request 200 OK as text, with no-store, and runs no checks', async () => {
@@ -264,5 +264,25 @@ describe('the endpoint behind a proxy or a mount', () => {
     });
     expect(await answer('http://example.test/health?checks=all')).to.deep.equal({ status: 503, body: 'ERROR' });
     expect(await answer('http://example.test/other')).to.deep.equal({ status: 200, body: 'downstream' });
+  });
+});
+
+describe('maintenance', () => {
+  it('logs maintenance once on entering and once on leaving', async () => {
+    const dir = tempDir();
+    try {
+      const disableFile = `${dir.dir}/down`;
+      const { app, logger } = makeApp({ disableFile });
+      writeFileSync(disableFile, '');
+      for (let i = 0; i < 3; i++) await request(app.callback()).get('/health').expect(299);
+      unlinkSync(disableFile);
+      for (let i = 0; i < 3; i++) await request(app.callback()).get('/health').expect(200);
+      expect(logger.lines).to.deep.equal([
+        ['info', 'Health response: MAINTENANCE'],
+        ['info', 'Health response: maintenance is over'],
+      ]);
+    } finally {
+      dir.remove();
+    }
   });
 });

@@ -1,13 +1,16 @@
-import { readFile } from 'node:fs/promises';
-import os from 'node:os';
-import { dirname, join } from 'node:path';
+/**
+ * `environment()`: a scrubbed JSON dump of what is running, for operators. `sections` has the built-in
+ * sections (os, node, process), `scrub` the rules that mask secrets on the way out.
+ * @module
+ */
+import { join } from 'node:path';
 import type { Context, Middleware, Next } from 'koa';
-import { authorizer, type Secret } from './access.js';
-import { settleWithin } from './deadline.js';
-import { replyText } from './formats.js';
-import { outside } from './path.js';
+import { DEFAULT_TIMEOUT, knownOptions, settleWithin, validTimeout } from '../core/index.js';
+import { authorizer, outside, replyText, setHeader, validPath, type Secret } from '../koa/index.js';
 import { keyScrubber, sanitize, type ScrubFunction } from './scrub.js';
-import { knownOptions, validPath, validTimeout } from './validate.js';
+import { nodeSection, osSection, processSection } from './sections.js';
+
+export { MASK, SECRET_KEY_PATTERNS, type ScrubFunction } from './scrub.js';
 
 /** A section of the dump: returns (or resolves to) what it shows; gets a signal aborted at the deadline. */
 export type SectionFunction = (signal: AbortSignal) => unknown;
@@ -66,9 +69,10 @@ export interface EnvironmentOptions {
   scrub?: readonly (string | RegExp)[] | ScrubFunction;
   /**
    * The secret needed as `?auth=` or `Authorization: Bearer`, or a function `(ctx) => boolean`, as for `health()`.
+   * Leave it out to run without one: present but `undefined` (an unset variable) throws a `TypeError`.
    * @default undefined (public: do not leave it so in production)
    */
-  secret?: Secret | undefined;
+  secret?: Secret;
   /**
    * Deadline in ms for each section.
    * @default 5000
@@ -107,7 +111,7 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     sections = {},
     scrub = [],
     secret,
-    timeout = 5000,
+    timeout = DEFAULT_TIMEOUT,
     packageJson = join(process.cwd(), 'package.json'),
   } = options;
   const endpoint = validPath(path, 'path');
@@ -138,21 +142,21 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
   for (const [name, fn] of Object.entries(sections)) addSection(name, fn);
 
   async function dump(ctx: Context): Promise<void> {
-    ctx.set('Cache-Control', 'no-store');
+    setHeader(ctx, 'Cache-Control', 'no-store');
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
-      ctx.set('Allow', 'GET, HEAD');
+      setHeader(ctx, 'Allow', 'GET, HEAD');
       return replyText(ctx, 405, 'method not allowed');
     }
     const { auth } = ctx.query;
     if (authorize && !authorize(ctx, typeof auth === 'string' ? auth : undefined)) {
-      ctx.set('WWW-Authenticate', 'Bearer');
+      setHeader(ctx, 'WWW-Authenticate', 'Bearer');
       return replyText(ctx, 401, 'unauthorized');
     }
     const entries = await Promise.all([...all].map(async ([name, fn]) => {
       const settled = await settleWithin(fn, timeout);
       return [name, settled.ok ? settled.value : { error: settled.message }] as const;
     }));
-    ctx.type = 'application/json; charset=utf-8';
+    setHeader(ctx, 'Content-Type', 'application/json; charset=utf-8');
     ctx.body = JSON.stringify(sanitize(Object.fromEntries(entries), rule), null, 2);
   }
 
@@ -168,72 +172,4 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
 
 function invalidScrub(): never {
   throw new TypeError('option "scrub" must be a list of patterns or a function');
-}
-
-function osSection(): object {
-  return {
-    platform: os.platform(),
-    release: os.release(),
-    arch: os.arch(),
-    hostname: os.hostname(),
-    uptime: os.uptime(),
-    loadavg: os.loadavg(),
-    totalmem: os.totalmem(),
-    freemem: os.freemem(),
-    cpus: os.availableParallelism?.() ?? os.cpus().length,
-  };
-}
-
-function processSection(): object {
-  let user: string | undefined;
-  try {
-    user = os.userInfo().username;
-  } catch {
-    // No passwd entry (some containers): the uid still says who.
-    user = String(process.getuid?.() ?? 'unknown');
-  }
-  return {
-    pid: process.pid,
-    argv: process.argv,
-    cwd: process.cwd(),
-    user,
-    uptime: process.uptime(),
-    memoryUsage: process.memoryUsage(),
-    env: { ...process.env },
-  };
-}
-
-/** Node itself and the app's dependencies with the versions installed, read from package.json files. */
-async function nodeSection(packageJson: string): Promise<object> {
-  const app = await readJson(packageJson);
-  const wanted = { ...(app?.dependencies as object | undefined), ...(app?.devDependencies as object | undefined) };
-  // A list of { name, version }: package names are not keys, so `jsonwebtoken` is not masked as a secret.
-  const dependencies = await Promise.all(Object.keys(wanted).sort().map(async (name) => ({
-    name,
-    version: (await installedVersion(dirname(packageJson), name)) ?? 'not installed',
-  })));
-  return {
-    version: process.version,
-    versions: process.versions,
-    execPath: process.execPath,
-    app: app ? { name: app.name, version: app.version } : null,
-    dependencies,
-  };
-}
-
-/** Looks for `node_modules/<name>/package.json` from the app's folder up, as Node resolves packages. */
-async function installedVersion(from: string, name: string): Promise<string | undefined> {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const found = await readJson(join(dir, 'node_modules', name, 'package.json'));
-    if (typeof found?.version === 'string') return found.version;
-    if (dirname(dir) === dir) return undefined;
-  }
-}
-
-async function readJson(file: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
 }

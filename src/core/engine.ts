@@ -1,0 +1,213 @@
+import { setBounded } from './bounded.js';
+import type { KnownCheck } from './check.js';
+import { logText, messageOf } from './json-safe.js';
+import { describeChecks, type CheckChange, type HealthResult } from './result.js';
+import { emitGuarded, executeRun, selectResult, type Run, type RunSettings } from './run.js';
+import { Selection } from './selection.js';
+import type { CheckStatus, RunStatus } from './status.js';
+
+/** How long results are reused, in ms, by outcome. */
+export interface CacheOptions {
+  /**
+   * Reuse an `OK` or `WARN` result for this long.
+   * @default 0
+   */
+  success?: number;
+  /**
+   * Reuse an `ERROR` result for this long.
+   * @default 0
+   */
+  failure?: number;
+}
+
+/** What the engine needs, validated: the middleware's options after `health()` checked them. */
+export interface EngineOptions extends RunSettings {
+  readonly cache: Required<CacheOptions>;
+  readonly refreshInterval: number;
+}
+
+/** A result as served: `age` in ms when it was reused rather than run for this request. */
+export interface Served {
+  readonly result: HealthResult;
+  readonly age: number | undefined;
+}
+
+// Selections are chosen by requests: bound what they can make us keep.
+const MAX_SELECTIONS = 64;
+
+/**
+ * Runs checks for the middleware: one shared run per set of selected checks at a time, results cached by
+ * outcome or refreshed in the background, `'healthresult'` and `'healthchange'` emitted, transitions logged.
+ */
+export class HealthEngine {
+  readonly #options: EngineOptions;
+  readonly #inflight = new Map<string, Promise<Run>>();
+  readonly #cache = new Map<string, { run: Run; until: number }>();
+  // Last overall status by set of selected checks; bounded, as selections are the client's to invent.
+  readonly #overall = new Map<string, RunStatus>();
+  readonly #checks = new Map<string, CheckStatus>();
+  // The names the last run made known: what a selection really selects is judged by them.
+  #known: ReadonlyMap<string, KnownCheck> | undefined;
+  #latest: Run | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+    // The first background run waits a turn, so modules imported after the middleware can subscribe.
+    if (options.refreshInterval > 0) this.#schedule(0);
+  }
+
+  /** The check names the last run made known, sorted; empty before any run. */
+  get available(): readonly string[] {
+    return [...(this.#known?.keys() ?? [])].sort();
+  }
+
+  /**
+   * The result for `selection`, if one can be had at once: from the background run or the cache.
+   * @throws {SelectionError} when a requested name or tag has no check
+   */
+  ready(selection: Selection): Served | undefined {
+    const refreshed = this.#timer === undefined ? undefined : this.#latest;
+    if (refreshed) return { result: selectResult(refreshed, selection), age: ageOf(refreshed) };
+    const hit = this.#cache.get(this.#keyOf(selection));
+    if (hit && Date.now() < hit.until) return { result: selectResult(hit.run, selection), age: ageOf(hit.run) };
+    return undefined;
+  }
+
+  /**
+   * The result for `selection`: at once if it can be had (see `ready()`), else from a run under way or a new run
+   * (before the first background run has finished, that one).
+   * @throws {SelectionError} when a requested name or tag has no check
+   */
+  async serve(selection: Selection): Promise<Served> {
+    const ready = this.ready(selection);
+    if (ready) return ready;
+    const run = await this.#shared(this.#timer === undefined ? selection : Selection.all);
+    return { result: selectResult(run, selection), age: undefined };
+  }
+
+  /** Stops the background refresh; later requests run their checks on demand. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * What a selection really selects, as a key: the names it includes among the checks known, so that
+   * `?exclude=x1`, `x2`, … (names no check has) share one run, one cache entry and one log line.
+   */
+  #keyOf(selection: Selection): string {
+    const known = this.#known;
+    if (known === undefined || selection.missing(known).length > 0) return selection.key;
+    return `checks:${[...known].filter(([name, check]) => selection.includes(name, check)).map(([name]) => name).sort().join(',')}`;
+  }
+
+  /** Joins the run under way for the same checks, or starts one. */
+  #shared(selection: Selection): Promise<Run> {
+    const key = this.#keyOf(selection);
+    let run = this.#inflight.get(key);
+    if (!run) {
+      run = this.#execute(selection).finally(() => this.#inflight.delete(key));
+      this.#inflight.set(key, run);
+    }
+    return run;
+  }
+
+  async #execute(selection: Selection): Promise<Run> {
+    const run = await executeRun(this.#options, selection);
+    this.#known = run.known;
+    const key = this.#keyOf(selection);
+    const { cache } = this.#options;
+    const ttl = run.result.status === 'ERROR' ? cache.failure : cache.success;
+    // A selection naming unknown checks is answered 400 and not worth keeping.
+    if (ttl > 0 && selection.missing(run.known).length === 0) {
+      setBounded(this.#cache, key, { run, until: Date.now() + ttl }, MAX_SELECTIONS);
+    }
+    this.#observe(key, run.result);
+    return run;
+  }
+
+  #schedule(delay: number): void {
+    this.#timer = setTimeout(() => {
+      this.#shared(Selection.all).then(
+        (run) => void (this.#latest = run),
+        // Nothing in a run should throw; if something does, the next run must still happen on time.
+        (error: unknown) => this.#options.logger.error(`koa-health: a background run failed: ${logText(messageOf(error))}`),
+      ).finally(() => {
+        if (!this.#closed) this.#schedule(this.#options.refreshInterval);
+      });
+    }, delay).unref();
+  }
+
+  /** Emits the result and, when something changed since the last run of the same checks, the change; logs transitions only. */
+  #observe(key: string, result: HealthResult): void {
+    const { logger } = this.#options;
+    emitGuarded(this.#options, 'healthresult', result);
+    const before = this.#overall.get(key);
+    setBounded(this.#overall, key, result.status, MAX_SELECTIONS);
+    const changes: CheckChange[] = [];
+    for (const { name, status, message } of result.checks) {
+      const previous = this.#checks.get(name);
+      this.#checks.set(name, status);
+      // Never seen counts as OK: a healthy start is not news, a failing one is.
+      if ((previous ?? 'OK') !== status) changes.push({ name, before: previous, after: status, message });
+    }
+    if ((before ?? 'OK') === result.status && changes.length === 0) return;
+    emitGuarded(this.#options, 'healthchange', { before, after: result.status, checks: changes, result });
+    if (result.status === 'ERROR') logger.error(`Health response: ERROR (${describeChecks(result.checks)})`);
+    else if (result.status === 'WARN') {
+      logger.warn(`Health response: WARN (${describeChecks(result.checks.filter(({ status }) => status !== 'OK'))})`);
+    } else {
+      const recovered = changes.filter(({ after }) => after === 'OK').map(({ name }) => logText(name));
+      logger.info(`Health response: OK${recovered.length ? ` (recovered: ${recovered.join(', ')})` : ''}`);
+    }
+  }
+}
+
+function ageOf({ result }: Run): number {
+  return Math.max(0, Date.now() - result.startedAt - result.duration);
+}
+
+/** An engine shared by the mounts that ask for one with the same settings, and how many use it. */
+interface SharedEngine {
+  readonly options: EngineOptions;
+  readonly engine: HealthEngine;
+  users: number;
+}
+
+// By bus: mounts on one bus with the same settings run one engine (one run per flood, one refresh timer, one log line).
+const shared = new WeakMap<object, SharedEngine[]>();
+
+/**
+ * The engine for these settings on their bus: the one another mount made, or a new one.
+ * `release()` stops it once no mount uses it any more.
+ */
+export function sharedEngine(options: EngineOptions): { engine: HealthEngine; release(): void } {
+  const engines = shared.get(options.bus) ?? [];
+  shared.set(options.bus, engines);
+  let entry = engines.find((candidate) => sameSettings(candidate.options, options));
+  if (!entry) {
+    entry = { options, engine: new HealthEngine(options), users: 0 };
+    engines.push(entry);
+  }
+  entry.users++;
+  const found = entry;
+  let released = false;
+  return {
+    engine: found.engine,
+    release() {
+      if (released) return;
+      released = true;
+      if (--found.users > 0) return;
+      found.engine.close();
+      engines.splice(engines.indexOf(found), 1);
+    },
+  };
+}
+
+function sameSettings(a: EngineOptions, b: EngineOptions): boolean {
+  return a.timeout === b.timeout && a.refreshInterval === b.refreshInterval && a.logger === b.logger &&
+    a.cache.success === b.cache.success && a.cache.failure === b.cache.failure && a.expect.join() === b.expect.join();
+}

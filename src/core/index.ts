@@ -1,0 +1,20 @@
+/**
+ * The check engine, with no HTTP in it: the bus and its events, `HealthCheckEvent` and the recorder
+ * behind it, the runner and its deadlines, selections, statuses and results, the engine that shares,
+ * caches and refreshes runs, the error family, and the option checks every factory shares.
+ * @module
+ */
+export { createHealthBus, healthBus, type HealthBus, type HealthEvents } from './bus.js';
+export type { CheckFunction, CheckOptions, CheckOutcome, CheckResult, KnownCheck } from './check.js';
+export { DEFAULT_TIMEOUT } from './defaults.js';
+export { expires, settleWithin, type Settled } from './deadline.js';
+export { HealthEngine, sharedEngine, type CacheOptions, type EngineOptions, type Served } from './engine.js';
+export { HealthError, RequestError, SelectionError } from './errors.js';
+export { jsonSafe, logText, messageOf, type ScrubFunction } from './json-safe.js';
+export { HealthCheckEvent } from './event.js';
+export type { CheckChange, HealthChange, HealthResult } from './result.js';
+export { runHealthChecks, validExpect, type RunOptions, type RunSettings } from './run.js';
+export { Selection, type CheckList } from './selection.js';
+export { overallStatus, type CheckStatus, type HealthStatus, type RunStatus } from './status.js';
+export { setBounded } from './bounded.js';
+export { knownOptions, MAX_TIMER_MS, validBus, validLogger, validTimeout, type Logger } from './validate.js';

@@ -1,0 +1,216 @@
+import { checkOptionsProblem, type CheckFunction, type CheckOptions, type CheckOutcome, type CheckResult, type KnownCheck } from './check.js';
+import { jsonSafe, messageOf } from './json-safe.js';
+import type { Selection } from './selection.js';
+import { overallStatus, type CheckStatus, type RunStatus } from './status.js';
+import { timerLimitProblem } from './validate.js';
+
+/** Something the run waits for; expired at the deadline if still pending. */
+interface Pending {
+  readonly kind: 'check' | 'subscriber';
+  readonly done: Promise<void>;
+  expire(): void;
+}
+
+const NO_TAGS: readonly string[] = Object.freeze([]);
+const REPORTED: KnownCheck = Object.freeze({ tags: NO_TAGS, default: true });
+
+/**
+ * Everything one run records: results, the names it has seen, and the work still pending. The runner
+ * owns it; subscribers reach it through the `HealthCheckEvent` in front of it.
+ */
+export class RunRecorder {
+  /** When the run started, ms since the epoch. */
+  readonly startedAt: number = Date.now();
+  readonly #started = performance.now();
+  readonly #results = new Map<string, CheckResult>();
+  // Results are listed in the order their names first appeared, however long each check took.
+  readonly #order = new Map<string, number>();
+  readonly #known = new Map<string, KnownCheck>();
+  readonly #pending = new Set<Pending>();
+  #closed = false;
+
+  /**
+   * @param selection which checks the run asks for
+   * @param timeout the run's deadline in ms
+   */
+  constructor(readonly selection: Selection, readonly timeout: number) {}
+
+  /**
+   * Whether the run asks for this check; records the name as existing, for the "unknown check" answer.
+   * A finished run asks for nothing more and learns no more names.
+   */
+  wants(name: string, options: CheckOptions = {}): boolean {
+    if (this.#closed) return false;
+    return this.selection.includes(name, this.#remember(name, validOrNone(options)));
+  }
+
+  /** Records a reported outcome, if the run asks for it; whatever a caller hands over is made safe to show. */
+  report(name: string, status: CheckStatus, message: unknown, details: unknown): void {
+    if (this.wants(name)) this.#recordSinceStart(name, statusOf(status), textOf(message), detailsOf(details));
+  }
+
+  /** Runs a check function under its deadline and records its outcome; the promise never rejects. */
+  check(name: string, fn: CheckFunction, options: CheckOptions): Promise<void> {
+    // After the deadline nobody waits for the answer: do not start the work.
+    if (!this.wants(name, validOrNone(options))) return Promise.resolve();
+    const { critical = true, tags = NO_TAGS, timeout } = options;
+    const problem = checkOptionsProblem(options, timerLimitProblem);
+    if (problem !== undefined) {
+      this.#recordSinceStart(name, 'ERROR', `invalid check options: ${problem}`, undefined);
+      return Promise.resolve();
+    }
+    const startedAt = Date.now();
+    const started = performance.now();
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let settle!: () => void;
+    const pending: Pending = {
+      kind: 'check',
+      done: new Promise<void>((resolve) => (settle = resolve)),
+      expire: () => finish('ERROR', `timed out after ${timeout ?? this.timeout} ms`),
+    };
+    const finish = (status: CheckStatus, message: string): void => {
+      if (!this.#pending.delete(pending)) return;
+      if (timer) clearTimeout(timer);
+      if (status !== 'OK') controller.abort(new Error(message));
+      this.#record({ name, status, message, startedAt, duration: performance.now() - started, critical, tags, details: undefined });
+      settle();
+    };
+    this.#pending.add(pending);
+    if (timeout !== undefined && timeout < this.timeout) timer = setTimeout(pending.expire, timeout);
+    try {
+      Promise.resolve(fn(controller.signal)).then(
+        (outcome) => finish(...judge(outcome)),
+        (error: unknown) => finish('ERROR', messageOf(error)),
+      );
+    } catch (error) {
+      finish('ERROR', messageOf(error));
+    }
+    return pending.done;
+  }
+
+  /** Waits for a subscriber's promise: a rejection, or still pending at the deadline, fails it under `name`. */
+  trackSubscriber(name: string, promise: PromiseLike<unknown>): void {
+    const pending: Pending = {
+      kind: 'subscriber',
+      done: Promise.resolve(promise).then(
+        () => void this.#pending.delete(pending),
+        (error: unknown) => this.#failPending(pending, name, messageOf(error)),
+      ),
+      expire: () => this.#failPending(pending, name, `did not finish within ${this.timeout} ms`),
+    };
+    this.#pending.add(pending);
+  }
+
+  /** Records the failure of a subscriber that threw. */
+  subscriberThrew(name: string, error: unknown): void {
+    this.#recordSinceStart(name, 'ERROR', messageOf(error), undefined);
+  }
+
+  /** Resolves once nothing is pending (a check may start more checks). */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending].map((pending) => pending.done));
+  }
+
+  /** Fails whatever of that kind is still pending. */
+  expire(kind: Pending['kind']): void {
+    for (const pending of [...this.#pending]) if (pending.kind === kind) pending.expire();
+  }
+
+  /** Ignores every report, and every new name, from now on: a finished run does not change. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Every name seen so far, with how it was registered. */
+  get known(): ReadonlyMap<string, KnownCheck> {
+    return this.#known;
+  }
+
+  /** Fails each of these names that the run asks for and that did not report. */
+  failSilent(names: readonly string[]): void {
+    for (const name of names) {
+      if (!this.#results.has(name) && this.wants(name)) this.#recordSinceStart(name, 'ERROR', 'did not report', undefined);
+    }
+  }
+
+  /** Makes a name known, as a check that must report does before it has (`expect`). */
+  expectName(name: string): void {
+    this.#remember(name, {});
+  }
+
+  /** The results so far, in the order their checks were first registered or reported. */
+  get checks(): readonly CheckResult[] {
+    const position = (name: string): number => this.#order.get(name) ?? Infinity;
+    return [...this.#results.values()].sort((a, b) => position(a.name) - position(b.name));
+  }
+
+  /** The overall status of the results so far. */
+  get status(): RunStatus {
+    return overallStatus(this.#results.values());
+  }
+
+  #failPending(pending: Pending, name: string, message: string): void {
+    if (this.#pending.delete(pending)) this.#recordSinceStart(name, 'ERROR', message, undefined);
+  }
+
+  /** A result with no check of its own to time (reports, subscriber failures): critical, untagged, timed from the start of the run. */
+  #recordSinceStart(name: string, status: CheckStatus, message: string, details: CheckResult['details']): void {
+    const duration = performance.now() - this.#started;
+    this.#record({ name, status, message, startedAt: this.startedAt, duration, critical: true, tags: NO_TAGS, details });
+  }
+
+  #remember(name: string, { tags, default: isDefault }: CheckOptions): KnownCheck {
+    this.#place(name);
+    // A bare name (a report, or wants() without options) keeps what a registration said about it.
+    const bare = tags === undefined && isDefault === undefined;
+    const existing = this.#known.get(name);
+    if (bare && existing) return existing;
+    const known = bare ? REPORTED : Object.freeze({ tags: Object.freeze([...(tags ?? NO_TAGS)]), default: isDefault ?? true });
+    this.#known.set(name, known);
+    return known;
+  }
+
+  /** Gives a name its place in the results, the first time it appears. */
+  #place(name: string): void {
+    if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
+  }
+
+  #record(result: CheckResult): void {
+    if (this.#closed) return;
+    const { name, status, critical } = result;
+    this.#place(name);
+    // A non-critical failure is shown but keeps the instance in rotation.
+    this.#results.set(name, Object.freeze(critical || status === 'OK' ? result : { ...result, status: 'WARN' }));
+  }
+}
+
+/** What a check function's outcome means. */
+function judge(outcome: CheckOutcome): [CheckStatus, string] {
+  if (outcome === false) return ['ERROR', 'check returned false'];
+  return ['OK', typeof outcome === 'string' ? outcome : ''];
+}
+
+/** Options as given when they can be read, else none: a bad registration still makes its name known. */
+function validOrNone(options: CheckOptions): CheckOptions {
+  return checkOptionsProblem(options, () => undefined) === undefined ? options : {};
+}
+
+/** A reported status: a word; anything else is a failure. */
+function statusOf(status: unknown): CheckStatus {
+  return typeof status === 'string' && status !== '' ? status : 'ERROR';
+}
+
+/** A reported message as text, whatever it was. */
+function textOf(message: unknown): string {
+  return message === undefined || message === null ? '' : messageOf(message);
+}
+
+/** Reported details as a JSON-safe object (a BigInt, a cycle or a throwing getter cannot break an answer). */
+function detailsOf(details: unknown): CheckResult['details'] {
+  if (details === undefined || details === null) return undefined;
+  const safe = jsonSafe(details);
+  return typeof safe === 'object' && safe !== null && !Array.isArray(safe)
+    ? Object.freeze(safe as Record<string, unknown>)
+    : Object.freeze({ details: safe });
+}

@@ -1,0 +1,192 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { Handler, WildcardHandler } from 'mitt';
+import { healthBus, type HealthBus, type HealthEvents } from './bus.js';
+import type { CheckResult, KnownCheck } from './check.js';
+import { expires } from './deadline.js';
+import { DEFAULT_TIMEOUT } from './defaults.js';
+import { SelectionError } from './errors.js';
+import { HealthCheckEvent } from './event.js';
+import { RunRecorder } from './recorder.js';
+import type { HealthResult } from './result.js';
+import { Selection, validCheckName, type CheckList } from './selection.js';
+import { overallStatus } from './status.js';
+import { validBus, validLogger, validTimeout, knownOptions, type Logger } from './validate.js';
+import { logText, messageOf } from './json-safe.js';
+
+/** Options of `runHealthChecks()`. */
+export interface RunOptions {
+  /**
+   * The bus whose `'healthcheck'` subscribers run.
+   * @default healthBus
+   */
+  bus?: HealthBus;
+  /**
+   * Deadline in ms for the whole run; what is still pending then fails.
+   * @default 5000
+   */
+  timeout?: number;
+  /**
+   * Which checks to run: `'all'`, `'_defaults'`, names, `'@tag'`s; comma-separated or as an array.
+   * @default 'all'
+   */
+  checks?: CheckList;
+  /**
+   * Names or `'@tag'`s to leave out.
+   * @default []
+   */
+  exclude?: CheckList;
+  /**
+   * Check names that must report: one that a selected run does not hear from fails with `did not report`
+   * (an app that forgot to import a check module must not look healthy).
+   * @default []
+   */
+  expect?: readonly string[];
+  /**
+   * Where a throwing `'healthresult'` listener, or a run that found no checks at all, is reported; `false` silences it.
+   * @default console
+   */
+  logger?: Logger | false;
+}
+
+/** How runs are made: the bus, the deadline, and the names that must report. */
+export interface RunSettings {
+  readonly bus: HealthBus;
+  readonly timeout: number;
+  readonly expect: readonly string[];
+  readonly logger: Logger;
+}
+
+const RUN_OPTIONS = ['bus', 'timeout', 'checks', 'exclude', 'expect', 'logger'] as const;
+
+/**
+ * Runs the application checks without HTTP (for scripts, tests and startup gates),
+ * emits `'healthresult'` and resolves with the collated result.
+ * @throws {SelectionError} when a requested name or tag has no check
+ * @throws {TypeError} for a bad option
+ */
+export async function runHealthChecks(options: RunOptions = {}): Promise<HealthResult> {
+  knownOptions(options, RUN_OPTIONS, 'runHealthChecks()');
+  const { bus = healthBus, timeout = DEFAULT_TIMEOUT, checks = 'all', exclude, expect = [], logger = console } = options;
+  const settings: RunSettings = {
+    bus: validBus(bus, 'bus'),
+    timeout: validTimeout(timeout, 'timeout'),
+    expect: validExpect(expect, 'expect'),
+    logger: validLogger(logger, 'logger'),
+  };
+  const selection = Selection.parse(checks, exclude) ?? Selection.none;
+  const result = selectResult(await executeRun(settings, selection), selection);
+  emitGuarded(settings, 'healthresult', result);
+  return result;
+}
+
+/** The names of `expect`: a list of valid check names. */
+export function validExpect(value: unknown, name: string): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && validCheckName(item))) {
+    throw new TypeError(`option "${name}" must be a list of check names (letters, digits and _ . : -)`);
+  }
+  return Object.freeze([...value] as string[]);
+}
+
+/**
+ * Emits on the bus; a listener that throws is logged, never thrown: it must not turn an answer into a 500,
+ * reject a run, or end the refresh loop.
+ */
+export function emitGuarded<K extends 'healthresult' | 'healthchange'>(
+  { bus, logger }: Pick<RunSettings, 'bus' | 'logger'>, type: K, payload: HealthEvents[K],
+): void {
+  try {
+    bus.emit(type, payload);
+  } catch (error) {
+    logger.error(`koa-health: a '${type}' listener threw: ${logText(messageOf(error))}`);
+  }
+}
+
+// Buses already told that a run found no checks at all: the warning is given once.
+const warnedEmpty = new WeakSet<HealthBus>();
+
+/** Warns once per bus when checks were asked for and no subscriber made a single check known. */
+function warnIfEmpty({ bus, logger }: RunSettings, selection: Selection, known: ReadonlyMap<string, KnownCheck>): void {
+  if (known.size > 0 || selection === Selection.none || warnedEmpty.has(bus)) return;
+  warnedEmpty.add(bus);
+  logger.warn("koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)");
+}
+
+/** A finished run: its result, and every check name the subscribers made known. */
+export interface Run {
+  readonly result: HealthResult;
+  readonly known: ReadonlyMap<string, KnownCheck>;
+}
+
+/**
+ * Emits a `HealthCheckEvent`, runs every subscriber in isolation and concurrently,
+ * and collates what they reported by the deadline. Never rejects.
+ */
+export async function executeRun(settings: RunSettings, selection: Selection): Promise<Run> {
+  const { bus, timeout, expect } = settings;
+  const run = new RunRecorder(selection, timeout);
+  for (const name of expect) run.expectName(name);
+  const event = new HealthCheckEvent(run);
+  // A copy, so a subscriber that (un)subscribes while running does not shift the others.
+  const subscribers = [...((bus.all.get('healthcheck') ?? []) as Handler<HealthCheckEvent>[])];
+  const wildcards = [...((bus.all.get('*') ?? []) as WildcardHandler<HealthEvents>[])];
+  subscribers.forEach((subscriber, index) => start(run, subscriber.name || `subscriber #${index + 1}`, () => subscriber(event)));
+  wildcards.forEach((subscriber, index) =>
+    start(run, subscriber.name || `wildcard subscriber #${index + 1}`, () => subscriber('healthcheck', event)),
+  );
+
+  if (await expires(run.settled(), timeout)) {
+    run.expire('check');
+    // A subscriber that only awaited its checks can now finish; one that still cannot is failed.
+    await nextTurn();
+    run.expire('subscriber');
+  }
+  run.failSilent(expect);
+  run.close();
+  warnIfEmpty(settings, selection, run.known);
+  const result: HealthResult = Object.freeze({
+    status: run.status,
+    checks: run.checks,
+    startedAt: run.startedAt,
+    duration: Date.now() - run.startedAt,
+    selection: selection.key,
+  });
+  return { result, known: new Map(run.known) };
+}
+
+/**
+ * The part of a run that `selection` asks for (all of it when the run was made for it).
+ * @throws {SelectionError} when a requested name or tag has no check, unless something failed
+ */
+export function selectResult({ result, known }: Run, selection: Selection): HealthResult {
+  const selected = selection.key === result.selection
+    ? result
+    : subset(result, result.checks.filter(({ name }) => {
+      const check = known.get(name);
+      // Results under no known name are crashed subscribers: always shown.
+      return check === undefined || selection.includes(name, check);
+    }), selection.key);
+  const missing = selection.missing(known);
+  // A crashed subscriber may be why a name is missing: then the failure is the answer, not a 400.
+  if (missing.length > 0 && selected.status !== 'ERROR') {
+    const names = [...known.keys()].sort();
+    throw new SelectionError(`unknown check: ${missing.join(', ')} (known: ${names.join(', ') || 'none'})`, names);
+  }
+  return selected;
+}
+
+function subset(result: HealthResult, checks: readonly CheckResult[], key: string): HealthResult {
+  return Object.freeze({ ...result, status: overallStatus(checks), checks, selection: key });
+}
+
+function start(run: RunRecorder, name: string, subscriber: () => unknown): void {
+  try {
+    const returned = subscriber();
+    if (isThenable(returned)) run.trackSubscriber(name, returned);
+  } catch (error) {
+    run.subscriberThrew(name, error);
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}

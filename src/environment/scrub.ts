@@ -1,0 +1,85 @@
+import { jsonSafe, type ScrubFunction } from '../core/index.js';
+
+export type { ScrubFunction } from '../core/index.js';
+
+/** What a masked value becomes. */
+export const MASK = '********';
+
+/** Key fragments whose values are never shown (case-insensitive). */
+export const SECRET_KEY_PATTERNS: readonly string[] = Object.freeze([
+  'key', 'token', 'pass', 'pwd', 'secret', 'auth', 'credential', 'private', 'session', 'cookie', 'signature',
+]);
+
+/** The built-in rule, which also sees an array's items in pairs, for `['--db-password', 'value']`. */
+interface KeyScrubber extends ScrubFunction {
+  /** Whether a string is a flag with a secret name, whose value is the next argv word. */
+  secretFlag(item: string): boolean;
+}
+
+// `scheme://user:password@host`: keep the shape, hide the password.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;
+// `?access_token=x` or `&password=x` in a URL's query string.
+const QUERY_PARAMETER = /([?&;])([^=&#\s]+)=([^&#\s]*)/g;
+// `--db-password=x`, `API_TOKEN=x`, or `--db-password x` in a command line.
+const ASSIGNMENT = /(^|\s)(-{0,2}[A-Za-z_][\w.-]*)(=|\s+(?=[^-\s]))(\S*)/g;
+const FLAG = /^-{1,2}[A-Za-z_][\w.-]*$/;
+
+/**
+ * The default rule: a value whose key matches a pattern is masked whole; a string loses the passwords of
+ * the URLs in it, the values of query parameters and `name=value` or `--name value` assignments whose
+ * name matches; in an array, the word after a flag whose name matches (argv) is masked.
+ */
+export function keyScrubber(extra: readonly (string | RegExp)[] = []): KeyScrubber {
+  const patterns = [...SECRET_KEY_PATTERNS.map((fragment) => new RegExp(escape(fragment), 'i')), ...extra.map(toRegExp)];
+  const secretKey = (key: string): boolean => key !== '' && patterns.some((pattern) => pattern.test(key));
+  const rule = (key: string, value: unknown): unknown => {
+    if (secretKey(key)) return MASK;
+    if (typeof value !== 'string') return value;
+    return value
+      .replace(URL_PASSWORD, `$1${MASK}@`)
+      .replace(QUERY_PARAMETER, (whole, separator: string, name: string) =>
+        (secretKey(decoded(name)) ? `${separator}${name}=${MASK}` : whole))
+      .replace(ASSIGNMENT, (whole, before: string, name: string, between: string, secret: string) =>
+        // A flag followed by a word is only an assignment when the flag has dashes: `--password x`, not `password x`.
+        (secretKey(name) && secret !== '' && (between === '=' || name.startsWith('-')) ? `${before}${name}${between}${MASK}` : whole));
+  };
+  return Object.assign(rule, { secretFlag: (item: string) => FLAG.test(item) && secretKey(item) });
+}
+
+/**
+ * A JSON-safe copy of `value` with `scrub` applied to every key and value (see `jsonSafe`); with the
+ * built-in rule, an argv word after a secret flag is masked too.
+ */
+export function sanitize(value: unknown, scrub: ScrubFunction): unknown {
+  const secretFlag = (scrub as Partial<KeyScrubber>).secretFlag;
+  if (secretFlag === undefined) return jsonSafe(value, scrub);
+  return jsonSafe(value, (key, item) => {
+    const shown = scrub(key, item);
+    return Array.isArray(shown) ? maskFlagValues(shown, secretFlag) : shown;
+  });
+}
+
+function maskFlagValues(items: readonly unknown[], secretFlag: (item: string) => boolean): unknown[] {
+  return items.map((item, index) => {
+    const previous = items[index - 1];
+    return typeof previous === 'string' && typeof item === 'string' && secretFlag(previous) ? MASK : item;
+  });
+}
+
+function decoded(name: string): string {
+  try {
+    return decodeURIComponent(name);
+  } catch {
+    return name;
+  }
+}
+
+function toRegExp(pattern: string | RegExp): RegExp {
+  if (pattern instanceof RegExp) return new RegExp(pattern.source, pattern.flags.replace('g', ''));
+  if (typeof pattern === 'string' && pattern !== '') return new RegExp(escape(pattern), 'i');
+  throw new TypeError('option "scrub" patterns must be non-empty strings or RegExps');
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

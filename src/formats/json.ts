@@ -1,0 +1,37 @@
+import { hostname } from 'node:os';
+import type { CheckResult } from '../core/index.js';
+import type { HealthReport } from './report.js';
+
+/** panopticon's shape: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
+export function jsonBody({ state, result, details, available }: HealthReport): object {
+  // No prototype: every name that passes validation is a key, `__proto__` and `constructor` included.
+  const components = Object.create(null) as Record<string, object>;
+  if (details && result) {
+    for (const check of result.checks) {
+      components[check.name] = {
+        ...check.details,
+        healthy: passes(check),
+        status: check.status,
+        status_message: check.message,
+        // panopticon: measured only if the check did not give its own.
+        response_time: check.details?.response_time ?? seconds(check.duration),
+      };
+    }
+  }
+  return {
+    service_healthy: state === 'OK' || state === 'WARN',
+    status: state,
+    timestamp: new Date(result ? result.startedAt + result.duration : Date.now()).toISOString(),
+    components,
+    // impact_stack lists the checks there are, Runscope names the host: for those who may see details.
+    ...(available === undefined ? {} : { available_checks: available, hostname: hostname() }),
+  };
+}
+
+function passes({ status }: CheckResult): boolean {
+  return status === 'OK' || status === 'WARN';
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}

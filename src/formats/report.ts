@@ -1,0 +1,31 @@
+import type { Context } from 'koa';
+import type { HealthResult } from '../core/index.js';
+
+/** What an answer says overall: a run's status, or `'MAINTENANCE'` while the disable file exists. */
+export type AnswerState = 'OK' | 'WARN' | 'ERROR' | 'MAINTENANCE';
+
+/**
+ * What an answer says overall.
+ * @deprecated renamed `AnswerState`
+ */
+export type HealthState = AnswerState;
+
+/** Everything a format needs to write an answer. */
+export interface HealthReport {
+  /** The overall state. */
+  readonly state: AnswerState;
+  /** The HTTP status the answer goes out with. */
+  readonly statusCode: number;
+  /** The run behind the answer; `undefined` when no checks ran (bare request, maintenance). */
+  readonly result: HealthResult | undefined;
+  /** Whether the caller may see each check's details; without, only the overall state is shown. */
+  readonly details: boolean;
+  /** The check names known from the last run, sorted; `undefined` when the caller may not see details. */
+  readonly available: readonly string[] | undefined;
+}
+
+/** The built-in formats, by `?format=` name. */
+export type FormatName = 'text' | 'json' | 'health+json';
+
+/** Writes an answer's body: a string goes out as text, an object as JSON (set `ctx.type` to change that). */
+export type CustomFormat = (report: HealthReport, ctx: Context) => unknown;

@@ -1,0 +1,225 @@
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import type { Middleware } from 'koa';
+import {
+  DEFAULT_TIMEOUT, healthBus, knownOptions, MAX_TIMER_MS, validBus, validExpect, validLogger, validTimeout,
+  type CacheOptions, type EngineOptions, type HealthBus, type Logger,
+} from '../core/index.js';
+import type { AnswerState, CustomFormat } from '../formats/index.js';
+import { authorizer, detailsLevel, type Authorizer, type DetailsLevel, type Secret } from './access.js';
+
+/** Options of `health()`. */
+export interface HealthOptions {
+  /**
+   * Where the endpoint answers (also with one trailing slash). `false` answers every request that
+   * reaches the middleware, for mounting on a router route.
+   * @default '/health'
+   */
+  path?: string | false;
+  /**
+   * While this file exists the instance is in maintenance; `false` turns that off.
+   * @default '/tmp/maintenance'
+   */
+  disableFile?: string | false;
+  /**
+   * Status while in maintenance. Kubernetes counts 200 to 399 as ready: use 503 to drain a pod.
+   * @default 299
+   */
+  maintenanceCode?: number;
+  /**
+   * Status when a check fails.
+   * @default 503
+   */
+  failureCode?: number;
+  /**
+   * The mitt emitter the `'healthcheck'` event is emitted on.
+   * @default healthBus
+   */
+  bus?: HealthBus;
+  /**
+   * Deadline in ms for one whole run of the application checks.
+   * @default 5000
+   */
+  timeout?: number;
+  /**
+   * Anything with `info`, `warn` and `error` (console, pino); `false` silences it.
+   * @default console
+   */
+  logger?: Logger | false;
+  /**
+   * Reuse results for a while, by outcome, in ms (Runscope uses `{ success: 27000, failure: 9000 }`).
+   * @default false
+   */
+  cache?: CacheOptions | false;
+  /**
+   * Run all checks every this many ms in the background and answer from the last result.
+   * @default false
+   */
+  refreshInterval?: number | false;
+  /**
+   * Running checks needs this secret as `?auth=` or `Authorization: Bearer`, compared in constant time;
+   * or a function `(ctx) => boolean` for other schemes. The bare endpoint and `/ping` stay public.
+   * Leave it out to run without one: present but `undefined` (an unset variable) throws a `TypeError`.
+   * @default undefined (no secret)
+   */
+  secret?: Secret;
+  /**
+   * Who sees each check in the JSON formats: `'always'`, `'authorized'` (with the secret) or `'never'`.
+   * @default 'always' without a secret, 'authorized' with one
+   */
+  details?: DetailsLevel | undefined;
+  /**
+   * Writes the body of answers in the default format, instead of the bare words.
+   * @default undefined (text: OK, WARN answers OK, MAINTENANCE, ERROR)
+   */
+  format?: CustomFormat | undefined;
+  /**
+   * Extra response headers by state, e.g. `{ MAINTENANCE: { 'Retry-After': '120' } }`.
+   * @default {}
+   */
+  headers?: Partial<Record<AnswerState, Readonly<Record<string, string>>>>;
+  /**
+   * Check names that must report: one that a run asking for it does not hear from fails with
+   * `did not report`, so an app that forgot to import a check module does not look healthy.
+   * @default []
+   */
+  expect?: readonly string[];
+}
+
+/** The middleware `health()` returns; `close()` stops its background refresh. */
+export interface HealthMiddleware extends Middleware {
+  /** Stops the background refresh (`refreshInterval`); later requests run their checks on demand. */
+  close(): void;
+}
+
+/** `health()`'s options, checked and with their defaults: what the endpoint and its engine are built from. */
+export interface HealthConfig {
+  /** The endpoint's path without a trailing slash, or `false` to answer whatever reaches the middleware. */
+  readonly endpoint: string | false;
+  readonly disableFile: string | false;
+  readonly maintenanceCode: number;
+  readonly failureCode: number;
+  readonly logger: Logger;
+  /** `undefined` when there is no secret. */
+  readonly authorize: Authorizer | undefined;
+  /** Whether answers that pass the secret guard show each check. */
+  readonly showDetails: boolean;
+  readonly format: CustomFormat | undefined;
+  readonly headers: StateHeaders;
+  readonly engine: EngineOptions;
+}
+
+/** Extra response headers by state. */
+export type StateHeaders = Partial<Record<AnswerState, Readonly<Record<string, string>>>>;
+
+const OPTIONS = [
+  'path', 'disableFile', 'maintenanceCode', 'failureCode', 'bus', 'timeout', 'logger', 'cache', 'refreshInterval',
+  'secret', 'details', 'format', 'headers', 'expect',
+] as const;
+const STATES: readonly AnswerState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE'];
+
+/**
+ * Checks `health()`'s options and fills in the defaults.
+ * @throws {TypeError} naming a bad or unknown option
+ */
+export function configure(options: HealthOptions): HealthConfig {
+  knownOptions(options, OPTIONS, 'health()');
+  const {
+    path = '/health',
+    disableFile = '/tmp/maintenance',
+    maintenanceCode = 299,
+    failureCode = 503,
+    bus = healthBus,
+    timeout = DEFAULT_TIMEOUT,
+    logger = console,
+    cache = false,
+    refreshInterval = false,
+    secret,
+    details,
+    format,
+    headers = {},
+    expect = [],
+  } = options;
+  const log = validLogger(logger, 'logger');
+  const authorize = authorizer(secret, 'secret');
+  const detailsFor = detailsLevel(details, authorize !== undefined, 'details');
+  if (format !== undefined && typeof format !== 'function') throw new TypeError('option "format" must be a function');
+  return {
+    endpoint: path === false ? false : validPath(path, 'path'),
+    disableFile: validFile(disableFile, 'disableFile'),
+    maintenanceCode: validCode(maintenanceCode, 'maintenanceCode'),
+    failureCode: validCode(failureCode, 'failureCode'),
+    logger: log,
+    authorize,
+    // Past the guard a request with a secret is authorized: who sees details is known now.
+    showDetails: detailsFor === 'always' || (detailsFor === 'authorized' && authorize !== undefined),
+    format,
+    headers: validHeaders(headers),
+    engine: {
+      bus: validBus(bus, 'bus'),
+      timeout: validTimeout(timeout, 'timeout'),
+      cache: validCache(cache),
+      refreshInterval: refreshInterval === false ? 0 : validTimeout(refreshInterval, 'refreshInterval'),
+      logger: log,
+      expect: validExpect(expect, 'expect'),
+    },
+  };
+}
+
+/** An HTTP status code. */
+export function validCode(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 999) {
+    throw new TypeError(`option "${name}" must be an HTTP status code from 100 to 999 (got ${String(value)})`);
+  }
+  return value;
+}
+
+/** A path starting with `/`, kept without a trailing slash. */
+export function validPath(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
+    throw new TypeError(`option "${name}" must be a path starting with "/" (got ${JSON.stringify(value)})`);
+  }
+  // `/health/` and `/health` are the same endpoint; keep the form without the slash.
+  return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
+}
+
+/** A file path, or `false`. */
+export function validFile(value: unknown, name: string): string | false {
+  if (value === false) return false;
+  if (typeof value !== 'string' || value === '') throw new TypeError(`option "${name}" must be a file path or false`);
+  return value;
+}
+
+/** Extra headers by state: known states, valid header names to valid values (no CR or LF), checked now rather than as a 500 later. */
+function validHeaders(headers: unknown): StateHeaders {
+  if (typeof headers !== 'object' || headers === null) throw new TypeError('option "headers" must be an object by state');
+  const valid: Record<string, Readonly<Record<string, string>>> = {};
+  for (const [state, set] of Object.entries(headers)) {
+    if (!STATES.includes(state as AnswerState)) throw new TypeError(`option "headers" has unknown state "${state}" (use ${STATES.join(', ')})`);
+    if (typeof set !== 'object' || set === null) throw new TypeError(`option "headers.${state}" must map header names to strings`);
+    for (const [name, value] of Object.entries(set)) {
+      try {
+        if (typeof value !== 'string') throw new TypeError('not a string');
+        validateHeaderName(name);
+        validateHeaderValue(name, value);
+      } catch {
+        throw new TypeError(`option "headers.${state}" has an invalid header ${JSON.stringify(name)}: names are tokens, values strings without CR, LF or NUL`);
+      }
+    }
+    valid[state] = Object.freeze({ ...set });
+  }
+  return valid;
+}
+
+/** `{ success, failure }` in ms, or `false` for no cache. */
+function validCache(cache: CacheOptions | false): Required<CacheOptions> {
+  if (cache === false) return { success: 0, failure: 0 };
+  if (typeof cache !== 'object' || cache === null) throw new TypeError('option "cache" must be { success, failure } in ms, or false');
+  knownOptions(cache, ['success', 'failure'], 'health() option "cache"');
+  const { success = 0, failure = 0 } = cache;
+  for (const [name, ttl] of Object.entries({ success, failure })) {
+    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0 || ttl > MAX_TIMER_MS) {
+      throw new TypeError(`option "cache.${name}" must be a number of ms from 0 to ${MAX_TIMER_MS}`);
+    }
+  }
+  return { success, failure };
+}

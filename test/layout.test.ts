@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+const src = fileURLToPath(new URL('../src', import.meta.url));
+
+/** Every .ts file under `dir`, as paths relative to src/. */
+function sources(dir = src): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    return entry.isDirectory() ? sources(path) : entry.name.endsWith('.ts') ? [relative(src, path)] : [];
+  });
+}
+
+/** The project files a source file imports (type-only imports included), relative to src/. */
+function imports(file: string): string[] {
+  const text = readFileSync(join(src, file), 'utf8');
+  return [...text.matchAll(/(?:from|import)\s+'(\.[^']+)'/g)].map((match) =>
+    relative(src, resolve(dirname(join(src, file)), match[1]!)).replace(/\.js$/, '.ts'));
+}
+
+const folderOf = (file: string): string => (file.includes('/') ? file.split('/')[0]! : '.');
+
+// Which folders each folder may import from: the engine knows nothing of HTTP, formats or the dump.
+const ALLOWED: Record<string, readonly string[]> = {
+  core: ['core'],
+  formats: ['formats', 'core'],
+  koa: ['koa', 'formats', 'core'],
+  environment: ['environment', 'koa', 'core'],
+  '.': ['core', 'koa', 'formats', 'environment'],
+};
+
+describe('the layout of src/', () => {
+  const files = sources();
+
+  it('keeps every folder to the folders it may import from', () => {
+    const wrong = files.flatMap((file) => imports(file)
+      .filter((target) => !(ALLOWED[folderOf(file)] ?? []).includes(folderOf(target)))
+      .map((target) => `${file} -> ${target}`));
+    expect(wrong).to.deep.equal([]);
+  });
+
+  it('has no circular imports', () => {
+    const graph = new Map(files.map((file) => [file, imports(file)]));
+    const cycles: string[] = [];
+    const visit = (file: string, path: string[]): void => {
+      if (path.includes(file)) {
+        cycles.push([...path.slice(path.indexOf(file)), file].join(' -> '));
+        return;
+      }
+      for (const target of graph.get(file) ?? []) visit(target, [...path, file]);
+    };
+    for (const file of files) visit(file, []);
+    expect(cycles).to.deep.equal([]);
+  });
+
+  it('keeps every file under 250 lines, and opens each folder with a comment saying what lives there', () => {
+    const long = files.filter((file) => readFileSync(join(src, file), 'utf8').split('\n').length > 250);
+    expect(long).to.deep.equal([]);
+    for (const folder of new Set(files.map(folderOf))) {
+      expect(readFileSync(join(src, folder, 'index.ts'), 'utf8'), folder).to.match(/^\/\*\*/);
+    }
+  });
+});
