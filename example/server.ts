@@ -8,7 +8,8 @@ import './checks/upstream.js';
 const port = Number(process.env.PORT ?? 3000);
 const app = new Koa();
 
-app.use(health({ disableFile: process.env.DISABLE_FILE ?? '/tmp/maintenance' }));
+// `expect`: if a check module above were not imported, its check would fail rather than go missing.
+app.use(health({ disableFile: process.env.DISABLE_FILE ?? '/tmp/maintenance', expect: ['database', 'disk'] }));
 // Operators only: the dump needs this secret as a Bearer token or ?auth=.
 app.use(environment({
   secret: process.env.ENVIRONMENT_SECRET ?? 'change-me',

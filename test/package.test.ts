@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
@@ -28,11 +28,15 @@ describe('the built package', () => {
     expect(out.trim()).to.equal('function function function');
   });
 
-  it('declares ESM, exports and types', () => {
+  it('declares ESM, exports for import and require, and types beside each', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
     expect(pkg.type).to.equal('module');
-    expect(pkg.exports).to.deep.include({ '.': { types: './dist/index.d.ts', default: './dist/index.js' } });
+    expect(pkg.exports).to.deep.include({ '.': { import: './dist/index.js', require: './dist/index.cjs' } });
     expect(readFileSync(new URL('../dist/index.d.ts', import.meta.url), 'utf8')).to.include('health');
+    // The require entry is a one-line wrapper around the ESM, not a second copy of the code.
+    expect(readFileSync(new URL('../dist/index.cjs', import.meta.url), 'utf8')).to.equal(
+      "'use strict';\nmodule.exports = require(\"./index.js\");\n",
+    );
   });
 });
 
@@ -67,6 +71,60 @@ describe('the packed tarball, installed into an app', function () {
     expect(resolved).to.equal(pathToFileURL(join(app, 'node_modules', 'koa-health', 'dist', 'index.js')).href);
   });
 
+  it('gives import and require the same module: one healthBus', () => {
+    const out = node(app, ['--input-type=module', '-e', `
+      import { createRequire } from 'node:module';
+      import { healthBus } from 'koa-health';
+      const require = createRequire(import.meta.url);
+      console.log(require('koa-health').healthBus === healthBus);
+    `]);
+    expect(out.trim()).to.equal('true');
+  });
+
+  it('typechecks a consumer in every TypeScript resolution mode', () => {
+    const consumer = [
+      "import { health, healthBus, type HealthOptions, type HealthResult } from 'koa-health';",
+      "import { environment } from 'koa-health/environment';",
+      "const options: HealthOptions = { timeout: 2000, expect: ['db'] };",
+      'export const middleware = health(options);',
+      "export const dump = environment({ secret: 'x' });",
+      "healthBus.on('healthresult', (result: HealthResult) => void result.status);",
+      '',
+    ].join('\n');
+    const modes: Array<[name: string, file: string, options: Record<string, string>]> = [
+      ['node16, CommonJS', 'consumer.cts', { module: 'node16', moduleResolution: 'node16' }],
+      ['node16, ESM', 'consumer.mts', { module: 'node16', moduleResolution: 'node16' }],
+      ['nodenext', 'consumer.ts', { module: 'nodenext', moduleResolution: 'nodenext' }],
+      ['bundler', 'consumer.ts', { module: 'esnext', moduleResolution: 'bundler', target: 'es2022' }],
+    ];
+    for (const [name, file, options] of modes) {
+      const dir = join(app, name.replace(/\W+/g, '-'));
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, file), consumer);
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+        // No skipLibCheck: the package's own declarations are checked too.
+        compilerOptions: { ...options, strict: true, exactOptionalPropertyTypes: true, noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
+        files: [file],
+      }));
+      try {
+        execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });
+      } catch (error) {
+        expect.fail(`${name}: ${(error as { stdout?: string }).stdout ?? String(error)}`);
+      }
+    }
+  });
+
+  it('has the right types in every resolution mode, by @arethetypeswrong/cli', () => {
+    const tarball = readdirSync(app).find((file) => file.endsWith('.tgz'))!;
+    try {
+      execFileSync(join(root, 'node_modules/.bin/attw'), [join(app, tarball), '--profile', 'node16', '--format', 'ascii'], {
+        encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' },
+      });
+    } catch (error) {
+      expect.fail((error as { stdout?: string }).stdout ?? String(error));
+    }
+  });
+
   it("requires 'koa-health/environment', one copy of the code with the root", () => {
     const out = node(app, ['-e', `
       const { environment } = require('koa-health/environment');
@@ -75,6 +133,6 @@ describe('the packed tarball, installed into an app', function () {
     `]);
     const [kind, same, resolved] = out.trim().split(' ');
     expect([kind, same]).to.deep.equal(['function', 'true']);
-    expect(resolved).to.equal(join(app, 'node_modules', 'koa-health', 'dist', 'index.js'));
+    expect(resolved).to.equal(join(app, 'node_modules', 'koa-health', 'dist', 'index.cjs'));
   });
 });

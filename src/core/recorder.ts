@@ -53,12 +53,12 @@ export class RunRecorder {
   check(name: string, fn: CheckFunction, options: CheckOptions): Promise<void> {
     // After the deadline nobody waits for the answer: do not start the work.
     if (!this.wants(name, validOrNone(options))) return Promise.resolve();
-    const { critical = true, tags = NO_TAGS, timeout } = options;
     const problem = checkOptionsProblem(options, timerLimitProblem);
     if (problem !== undefined) {
       this.#recordSinceStart(name, 'ERROR', `invalid check options: ${problem}`, undefined);
       return Promise.resolve();
     }
+    const { critical = true, tags = NO_TAGS, timeout } = options;
     const startedAt = Date.now();
     const started = performance.now();
     const controller = new AbortController();

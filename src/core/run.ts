@@ -105,8 +105,8 @@ export function emitGuarded<K extends 'healthresult' | 'healthchange'>(
 const warnedEmpty = new WeakSet<HealthBus>();
 
 /** Warns once per bus when checks were asked for and no subscriber made a single check known. */
-function warnIfEmpty({ bus, logger }: RunSettings, selection: Selection, known: ReadonlyMap<string, KnownCheck>): void {
-  if (known.size > 0 || selection === Selection.none || warnedEmpty.has(bus)) return;
+function warnIfEmpty({ bus, logger }: RunSettings, selection: Selection, run: RunRecorder): void {
+  if (run.known.size > 0 || run.checks.length > 0 || selection === Selection.none || warnedEmpty.has(bus)) return;
   warnedEmpty.add(bus);
   logger.warn("koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)");
 }
@@ -142,7 +142,7 @@ export async function executeRun(settings: RunSettings, selection: Selection): P
   }
   run.failSilent(expect);
   run.close();
-  warnIfEmpty(settings, selection, run.known);
+  warnIfEmpty(settings, selection, run);
   const result: HealthResult = Object.freeze({
     status: run.status,
     checks: run.checks,

@@ -147,8 +147,10 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
       setHeader(ctx, 'Allow', 'GET, HEAD');
       return replyText(ctx, 405, 'method not allowed');
     }
-    const { auth } = ctx.query;
-    if (authorize && !authorize(ctx, typeof auth === 'string' ? auth : undefined)) {
+    const { auth } = ctx.query as Record<string, unknown>;
+    // As for health(): a parameter that takes one value, given twice or as an object, is refused.
+    if (auth !== undefined && typeof auth !== 'string') return replyText(ctx, 400, '"auth" must be given once, as text');
+    if (authorize && !authorize(ctx, auth)) {
       setHeader(ctx, 'WWW-Authenticate', 'Bearer');
       return replyText(ctx, 401, 'unauthorized');
     }

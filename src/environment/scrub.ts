@@ -19,7 +19,7 @@ interface KeyScrubber extends ScrubFunction {
 // `scheme://user:password@host`: keep the shape, hide the password.
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;
 // `?access_token=x` or `&password=x` in a URL's query string.
-const QUERY_PARAMETER = /([?&;])([^=&#\s]+)=([^&#\s]*)/g;
+const QUERY_PARAMETER = /([?&;])([^=&;#\s]+)=([^&;#\s]*)/g;
 // `--db-password=x`, `API_TOKEN=x`, or `--db-password x` in a command line.
 const ASSIGNMENT = /(^|\s)(-{0,2}[A-Za-z_][\w.-]*)(=|\s+(?=[^-\s]))(\S*)/g;
 const FLAG = /^-{1,2}[A-Za-z_][\w.-]*$/;

@@ -156,3 +156,43 @@ describe('the ping endpoint', () => {
     }
   });
 });
+
+describe('what reaches people and logs', () => {
+  it('shows every valid name in both JSON formats, __proto__ and constructor included', async () => {
+    const { app, bus } = makeApp();
+    bus.on('healthcheck', (event) => {
+      for (const name of ['__proto__', 'constructor', 'toString', 'db']) event.report(name, 'OK', name);
+    });
+    const json = await request(app.callback()).get('/health?checks=all&format=json').expect(200);
+    expect(Object.keys(JSON.parse(json.text).components)).to.deep.equal(['__proto__', 'constructor', 'toString', 'db']);
+    const draft = await request(app.callback()).get('/health?checks=all&format=health%2Bjson').expect(200);
+    expect(Object.keys(JSON.parse(draft.text).checks)).to.deep.equal(['__proto__', 'constructor', 'toString', 'db']);
+    await request(app.callback()).get('/health?checks=__proto__,constructor').expect(200);
+  });
+
+  it("keeps a check's own response_time (panopticon: measured only if the check gave none)", async () => {
+    const { app, bus } = makeApp();
+    bus.on('healthcheck', (event) => {
+      event.report('upstream', 'OK', '', { response_time: 12.5 });
+      event.report('db', 'OK');
+    });
+    const res = await request(app.callback()).get('/health?checks=all&format=json').expect(200);
+    expect(res.body.components.upstream.response_time).to.equal(12.5);
+    expect(res.body.components.db.response_time).to.be.a('number').below(1);
+  });
+
+  it('escapes names, statuses and addresses in log lines, so none can forge a line or a terminal escape', async () => {
+    const { app, bus, logger } = makeApp({ secret: 's' });
+    const forged = 'db\nHealth response: OK (all fine)\u001b[2J';
+    bus.on('healthcheck', (event) => event.report(forged, 'BAD\r\nSTATUS', 'line\nbreak'));
+    await request(app.callback()).get('/health?checks=all&auth=s').expect(503);
+    app.proxy = true;
+    // Node refuses CR and LF in headers; a tab is what a client can smuggle into ctx.ip.
+    await request(app.callback()).get('/health?checks=all').set('X-Forwarded-For', 'evil\t1.2.3.4').expect(401);
+    for (const [, line] of logger.lines) expect(line).to.not.match(/[\n\r\t\u001b]/);
+    expect(logger.lines[1]![1]).to.equal('koa-health: refused a check request without the right secret from evil\\t1.2.3.4');
+    expect(logger.lines[0]![1]).to.equal(
+      'Health response: ERROR (db\\nHealth response: OK (all fine)\\u001b[2J=BAD\\r\\nSTATUS "line\\nbreak")',
+    );
+  });
+});

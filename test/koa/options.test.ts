@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { health, runHealthChecks, type HealthOptions } from '../../src/index.js';
+import {
+  createHealthBus, environment, health, runHealthChecks, type EnvironmentOptions, type HealthOptions, type RunOptions,
+} from '../../src/index.js';
 
 describe('health() options', () => {
   const bad: Array<[option: string, value: unknown]> = [
@@ -55,5 +57,62 @@ describe('health() options', () => {
     let caught: unknown;
     await runHealthChecks({ timeout: -1 }).catch((error: unknown) => (caught = error));
     expect(caught).to.be.instanceOf(TypeError).with.property('message').that.includes('timeout');
+  });
+});
+
+describe('options that would fail open or fail later', () => {
+  const TOO_LONG = 2_147_483_648;
+
+  it('refuses every number of ms that Node timers cannot hold, naming the option', async () => {
+    for (const [option, value] of [
+      ['timeout', TOO_LONG], ['refreshInterval', TOO_LONG], ['cache', { success: TOO_LONG }], ['cache', { failure: 1e300 }],
+    ] as const) {
+      expect(() => health({ [option]: value } as HealthOptions), option).to.throw(TypeError, option);
+    }
+    expect(() => environment({ timeout: TOO_LONG })).to.throw(TypeError, 'timeout');
+    const caught = await runHealthChecks({ timeout: TOO_LONG }).then(() => undefined, (error: unknown) => error);
+    expect(caught).to.be.instanceOf(TypeError).with.property('message').that.includes('2147483647');
+    // The largest value a timer holds is fine.
+    health({ timeout: 2_147_483_647, disableFile: false, logger: false }).close();
+  });
+
+  it('fails a check whose own timeout a timer cannot hold, rather than timing it out at once', async () => {
+    const bus = createHealthBus();
+    bus.on('healthcheck', (event) => event.check('slowish', async () => 'fine', { timeout: TOO_LONG }));
+    const [check] = (await runHealthChecks({ bus, logger: false })).checks;
+    expect(check).to.include({ name: 'slowish', status: 'ERROR' });
+    expect(check!.message).to.include('"timeout" must be at most 2147483647 ms');
+  });
+
+  it('refuses a secret that is present but undefined, for health() and environment()', () => {
+    const unset = process.env.KOA_HEALTH_UNSET_SECRET;
+    expect(() => health({ secret: unset } as HealthOptions)).to.throw(TypeError, /"secret" is present but undefined/);
+    expect(() => environment({ secret: unset } as EnvironmentOptions)).to.throw(TypeError, /"secret" is present but undefined/);
+    // Leaving it out is how to run without one.
+    health({ disableFile: false, logger: false }).close();
+    environment();
+  });
+
+  it('refuses header names and values that would make every answer a 500', () => {
+    for (const headers of [
+      { MAINTENANCE: { 'Retry After': '120' } },
+      { ERROR: { 'X-Reason': 'down\r\nSet-Cookie: evil=1' } },
+      { OK: { 'X-Null': 'a\u0000b' } },
+      { OK: { '': 'empty name' } },
+      { OK: { 'X-Number': 5 } },
+    ]) {
+      expect(() => health({ headers } as unknown as HealthOptions), JSON.stringify(headers)).to.throw(TypeError, 'headers.');
+    }
+  });
+
+  it('refuses misspelled options in runHealthChecks() as health() and environment() do', async () => {
+    const caught = await runHealthChecks({ timout: 5 } as RunOptions).then(() => undefined, (error: unknown) => error);
+    expect(caught).to.be.instanceOf(TypeError).with.property('message').that.includes('"timout"');
+    expect(() => environment({ timout: 5 } as EnvironmentOptions)).to.throw(TypeError, 'timout');
+  });
+
+  it('refuses an expect list that is not of check names', () => {
+    expect(() => health({ expect: 'db' } as unknown as HealthOptions)).to.throw(TypeError, 'expect');
+    expect(() => health({ expect: ['a b'] })).to.throw(TypeError, 'expect');
   });
 });

@@ -1,4 +1,8 @@
+import { expect } from 'chai';
+import Koa from 'koa';
+import bodyParser from 'koa-bodyparser';
 import request from 'supertest';
+import { health } from '../../src/index.js';
 import { makeApp } from '../helpers.js';
 
 describe('bad input', () => {
@@ -59,5 +63,70 @@ describe('query strings', () => {
     // More distinct query strings than it remembers: still answered right.
     for (let i = 0; i < 200; i++) await request(app.callback()).get(`/health?checks=db&n=${i}`).expect(200);
     await request(app.callback()).get('/health?checks=cache').expect(503);
+  });
+});
+
+describe('parameters answered as asked', () => {
+  const checkedApp = (options: Parameters<typeof makeApp>[0] = {}) => {
+    const test = makeApp(options);
+    test.bus.on('healthcheck', (event) => {
+      event.report('db', 'OK');
+      event.report('cache', 'NOK', 'down');
+    });
+    return test;
+  };
+
+  it('takes ?format=health+json written literally, where the + arrives as a space', async () => {
+    const { app } = checkedApp();
+    const res = await request(app.callback()).get('/health?checks=db&format=health+json').expect(200);
+    expect(res.headers['content-type']).to.equal('application/health+json; charset=utf-8');
+  });
+
+  it('takes each parameter from the query if given there, else from the body', async () => {
+    const { app } = checkedApp({ secret: 's3cret' });
+    // The secret in the URL, the checks in the body.
+    await request(app.callback()).post('/health?auth=s3cret').send({ checks: 'cache' }).expect(503, 'ERROR');
+    // The format in the body.
+    const res = await request(app.callback()).post('/health').send({ checks: 'db', format: 'json', auth: 's3cret' }).expect(200);
+    expect(res.body).to.include({ status: 'OK' });
+    // Given in both: the query's wins.
+    await request(app.callback()).post('/health?checks=db&auth=s3cret').send({ checks: 'cache' }).expect(200, 'OK');
+  });
+
+  it('reads a form body with many repeated checks= as the same query string would be read', async () => {
+    const { app } = checkedApp();
+    const many = Array.from({ length: 30 }, () => 'checks=db').join('&');
+    await request(app.callback()).get(`/health?${many}`).expect(200, 'OK');
+    await request(app.callback()).post('/health').type('form').send(`${many}&checks=cache`).expect(503, 'ERROR');
+  });
+
+  it('answers a bracket-style query parsed into objects (koa-qs) with 400, never 500', async () => {
+    const { bus } = checkedApp();
+    const app = new Koa();
+    // What koa-qs does: ctx.query becomes qs's parse, with objects for `a[b]=c`.
+    app.use((ctx, next) => {
+      Object.defineProperty(ctx.request, 'query', { value: { checks: { a: 'db' } } });
+      return next();
+    });
+    app.use(health({ bus, disableFile: false, logger: false }));
+    const res = await request(app.callback()).get('/health?checks[a]=db').expect(400);
+    expect(res.text).to.equal('"checks" must be a string or a list of strings');
+  });
+
+  it('answers a body it cannot read with 415 naming the types it reads, not a silent 200', async () => {
+    const { app } = checkedApp();
+    const plain = await request(app.callback()).post('/health').type('text').send('checks=all').expect(415);
+    expect(plain.text).to.equal('unsupported body type: send application/json, application/x-www-form-urlencoded');
+    await request(app.callback()).post('/health').field('checks', 'all').expect(415);
+  });
+
+  it("reads a form itself when the app's own parser handles only JSON and ran first", async () => {
+    const { bus } = checkedApp();
+    const app = new Koa();
+    app.use(bodyParser({ enableTypes: ['json'] }));
+    app.use(health({ bus, disableFile: false, logger: false }));
+    await request(app.callback()).post('/health').type('form').send('checks=cache').expect(503, 'ERROR');
+    await request(app.callback()).post('/health').send({ checks: 'cache' }).expect(503, 'ERROR');
+    await request(app.callback()).post('/health').send({}).expect(200, 'OK');
   });
 });
