@@ -12,6 +12,8 @@ export {
   healthBus,
   HealthCheckEvent,
   HealthError,
+  outcome,
+  registerCheck,
   runHealthChecks,
   Selection,
   SelectionError,
@@ -30,6 +32,8 @@ export {
   type HealthStatus,
   type KnownCheck,
   type Logger,
+  type Outcome,
+  type RegisterOptions,
   type RunOptions,
   type RunStatus,
 } from './core/index.js';

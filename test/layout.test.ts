@@ -28,6 +28,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   formats: ['formats', 'core'],
   koa: ['koa', 'formats', 'core'],
   environment: ['environment', 'koa', 'core'],
+  checks: ['checks', 'core'],
   '.': ['core', 'koa', 'formats', 'environment'],
 };
 

@@ -85,6 +85,9 @@ describe('the packed tarball, installed into an app', function () {
     const consumer = [
       "import { health, healthBus, type HealthOptions, type HealthResult } from 'koa-health';",
       "import { environment } from 'koa-health/environment';",
+      "import { diskCheck, postgresCheck, type PostgresClient } from 'koa-health/checks';",
+      "declare const pool: PostgresClient;",
+      "export const checks = [diskCheck({ maxUsedRatio: 0.9 }), postgresCheck(pool)];",
       "const options: HealthOptions = { timeout: 2000, expect: ['db'] };",
       'export const middleware = health(options);',
       "export const dump = environment({ secret: 'x' });",
@@ -123,6 +126,16 @@ describe('the packed tarball, installed into an app', function () {
     } catch (error) {
       expect.fail((error as { stdout?: string }).stdout ?? String(error));
     }
+  });
+
+  it("imports and requires 'koa-health/checks'", () => {
+    const esm = node(app, ['--input-type=module', '-e', `
+      import { diskCheck, postgresCheck, redisCheck, httpCheck } from 'koa-health/checks';
+      console.log([diskCheck, postgresCheck, redisCheck, httpCheck].map((f) => typeof f).join());
+    `]);
+    expect(esm.trim()).to.equal('function,function,function,function');
+    const cjs = node(app, ['-e', "console.log(typeof require('koa-health/checks').mysqlCheck)"]);
+    expect(cjs.trim()).to.equal('function');
   });
 
   it("requires 'koa-health/environment', one copy of the code with the root", () => {

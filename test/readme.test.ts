@@ -34,3 +34,58 @@ describe('the README samples, run', () => {
     expect(exit).to.deep.equal([0, null]);
   });
 });
+
+describe('the README check samples, run against the real servers', function () {
+  this.timeout(30_000);
+
+  before(async function () {
+    const { POSTGRES, MARIADB, RABBITMQ, REDIS, requireService } = await import('./checks/services.js');
+    for (const service of [POSTGRES, MARIADB, REDIS, RABBITMQ]) await requireService(this, service);
+  });
+
+  it('each sample of "Ready-made checks" runs as written, and those pointed at this machine pass', async () => {
+    const section = readme.slice(readme.indexOf('## Ready-made checks'), readme.indexOf('## Options'));
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(blocks.length).to.be.at.least(9);
+    const lines = blocks.flatMap((block) => block.split('\n'));
+    // Imports go first (once each); every block's statements in a scope of their own, as separate files would be.
+    const imports = [...new Set(lines.filter((line) => line.startsWith('import ')))];
+    const bodies = blocks.map((block) => `{\n${block.split('\n').filter((line) => !line.startsWith('import ')).join('\n')}\n}`);
+    const script = [
+      ...imports,
+      "import { runHealthChecks as run } from 'koa-health';",
+      ...bodies,
+      // As an app would, give the clients a moment to connect before the first probe.
+      'await new Promise((resolve) => setTimeout(resolve, 500));',
+      'const { checks } = await run({ timeout: 3000, logger: false });',
+      'console.log(JSON.stringify(Object.fromEntries(checks.map(({ name, status, message }) => [name, `${status} ${message}`]))));',
+      'process.exit(0);',
+    ].join('\n');
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(new URL('../.test-tmp/', import.meta.url), { recursive: true });
+    const file = new URL('../.test-tmp/readme-checks.ts', import.meta.url);
+    writeFileSync(file, script);
+    const output = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(file)], {
+        cwd: root,
+        env: {
+          ...process.env,
+          DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+          MYSQL_URL: 'mysql://root@127.0.0.1:3306/test',
+          REDIS_URL: 'redis://127.0.0.1:6379',
+        },
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
+    });
+    const results = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, string>;
+    expect(Object.keys(results).sort()).to.deep.equal(['cache', 'database', 'disk', 'event-loop', 'memory', 'mysql', 'payments', 'rabbitmq']);
+    for (const name of ['cache', 'database', 'event-loop', 'memory', 'mysql', 'rabbitmq']) expect(results[name], name).to.match(/^OK/);
+    // Pointed at places that are not on this machine: they run, and fail with a reason.
+    expect(results.payments).to.match(/^ERROR /);
+    expect(results.disk).to.match(/^ERROR .*ENOENT/);
+  });
+});

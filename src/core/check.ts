@@ -20,7 +20,7 @@ export interface CheckResult {
   readonly details: Readonly<Record<string, unknown>> | undefined;
 }
 
-/** What a check function may return: `false` fails, a string is the message, anything else passes. */
+/** What a check function may return: an `outcome()`, `false` to fail, a string as the message; anything else passes. */
 export type CheckOutcome = boolean | string | void | undefined | null | object;
 
 /** A check: gets a signal that aborts at its deadline; may be sync or async. */

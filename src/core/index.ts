@@ -12,9 +12,11 @@ export { HealthEngine, sharedEngine, type CacheOptions, type EngineOptions, type
 export { HealthError, RequestError, SelectionError } from './errors.js';
 export { jsonSafe, logText, messageOf, type ScrubFunction } from './json-safe.js';
 export { HealthCheckEvent } from './event.js';
+export { isOutcome, outcome, type Outcome } from './outcome.js';
+export { registerCheck, type RegisterOptions } from './register.js';
 export type { CheckChange, HealthChange, HealthResult } from './result.js';
 export { runHealthChecks, validExpect, type RunOptions, type RunSettings } from './run.js';
-export { Selection, type CheckList } from './selection.js';
+export { Selection, validCheckName, type CheckList } from './selection.js';
 export { overallStatus, type CheckStatus, type HealthStatus, type RunStatus } from './status.js';
 export { setBounded } from './bounded.js';
 export { knownOptions, MAX_TIMER_MS, validBus, validLogger, validTimeout, type Logger } from './validate.js';

@@ -1,5 +1,6 @@
 import { checkOptionsProblem, type CheckFunction, type CheckOptions, type CheckOutcome, type CheckResult, type KnownCheck } from './check.js';
 import { jsonSafe, messageOf } from './json-safe.js';
+import { isOutcome } from './outcome.js';
 import type { Selection } from './selection.js';
 import { overallStatus, type CheckStatus, type RunStatus } from './status.js';
 import { timerLimitProblem } from './validate.js';
@@ -69,11 +70,12 @@ export class RunRecorder {
       done: new Promise<void>((resolve) => (settle = resolve)),
       expire: () => finish('ERROR', `timed out after ${timeout ?? this.timeout} ms`),
     };
-    const finish = (status: CheckStatus, message: string): void => {
+    const finish = (status: CheckStatus, message: string, details?: unknown): void => {
       if (!this.#pending.delete(pending)) return;
       if (timer) clearTimeout(timer);
       if (status !== 'OK') controller.abort(new Error(message));
-      this.#record({ name, status, message, startedAt, duration: performance.now() - started, critical, tags, details: undefined });
+      const duration = performance.now() - started;
+      this.#record({ name, status, message, startedAt, duration, critical, tags, details: detailsOf(details) });
       settle();
     };
     this.#pending.add(pending);
@@ -185,10 +187,11 @@ export class RunRecorder {
   }
 }
 
-/** What a check function's outcome means. */
-function judge(outcome: CheckOutcome): [CheckStatus, string] {
-  if (outcome === false) return ['ERROR', 'check returned false'];
-  return ['OK', typeof outcome === 'string' ? outcome : ''];
+/** What a check function's outcome means: `outcome()` says it all, `false` fails, a string is the message. */
+function judge(outcome: CheckOutcome): [CheckStatus, string, unknown] {
+  if (isOutcome(outcome)) return [statusOf(outcome.status), textOf(outcome.message), outcome.details];
+  if (outcome === false) return ['ERROR', 'check returned false', undefined];
+  return ['OK', typeof outcome === 'string' ? outcome : '', undefined];
 }
 
 /** Options as given when they can be read, else none: a bad registration still makes its name known. */

@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { httpCheck } from '../../src/checks/index.js';
+import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
+
+/** A local server whose answer each test chooses. */
+function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () =>
+    resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
+}
+
+async function run(fn: ReturnType<typeof httpCheck>, timeout = 1000) {
+  const bus = createHealthBus();
+  registerCheck('upstream', fn, { bus });
+  const started = performance.now();
+  const { checks } = await runHealthChecks({ bus, timeout, logger: false });
+  return { ...checks[0]!, elapsed: performance.now() - started };
+}
+
+describe('httpCheck() against a local server', () => {
+  let server: Server;
+  let url: string;
+  let status = 200;
+  let seen: { method?: string | undefined; header?: string | undefined } = {};
+
+  before(async () => {
+    ({ server, url } = await serve((req, res) => {
+      seen = { method: req.method, header: req.headers['x-probe'] as string };
+      if (req.url === '/endless') {
+        res.writeHead(200);
+        const timer = setInterval(() => res.write('x'.repeat(1024)), 5);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      if (req.url === '/silent') return;
+      res.writeHead(status).end('body');
+    }));
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('passes a 2xx by default, saying the status and the time, with the method and headers given', async () => {
+    status = 204;
+    const result = await run(httpCheck(url, { method: 'HEAD', headers: { 'X-Probe': 'yes' } }));
+    expect(result.status).to.equal('OK');
+    expect(result.message).to.match(/^HTTP 204 in \d+ ms$/);
+    expect(seen).to.deep.equal({ method: 'HEAD', header: 'yes' });
+  });
+
+  it('judges by a status, a list, a class or a predicate', async () => {
+    status = 503;
+    expect((await run(httpCheck(url))).message).to.match(/^HTTP 503 in \d+ ms, expected 2xx$/);
+    expect((await run(httpCheck(url, { expect: 503 }))).status).to.equal('OK');
+    expect((await run(httpCheck(url, { expect: [200, 503] }))).status).to.equal('OK');
+    expect((await run(httpCheck(url, { expect: '5xx' }))).status).to.equal('OK');
+    expect((await run(httpCheck(url, { expect: (code) => code >= 500 }))).status).to.equal('OK');
+    status = 301;
+    expect((await run(httpCheck(url, { expect: '2xx' }))).status).to.equal('ERROR');
+  });
+
+  it('cancels a body that never ends and answers at once', async () => {
+    const result = await run(httpCheck(new URL('/endless', url)), 1000);
+    expect(result.status).to.equal('OK');
+    expect(result.elapsed).to.be.below(500);
+  });
+
+  it('fails at the deadline against a server that never answers, and a refused port at once', async () => {
+    const silent = await run(httpCheck(new URL('/silent', url)), 200);
+    expect(silent).to.include({ status: 'ERROR', message: 'timed out after 200 ms' });
+    expect(silent.elapsed).to.be.below(250);
+    const closed = await serve(() => undefined);
+    closed.server.close();
+    const refused = await run(httpCheck(closed.url), 1000);
+    expect(refused.status).to.equal('ERROR');
+    expect(refused.elapsed).to.be.below(500);
+  });
+
+  it('throws a TypeError naming a wrong argument when called', () => {
+    expect(() => httpCheck('not a url')).to.throw(TypeError, '"url"');
+    expect(() => httpCheck('ftp://x/')).to.throw(TypeError, '"url"');
+    expect(() => httpCheck(url, { expect: '6xx' as never })).to.throw(TypeError, '"expect"');
+    expect(() => httpCheck(url, { expect: [] })).to.throw(TypeError, '"expect"');
+    expect(() => httpCheck(url, { method: 'GET /' })).to.throw(TypeError, '"method"');
+  });
+});

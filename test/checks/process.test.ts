@@ -1,0 +1,78 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { diskCheck, eventLoopCheck, memoryCheck } from '../../src/checks/index.js';
+import { HealthCheckEvent, Selection, type CheckFunction, type CheckResult } from '../../src/index.js';
+
+async function result(fn: CheckFunction): Promise<CheckResult> {
+  const event = new HealthCheckEvent(Selection.all, 1000);
+  await event.check('it', fn);
+  return event.checks[0]!;
+}
+
+describe('diskCheck()', () => {
+  it('passes and fails by free bytes and used ratio, with the figures in the details', async () => {
+    const ok = await result(diskCheck({ path: '/tmp', minFreeBytes: 1, maxUsedRatio: 1 }));
+    expect(ok.status, ok.message).to.equal('OK');
+    expect(ok.details).to.include({ observedUnit: 'ratio', path: '/tmp' });
+    expect(ok.details!.freeBytes).to.be.a('number').above(0);
+    expect((await result(diskCheck({ path: '/tmp', minFreeBytes: Number.MAX_SAFE_INTEGER }))).message).to.match(/: below /);
+    expect((await result(diskCheck({ path: '/tmp', maxUsedRatio: 0 }))).status).to.equal('ERROR');
+    expect((await result(diskCheck({ path: '/no/such/dir' }))).message).to.include('ENOENT');
+  });
+
+  it('throws a TypeError naming a wrong argument when called', () => {
+    expect(() => diskCheck({ maxUsedRatio: 1.5 })).to.throw(TypeError, '"maxUsedRatio"');
+    expect(() => diskCheck({ minFreeBytes: -1 })).to.throw(TypeError, '"minFreeBytes"');
+    expect(() => diskCheck({ path: '' })).to.throw(TypeError, '"path"');
+  });
+});
+
+describe('memoryCheck()', () => {
+  it("judges the heap against V8's heap limit, and the resident set", async () => {
+    const ok = await result(memoryCheck({ maxHeapUsedRatio: 0.99, maxRssBytes: 1e15 }));
+    expect(ok.status, ok.message).to.equal('OK');
+    expect(ok.details!.heapLimit).to.be.above(ok.details!.heapUsed as number);
+    expect((await result(memoryCheck({ maxHeapUsedRatio: 0 }))).message).to.match(/heap above 0%$/);
+    expect((await result(memoryCheck({ maxHeapUsedBytes: 1 }))).status).to.equal('ERROR');
+    expect((await result(memoryCheck({ maxRssBytes: 1 }))).message).to.match(/rss above 1 B$/);
+  });
+
+  it('throws a TypeError naming a wrong argument when called', () => {
+    expect(() => memoryCheck({ maxHeapUsedRatio: -0.1 })).to.throw(TypeError, '"maxHeapUsedRatio"');
+    expect(() => memoryCheck({ maxRssBytes: Number.NaN })).to.throw(TypeError, '"maxRssBytes"');
+  });
+});
+
+describe('eventLoopCheck()', () => {
+  it('passes an idle loop and fails one blocked on purpose, by its own histogram', async () => {
+    const check = eventLoopCheck({ maxDelay: 100, percentile: 99, window: 2000 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const idle = await result(check);
+    expect(idle.status, idle.message).to.equal('OK');
+    // Block the loop for 300 ms, then let the histogram take its sample.
+    const until = performance.now() + 300;
+    while (performance.now() < until);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const blocked = await result(check);
+    expect(blocked.status).to.equal('ERROR');
+    expect(blocked.message).to.match(/^event loop delay p99 \d+\.\d ms: above 100 ms$/);
+    expect(blocked.details!.observedValue).to.be.within(150, 1000);
+  });
+
+  it('does not keep the process alive', () => {
+    const checks = fileURLToPath(new URL('../../dist/checks/index.js', import.meta.url));
+    const started = performance.now();
+    execFileSync(process.execPath, ['--input-type=module', '-e', `
+      const { eventLoopCheck } = await import(${JSON.stringify(checks)});
+      eventLoopCheck({ window: 60000 });
+    `], { timeout: 5000 });
+    expect(performance.now() - started).to.be.below(4000);
+  });
+
+  it('throws a TypeError naming a wrong argument when called', () => {
+    expect(() => eventLoopCheck({ percentile: 0 })).to.throw(TypeError, '"percentile"');
+    expect(() => eventLoopCheck({ window: 5 })).to.throw(TypeError, '"window"');
+    expect(() => eventLoopCheck({ maxDelay: -1 })).to.throw(TypeError, '"maxDelay"');
+  });
+});

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { createHealthBus, outcome, registerCheck, runHealthChecks, type HealthBus } from '../../src/index.js';
+import { makeApp } from '../helpers.js';
+
+describe('registerCheck()', () => {
+  it('runs the check in every run on the bus, with its options, until unsubscribed', async () => {
+    const bus = createHealthBus();
+    let calls = 0;
+    const unsubscribe = registerCheck('cache', () => {
+      calls++;
+      return false;
+    }, { bus, critical: false, tags: ['ready'] });
+    const first = await runHealthChecks({ bus, checks: '@ready', logger: false });
+    expect(first.checks[0]).to.include({ name: 'cache', status: 'WARN', critical: false });
+    expect(first.checks[0]!.tags).to.deep.equal(['ready']);
+    unsubscribe();
+    await runHealthChecks({ bus, logger: false });
+    expect(calls).to.equal(1);
+  });
+
+  it('subscribes to healthBus by default', async () => {
+    const unsubscribe = registerCheck('registered-default', () => 'fine');
+    try {
+      const result = await runHealthChecks({ checks: 'registered-default', logger: false });
+      expect(result.checks[0]).to.include({ status: 'OK', message: 'fine' });
+    } finally {
+      unsubscribe();
+    }
+  });
+
+  it('throws a TypeError naming what is wrong when called', () => {
+    const bus = createHealthBus();
+    expect(() => registerCheck('a b', () => true, { bus })).to.throw(TypeError, 'name');
+    expect(() => registerCheck('db', 'SELECT 1' as never, { bus })).to.throw(TypeError, 'function');
+    expect(() => registerCheck('db', () => true, { bus, timeout: 0 })).to.throw(TypeError, '"timeout"');
+    expect(() => registerCheck('db', () => true, { bus, tags: 'ready' as never })).to.throw(TypeError, '"tags"');
+    expect(() => registerCheck('db', () => true, { bus: {} as HealthBus })).to.throw(TypeError, 'bus');
+  });
+});
+
+describe('outcome()', () => {
+  it('gives a status, a message and details at once, shown in both JSON formats', async () => {
+    const { app, bus } = makeApp();
+    registerCheck('disk', () => outcome('WARN', '85% full', { observedValue: 0.85, observedUnit: 'ratio', path: '/' }), { bus });
+    registerCheck('queue', async () => outcome('ERROR', 'stalled', { queued_jobs: 12 }), { bus });
+    const json = await request(app.callback()).get('/health?checks=all&format=json').expect(503);
+    expect(json.body.components.disk).to.deep.include({ status: 'WARN', status_message: '85% full', observedValue: 0.85, path: '/' });
+    expect(json.body.components.queue).to.deep.include({ status: 'ERROR', status_message: 'stalled', queued_jobs: 12 });
+    const draft = await request(app.callback()).get('/health?checks=all&format=health%2Bjson').expect(503);
+    expect(JSON.parse(draft.text).checks.disk[0]).to.deep.include({ status: 'warn', observedValue: 0.85, observedUnit: 'ratio', output: '85% full' });
+  });
+
+  it('keeps the meaning of plain return values', async () => {
+    const bus = createHealthBus();
+    registerCheck('plain-false', () => false, { bus });
+    registerCheck('plain-string', () => 'all good', { bus });
+    registerCheck('plain-object', () => ({ status: 'ERROR' }), { bus });
+    const { checks } = await runHealthChecks({ bus, logger: false });
+    expect(checks.map(({ name, status, message }) => [name, status, message])).to.deep.equal([
+      ['plain-false', 'ERROR', 'check returned false'],
+      ['plain-string', 'OK', 'all good'],
+      ['plain-object', 'OK', ''],
+    ]);
+  });
+});
