@@ -48,3 +48,10 @@ export {
   type ScrubFunction,
   type SectionFunction,
 } from './environment/index.js';
+export {
+  gracefulShutdown,
+  type ShutdownHandle,
+  type ShutdownOptions,
+  type ShutdownReport,
+  type ShutdownState,
+} from './lifecycle/index.js';

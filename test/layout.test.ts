@@ -29,7 +29,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   koa: ['koa', 'formats', 'core'],
   environment: ['environment', 'koa', 'core'],
   checks: ['checks', 'core'],
-  '.': ['core', 'koa', 'formats', 'environment'],
+  lifecycle: ['lifecycle', 'core'],
+  '.': ['core', 'koa', 'formats', 'environment', 'lifecycle'],
 };
 
 describe('the layout of src/', () => {

@@ -63,6 +63,11 @@ export class HealthEngine {
     return [...(this.#known?.keys() ?? [])].sort();
   }
 
+  /** The check names the last run knew that `selection` includes. */
+  selects(selection: Selection): string[] {
+    return [...(this.#known ?? [])].filter(([name, check]) => selection.includes(name, check)).map(([name]) => name);
+  }
+
   /**
    * The result for `selection`, if one can be had at once: from the background run or the cache.
    * @throws {SelectionError} when a requested name or tag has no check
@@ -101,7 +106,7 @@ export class HealthEngine {
   #keyOf(selection: Selection): string {
     const known = this.#known;
     if (known === undefined || selection.missing(known).length > 0) return selection.key;
-    return `checks:${[...known].filter(([name, check]) => selection.includes(name, check)).map(([name]) => name).sort().join(',')}`;
+    return `checks:${this.selects(selection).sort().join(',')}`;
   }
 
   /** Joins the run under way for the same checks, or starts one. */

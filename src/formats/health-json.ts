@@ -5,7 +5,7 @@ export function healthJsonBody({ state, statusCode, result, details }: HealthRep
   // The draft requires fail to go out as 4xx/5xx and pass/warn as 2xx/3xx: follow the code actually sent.
   const status = statusCode >= 400 ? 'fail' : state === 'OK' ? 'pass' : 'warn';
   const body: Record<string, unknown> = { status };
-  if (state === 'MAINTENANCE') body.output = 'maintenance';
+  if (state === 'MAINTENANCE' || state === 'STARTING' || state === 'SHUTTING_DOWN') body.output = state.toLowerCase().replace('_', ' ');
   if (details && result) {
     const checks = Object.create(null) as Record<string, object[]>;
     for (const check of result.checks) {

@@ -1,8 +1,11 @@
 import type { Context } from 'koa';
 import type { HealthResult } from '../core/index.js';
 
-/** What an answer says overall: a run's status, or `'MAINTENANCE'` while the disable file exists. */
-export type AnswerState = 'OK' | 'WARN' | 'ERROR' | 'MAINTENANCE';
+/**
+ * What an answer says overall: a run's status, `'MAINTENANCE'` while the disable file exists, and for the
+ * probes `'STARTING'` until the startup checks have passed and `'SHUTTING_DOWN'` while draining.
+ */
+export type AnswerState = 'OK' | 'WARN' | 'ERROR' | 'MAINTENANCE' | 'STARTING' | 'SHUTTING_DOWN';
 
 /**
  * What an answer says overall.

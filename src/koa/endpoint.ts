@@ -1,13 +1,12 @@
 import type { Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import { HealthError, jsonSafe, logText, type HealthEngine, type HealthResult, type Served } from '../core/index.js';
-import { FORMATS, MEDIA_TYPES, negotiate, type AnswerState, type FormatName, type HealthReport } from '../formats/index.js';
-import { inMaintenance } from './maintenance.js';
+import { logText, type HealthEngine, type HealthResult, type Served } from '../core/index.js';
+import { MEDIA_TYPES, negotiate, type AnswerState, type FormatName, type HealthReport } from '../formats/index.js';
+import { allowedMethod, replyError, writeReport } from './answer.js';
+import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
 import { combine, MAX_PARAMETER_LENGTH, QueryReader, readBody, type HealthParameters } from './parameters.js';
 import { replyText, setHeader } from './reply.js';
-
-const ALLOWED_METHODS = 'GET, HEAD, POST';
 
 /**
  * Answers requests for the health endpoint, one step at a time: method, parameters, format,
@@ -20,11 +19,12 @@ export class HealthEndpoint {
   readonly #queries = new QueryReader();
   // Parses POST bodies of this endpoint only; the app's own parser, if any, has gone first.
   readonly #parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' });
-  #maintenance = false;
+  readonly #maintenance: MaintenanceWatch;
 
-  constructor(config: HealthConfig, engine: HealthEngine) {
+  constructor(config: HealthConfig, engine: HealthEngine, maintenance: MaintenanceWatch) {
     this.#config = config;
     this.#engine = engine;
+    this.#maintenance = maintenance;
   }
 
   /** Answers `path`. */
@@ -50,14 +50,6 @@ export class HealthEndpoint {
     if (allowedMethod(ctx)) replyText(ctx, 200, 'pong');
   }
 
-  /** Looks for the disable file on every request, and logs only when maintenance begins or ends. */
-  #inMaintenance(): boolean {
-    const { disableFile, logger } = this.#config;
-    const now = disableFile !== false && inMaintenance(disableFile);
-    if (now !== this.#maintenance) logger.info(now ? 'Health response: MAINTENANCE' : 'Health response: maintenance is over');
-    this.#maintenance = now;
-    return now;
-  }
 
   async #answerPost(ctx: Context, query: Parameters<typeof combine>[0]): Promise<void> {
     try {
@@ -72,9 +64,9 @@ export class HealthEndpoint {
   #answerWith(ctx: Context, parameters: HealthParameters): Promise<void> | void {
     const formatName = negotiate(ctx, parameters.format);
     if (formatName === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
-    if (this.#inMaintenance()) {
+    if (this.#maintenance.active()) {
       const { maintenanceCode } = this.#config;
-      return this.#send(ctx, formatName, this.#report('MAINTENANCE', maintenanceCode, undefined));
+      return writeReport(ctx, this.#config, formatName, this.#report('MAINTENANCE', maintenanceCode, undefined));
     }
     return this.#answerChecks(ctx, formatName, parameters);
   }
@@ -82,7 +74,7 @@ export class HealthEndpoint {
   /** Sync when the result is at hand (cache, background run), a promise when it waits for a run. */
   #answerChecks(ctx: Context, formatName: FormatName, { selection, auth }: HealthParameters): Promise<void> | void {
     // A probe that asks for no checks runs nothing.
-    if (selection === undefined) return this.#send(ctx, formatName, this.#report('OK', 200, undefined));
+    if (selection === undefined) return writeReport(ctx, this.#config, formatName, this.#report('OK', 200, undefined));
     const { authorize, logger } = this.#config;
     if (authorize && !authorize(ctx, auth)) {
       logger.warn(`koa-health: refused a check request without the right secret from ${logText(ctx.ip)}`);
@@ -105,7 +97,7 @@ export class HealthEndpoint {
   #sendResult(ctx: Context, formatName: FormatName, { result, age }: Served): void {
     if (age !== undefined) setHeader(ctx, 'Age', String(Math.floor(age / 1000)));
     const statusCode = result.status === 'ERROR' ? this.#config.failureCode : 200;
-    this.#send(ctx, formatName, this.#report(result.status, statusCode, result));
+    writeReport(ctx, this.#config, formatName, this.#report(result.status, statusCode, result));
   }
 
   #report(state: AnswerState, statusCode: number, result: HealthResult | undefined): HealthReport {
@@ -113,43 +105,4 @@ export class HealthEndpoint {
     const { showDetails } = this.#config;
     return { state, statusCode, result, details: result !== undefined && showDetails, available: showDetails ? this.#engine.available : undefined };
   }
-
-  #send(ctx: Context, formatName: FormatName, report: HealthReport): void {
-    const { response } = ctx;
-    response.status = report.statusCode;
-    if (report.state === 'MAINTENANCE' && ctx.req.httpVersionMajor < 2) response.message = 'MAINTENANCE';
-    const extra = this.#config.headers[report.state];
-    if (extra) for (const name of Object.keys(extra)) setHeader(ctx, name, extra[name]!);
-    const custom: unknown = formatName === 'text' ? this.#config.format?.(report, ctx) : undefined;
-    // A custom format that returns nothing falls back to text rather than letting Koa answer 204.
-    if (custom !== undefined && custom !== null) {
-      const asJson = typeof custom === 'object' && !isBody(custom);
-      // Koa would JSON.stringify it and answer 500 on a BigInt or a cycle: write it safely ourselves.
-      if (asJson && !ctx.res.hasHeader('Content-Type')) setHeader(ctx, 'Content-Type', 'application/json; charset=utf-8');
-      response.body = asJson ? JSON.stringify(jsonSafe(custom)) : custom;
-      return;
-    }
-    const format = FORMATS[formatName];
-    setHeader(ctx, 'Content-Type', format.contentType);
-    response.body = format.body(report);
-  }
-}
-
-/** What Koa sends as it is: a buffer or a stream. Other objects we write as JSON ourselves, safely. */
-function isBody(value: object): boolean {
-  return Buffer.isBuffer(value) || typeof (value as { pipe?: unknown }).pipe === 'function';
-}
-
-function allowedMethod(ctx: Context): boolean {
-  const { method } = ctx.req;
-  if (method === 'GET' || method === 'HEAD' || method === 'POST') return true;
-  setHeader(ctx, 'Allow', ALLOWED_METHODS);
-  replyText(ctx, 405, 'method not allowed');
-  return false;
-}
-
-/** Our own 4xx answers; anything else is not ours to swallow. */
-function replyError(ctx: Context, error: unknown): void {
-  if (!(error instanceof HealthError)) throw error;
-  replyText(ctx, error.status, error.message);
 }

@@ -1,9 +1,9 @@
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { Middleware } from 'koa';
 import {
-  DEFAULT_TIMEOUT, healthBus, knownOptions, MAX_TIMER_MS, validBus, validExpect, validLogger, validTimeout,
-  type CacheOptions, type EngineOptions, type HealthBus, type Logger,
+  DEFAULT_TIMEOUT, healthBus, knownOptions, validBus, validExpect, validLogger, validTimeout,
+  type CacheOptions, type CheckList, type EngineOptions, type HealthBus, type Logger,
 } from '../core/index.js';
+import { validCache, validCode, validFile, validHeaders, validList, validPath, type StateHeaders } from './validate.js';
 import type { AnswerState, CustomFormat } from '../formats/index.js';
 import { authorizer, detailsLevel, type Authorizer, type DetailsLevel, type Secret } from './access.js';
 
@@ -83,12 +83,24 @@ export interface HealthOptions {
    * @default []
    */
   expect?: readonly string[];
+  /**
+   * The checks `path/ready` runs (and, until startup has passed, the startup ones too).
+   * @default '_defaults'
+   */
+  readiness?: CheckList;
+  /**
+   * The checks that must pass once, at `path/startup` or `path/ready`, before the instance counts as started.
+   * @default the readiness checks
+   */
+  startup?: CheckList;
 }
 
 /** The middleware `health()` returns; `close()` stops its background refresh. */
 export interface HealthMiddleware extends Middleware {
   /** Stops the background refresh (`refreshInterval`); later requests run their checks on demand. */
   close(): void;
+  /** The bus its checks run on: `gracefulShutdown()` drains the probes of this bus. */
+  readonly bus: HealthBus;
 }
 
 /** `health()`'s options, checked and with their defaults: what the endpoint and its engine are built from. */
@@ -103,19 +115,22 @@ export interface HealthConfig {
   readonly authorize: Authorizer | undefined;
   /** Whether answers that pass the secret guard show each check. */
   readonly showDetails: boolean;
+  /** Who sees details: the probes, which have no guard, decide per request. */
+  readonly details: DetailsLevel;
+  /** The checks of `path/ready`, and of `path/startup`. */
+  readonly readiness: CheckList;
+  readonly startup: CheckList;
   readonly format: CustomFormat | undefined;
   readonly headers: StateHeaders;
   readonly engine: EngineOptions;
 }
 
-/** Extra response headers by state. */
-export type StateHeaders = Partial<Record<AnswerState, Readonly<Record<string, string>>>>;
+export type { StateHeaders } from './validate.js';
 
 const OPTIONS = [
   'path', 'disableFile', 'maintenanceCode', 'failureCode', 'bus', 'timeout', 'logger', 'cache', 'refreshInterval',
-  'secret', 'details', 'format', 'headers', 'expect',
+  'secret', 'details', 'format', 'headers', 'expect', 'readiness', 'startup',
 ] as const;
-const STATES: readonly AnswerState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE'];
 
 /**
  * Checks `health()`'s options and fills in the defaults.
@@ -138,6 +153,8 @@ export function configure(options: HealthOptions): HealthConfig {
     format,
     headers = {},
     expect = [],
+    readiness = '_defaults',
+    startup = readiness,
   } = options;
   const log = validLogger(logger, 'logger');
   const authorize = authorizer(secret, 'secret');
@@ -152,6 +169,9 @@ export function configure(options: HealthOptions): HealthConfig {
     authorize,
     // Past the guard a request with a secret is authorized: who sees details is known now.
     showDetails: detailsFor === 'always' || (detailsFor === 'authorized' && authorize !== undefined),
+    details: detailsFor,
+    readiness: validList(readiness, 'readiness'),
+    startup: validList(startup, 'startup'),
     format,
     headers: validHeaders(headers),
     engine: {
@@ -163,63 +183,4 @@ export function configure(options: HealthOptions): HealthConfig {
       expect: validExpect(expect, 'expect'),
     },
   };
-}
-
-/** An HTTP status code. */
-export function validCode(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 999) {
-    throw new TypeError(`option "${name}" must be an HTTP status code from 100 to 999 (got ${String(value)})`);
-  }
-  return value;
-}
-
-/** A path starting with `/`, kept without a trailing slash. */
-export function validPath(value: unknown, name: string): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
-    throw new TypeError(`option "${name}" must be a path starting with "/" (got ${JSON.stringify(value)})`);
-  }
-  // `/health/` and `/health` are the same endpoint; keep the form without the slash.
-  return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
-}
-
-/** A file path, or `false`. */
-export function validFile(value: unknown, name: string): string | false {
-  if (value === false) return false;
-  if (typeof value !== 'string' || value === '') throw new TypeError(`option "${name}" must be a file path or false`);
-  return value;
-}
-
-/** Extra headers by state: known states, valid header names to valid values (no CR or LF), checked now rather than as a 500 later. */
-function validHeaders(headers: unknown): StateHeaders {
-  if (typeof headers !== 'object' || headers === null) throw new TypeError('option "headers" must be an object by state');
-  const valid: Record<string, Readonly<Record<string, string>>> = {};
-  for (const [state, set] of Object.entries(headers)) {
-    if (!STATES.includes(state as AnswerState)) throw new TypeError(`option "headers" has unknown state "${state}" (use ${STATES.join(', ')})`);
-    if (typeof set !== 'object' || set === null) throw new TypeError(`option "headers.${state}" must map header names to strings`);
-    for (const [name, value] of Object.entries(set)) {
-      try {
-        if (typeof value !== 'string') throw new TypeError('not a string');
-        validateHeaderName(name);
-        validateHeaderValue(name, value);
-      } catch {
-        throw new TypeError(`option "headers.${state}" has an invalid header ${JSON.stringify(name)}: names are tokens, values strings without CR, LF or NUL`);
-      }
-    }
-    valid[state] = Object.freeze({ ...set });
-  }
-  return valid;
-}
-
-/** `{ success, failure }` in ms, or `false` for no cache. */
-function validCache(cache: CacheOptions | false): Required<CacheOptions> {
-  if (cache === false) return { success: 0, failure: 0 };
-  if (typeof cache !== 'object' || cache === null) throw new TypeError('option "cache" must be { success, failure } in ms, or false');
-  knownOptions(cache, ['success', 'failure'], 'health() option "cache"');
-  const { success = 0, failure = 0 } = cache;
-  for (const [name, ttl] of Object.entries({ success, failure })) {
-    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0 || ttl > MAX_TIMER_MS) {
-      throw new TypeError(`option "cache.${name}" must be a number of ms from 0 to ${MAX_TIMER_MS}`);
-    }
-  }
-  return { success, failure };
 }

@@ -1,0 +1,21 @@
+import type { HealthBus } from './bus.js';
+
+/** Where an instance is in its life, as its probes see it: kept per bus, shared by every mount on it. */
+export interface Lifecycle {
+  /** When the startup checks first passed, ms since the epoch; `undefined` until then. Passes once. */
+  startedAt: number | undefined;
+  /** When draining (graceful shutdown) began, ms since the epoch; `undefined` while serving. */
+  drainingSince: number | undefined;
+}
+
+const lifecycles = new WeakMap<HealthBus, Lifecycle>();
+
+/** The lifecycle of the instance whose checks run on `bus`. */
+export function lifecycleOf(bus: HealthBus): Lifecycle {
+  let lifecycle = lifecycles.get(bus);
+  if (lifecycle === undefined) {
+    lifecycle = { startedAt: undefined, drainingSince: undefined };
+    lifecycles.set(bus, lifecycle);
+  }
+  return lifecycle;
+}

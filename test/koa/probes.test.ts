@@ -1,0 +1,130 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import request from 'supertest';
+import { registerCheck } from '../../src/index.js';
+import { lifecycleOf } from '../../src/core/index.js';
+import { makeApp, tempDir } from '../helpers.js';
+
+/** An app with a startup check (migrations) and readiness checks, each switchable by the test. */
+function probeApp(options: Parameters<typeof makeApp>[0] = {}) {
+  const test = makeApp({ startup: '@startup', ...options });
+  const state = { migrations: false, database: true, cache: true, runs: 0 };
+  registerCheck('migrations', () => (state.runs++, state.migrations), { bus: test.bus, tags: ['startup'], default: false });
+  registerCheck('database', () => state.database, { bus: test.bus });
+  registerCheck('cache', () => state.cache, { bus: test.bus, critical: false });
+  return { ...test, state, get: (path: string) => request(test.app.callback()).get(path) };
+}
+
+describe('Kubernetes probes', () => {
+  it('/live answers 200 through failing checks, maintenance and draining, and runs nothing', async () => {
+    const dir = tempDir();
+    try {
+      const disableFile = join(dir.dir, 'down');
+      const { get, bus, state } = probeApp({ disableFile });
+      state.database = false;
+      await get('/health/live').expect(200, 'OK');
+      writeFileSync(disableFile, '');
+      lifecycleOf(bus).drainingSince = Date.now();
+      await get('/health/live').expect(200, 'OK');
+      await get('/health/live?verbose').expect(200, '[+]ping ok\nlivez check passed\n');
+      expect(state.runs).to.equal(0);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('/startup answers 503 until the startup checks pass once, then 200 without running anything', async () => {
+    const { get, state } = probeApp();
+    await get('/health/startup').expect(503);
+    state.migrations = true;
+    await get('/health/startup').expect(200, 'OK');
+    const runs = state.runs;
+    state.migrations = false;
+    await get('/health/startup').expect(200, 'OK');
+    expect(state.runs).to.equal(runs);
+  });
+
+  it('/ready runs the startup checks too until they pass, so a balancer polling only /ready gets a started instance', async () => {
+    const { get, state } = probeApp();
+    const starting = await get('/health/ready?format=json').expect(503);
+    expect(starting.body).to.include({ status: 'STARTING' });
+    state.migrations = true;
+    await get('/health/ready').expect(200, 'OK');
+    // Started for good: /startup says so without running, and /ready no longer runs the startup checks.
+    state.migrations = false;
+    const runs = state.runs;
+    await get('/health/startup').expect(200);
+    await get('/health/ready').expect(200);
+    expect(state.runs).to.equal(runs);
+  });
+
+  it('/ready answers 503 while in maintenance, even with the default 299 for the bare endpoint', async () => {
+    const dir = tempDir();
+    try {
+      const disableFile = join(dir.dir, 'down');
+      const { get, state } = probeApp({ disableFile });
+      state.migrations = true;
+      await get('/health/ready').expect(200);
+      writeFileSync(disableFile, '');
+      await get('/health').expect(299);
+      const res = await get('/health/ready?format=health%2Bjson').expect(503);
+      expect(JSON.parse(res.text)).to.deep.equal({ status: 'fail', output: 'maintenance' });
+      await get('/health/ready?verbose').expect(503, '[-]maintenance failed: disable file present\nreadyz check failed\n');
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('/ready answers 503 SHUTTING_DOWN while draining; 200 with a failing non-critical check', async () => {
+    const { get, bus, state } = probeApp();
+    state.migrations = true;
+    state.cache = false;
+    await get('/health/ready').expect(200, 'OK');
+    lifecycleOf(bus).drainingSince = Date.now();
+    const res = await get('/health/ready?format=json').expect(503);
+    expect(res.body).to.include({ status: 'SHUTTING_DOWN', service_healthy: false });
+  });
+
+  it('says STARTING in both JSON formats until the startup checks have passed, then the checks\' own state', async () => {
+    const { get, state } = probeApp({ readiness: 'cache' });
+    const json = await get('/health/startup?format=json').expect(503);
+    expect(json.body).to.include({ status: 'STARTING', service_healthy: false });
+    const draft = await get('/health/ready?format=health%2Bjson').expect(503);
+    expect(JSON.parse(draft.text)).to.include({ status: 'fail', output: 'starting' });
+    state.migrations = true;
+    await get('/health/ready?format=json').expect(200);
+    state.cache = false;
+    const warned = await get('/health/ready?format=json').expect(200);
+    expect(warned.body.status).to.equal('WARN');
+  });
+
+  it("speaks kube-apiserver's ?verbose, ?exclude= and /ready/<name>, withholding reasons unless details are allowed", async () => {
+    const { get, state } = probeApp({ secret: 's3cret' });
+    state.migrations = true;
+    state.database = false;
+    state.cache = false;
+    await get('/health/ready?verbose').expect(503,
+      '[+]migrations ok\n[-]database failed: reason withheld\n[+]cache warn: reason withheld\nreadyz check failed\n');
+    const allowed = await request(probeAppWith(state)).get('/health/ready?verbose').set('Authorization', 'Bearer s3cret');
+    expect(allowed.text).to.include('[-]database failed: check returned false');
+    state.database = true;
+    await get('/health/ready?verbose&exclude=database').expect(200,
+      '[+]cache warn: reason withheld\n[+]database excluded: ok\nreadyz check passed\n');
+    await get('/health/ready/database').expect(200, 'OK');
+    state.database = false;
+    await get('/health/ready/database').expect(503, 'ERROR');
+    await get('/health/ready/nope').expect(400);
+    await get('/health/ready/a%20b').expect(400);
+    await get('/health/ready/database/extra').expect(200, 'downstream');
+  });
+});
+
+/** The same checks behind a secret with `details: 'authorized'`, as an app callback. */
+function probeAppWith(state: { migrations: boolean; database: boolean; cache: boolean; runs: number }) {
+  const test = makeApp({ startup: '@startup', secret: 's3cret' });
+  registerCheck('migrations', () => state.migrations, { bus: test.bus, tags: ['startup'], default: false });
+  registerCheck('database', () => state.database, { bus: test.bus });
+  registerCheck('cache', () => state.cache, { bus: test.bus, critical: false });
+  return test.app.callback();
+}
