@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import { environment, health } from 'koa-health';
+import { environment, gracefulShutdown, health } from 'koa-health';
 // Each check module registers its checks on the shared bus when imported.
 import './checks/process.js';
 import { serviceChecks } from './checks/services.js';
@@ -8,11 +8,12 @@ import './checks/upstream.js';
 const port = Number(process.env.PORT ?? 3000);
 const app = new Koa();
 
-app.use(health({
+const healthMiddleware = health({
   disableFile: process.env.DISABLE_FILE ?? '/tmp/maintenance',
   // If a check module above were not imported, its checks would fail rather than go missing.
   expect: ['disk', 'memory', 'event-loop', ...serviceChecks],
-}));
+});
+app.use(healthMiddleware);
 // Operators only: the dump needs this secret as a Bearer token or ?auth=.
 app.use(environment({
   secret: process.env.ENVIRONMENT_SECRET ?? 'change-me',
@@ -22,4 +23,6 @@ app.use((ctx) => {
   ctx.body = 'Hello from the example app. Try /health?checks=all\n';
 });
 
-app.listen(port, () => console.log(`example listening on http://localhost:${port}/health`));
+const server = app.listen(port, () => console.log(`example listening on http://localhost:${port}/health`));
+// SIGTERM or Ctrl-C: /health/ready turns 503, requests in flight finish, then the process exits.
+gracefulShutdown(server, { health: healthMiddleware });

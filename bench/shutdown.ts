@@ -1,0 +1,53 @@
+// Shutdown under load: autocannon with keep-alive against an app with gracefulShutdown(), SIGTERM in the middle.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+/** What a drain under load came to. */
+export interface ShutdownFigures {
+  readonly completed: number;
+  /** Requests that failed other than by a refused connection after the port closed: dropped. */
+  readonly dropped: number;
+  readonly refusedAfterClose: number;
+  readonly signalToExitMs: number;
+  readonly shutdownDelay: number;
+  readonly slowestMs: number;
+  readonly report: string;
+}
+
+const SLOW_MS = 20;
+
+/** One run: `connections` keep-alive clients for `seconds`, SIGTERM at `signalAt` seconds. */
+export async function measureShutdown(connections = 50, seconds = 4, signalAt = 1.5, shutdownDelay = 1000): Promise<ShutdownFigures> {
+  const child = fork(fileURLToPath(new URL('./shutdown-child.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'], env: { ...process.env, SHUTDOWN_DELAY: String(shutdownDelay) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const lines: string[] = [];
+  const port = await new Promise<number>((resolve) => child.on('message', (message: { port?: number; line?: string }) => {
+    if (message.port) resolve(message.port);
+    if (message.line) lines.push(message.line);
+  }));
+  const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
+  const errors = new Map<string, number>();
+  let completed = 0;
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  // With a callback, autocannon returns the instance, whose events count each answer and each error.
+  const instance = autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration: seconds }, () => finished());
+  instance.on('response', (_client: unknown, statusCode: number) => void (statusCode === 200 && completed++));
+  instance.on('reqError', (error: NodeJS.ErrnoException) => errors.set(error.code ?? error.message, (errors.get(error.code ?? error.message) ?? 0) + 1));
+  await new Promise((resolve) => setTimeout(resolve, signalAt * 1000));
+  const signalled = performance.now();
+  child.kill('SIGTERM');
+  const exitAt = await exited;
+  instance.stop();
+  await done;
+  const refused = errors.get('ECONNREFUSED') ?? 0;
+  const dropped = [...errors.values()].reduce((sum, count) => sum + count, 0) - refused;
+  return {
+    completed, dropped, refusedAfterClose: refused, signalToExitMs: Math.round(exitAt - signalled),
+    shutdownDelay, slowestMs: SLOW_MS, report: lines.at(-1) ?? '',
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) console.log(await measureShutdown());
