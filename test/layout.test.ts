@@ -30,6 +30,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   environment: ['environment', 'koa', 'core'],
   checks: ['checks', 'core'],
   lifecycle: ['lifecycle', 'core'],
+  telemetry: ['telemetry', 'core'],
   '.': ['core', 'koa', 'formats', 'environment', 'lifecycle'],
 };
 

@@ -2,7 +2,7 @@ import { setBounded } from './bounded.js';
 import type { KnownCheck } from './check.js';
 import { logText, messageOf } from './json-safe.js';
 import { describeChecks, type CheckChange, type HealthResult } from './result.js';
-import { emitGuarded, executeRun, selectResult, type Run, type RunSettings } from './run.js';
+import { emitGuarded, selectResult, startRun, type Run, type RunSettings, type StartedRun } from './run.js';
 import { Selection } from './selection.js';
 import type { CheckStatus, RunStatus } from './status.js';
 
@@ -41,7 +41,7 @@ const MAX_SELECTIONS = 64;
  */
 export class HealthEngine {
   readonly #options: EngineOptions;
-  readonly #inflight = new Map<string, Promise<Run>>();
+  readonly #inflight = new Map<string, StartedRun>();
   readonly #cache = new Map<string, { run: Run; until: number }>();
   // Last overall status by set of selected checks; bounded, as selections are the client's to invent.
   readonly #overall = new Map<string, RunStatus>();
@@ -109,19 +109,21 @@ export class HealthEngine {
     return `checks:${this.selects(selection).sort().join(',')}`;
   }
 
-  /** Joins the run under way for the same checks, or starts one. */
-  #shared(selection: Selection): Promise<Run> {
+  /** Joins the run under way for the same checks, or starts one; either way, as this request's. */
+  #shared(selection: Selection, request = true): Promise<Run> {
     const key = this.#keyOf(selection);
     let run = this.#inflight.get(key);
     if (!run) {
-      run = this.#execute(selection).finally(() => this.#inflight.delete(key));
+      const started = startRun(this.#options, selection);
+      run = { joined: started.joined, done: this.#finish(selection, started.done).finally(() => this.#inflight.delete(key)) };
       this.#inflight.set(key, run);
     }
-    return run;
+    if (request) run.joined();
+    return run.done;
   }
 
-  async #execute(selection: Selection): Promise<Run> {
-    const run = await executeRun(this.#options, selection);
+  async #finish(selection: Selection, done: Promise<Run>): Promise<Run> {
+    const run = await done;
     this.#known = run.known;
     const key = this.#keyOf(selection);
     const { cache } = this.#options;
@@ -136,7 +138,7 @@ export class HealthEngine {
 
   #schedule(delay: number): void {
     this.#timer = setTimeout(() => {
-      this.#shared(Selection.all).then(
+      this.#shared(Selection.all, false).then(
         (run) => void (this.#latest = run),
         // Nothing in a run should throw; if something does, the next run must still happen on time.
         (error: unknown) => this.#options.logger.error(`koa-health: a background run failed: ${logText(messageOf(error))}`),

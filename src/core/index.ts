@@ -12,6 +12,7 @@ export { HealthEngine, sharedEngine, type CacheOptions, type EngineOptions, type
 export { HealthError, RequestError, SelectionError } from './errors.js';
 export { jsonSafe, logText, messageOf, type ScrubFunction } from './json-safe.js';
 export { HealthCheckEvent } from './event.js';
+export { instrument, type CheckCall, type Instrumentation, type RunObserver } from './instrument.js';
 export { lifecycleOf, type Lifecycle } from './lifecycle.js';
 export { isOutcome, outcome, type Outcome } from './outcome.js';
 export { registerCheck, type RegisterOptions } from './register.js';

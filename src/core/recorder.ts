@@ -1,5 +1,6 @@
 import { checkOptionsProblem, type CheckFunction, type CheckOptions, type CheckOutcome, type CheckResult, type KnownCheck } from './check.js';
 import { jsonSafe, messageOf } from './json-safe.js';
+import { callObserved, type RunObserver } from './instrument.js';
 import { isOutcome } from './outcome.js';
 import type { Selection } from './selection.js';
 import { overallStatus, type CheckStatus, type RunStatus } from './status.js';
@@ -34,7 +35,12 @@ export class RunRecorder {
    * @param selection which checks the run asks for
    * @param timeout the run's deadline in ms
    */
-  constructor(readonly selection: Selection, readonly timeout: number) {}
+  constructor(
+    readonly selection: Selection,
+    readonly timeout: number,
+    /** The run's observers (telemetry), around each check function call. */
+    readonly observers: readonly RunObserver[] = [],
+  ) {}
 
   /**
    * Whether the run asks for this check; records the name as existing, for the "unknown check" answer.
@@ -70,23 +76,31 @@ export class RunRecorder {
       done: new Promise<void>((resolve) => (settle = resolve)),
       expire: () => finish('ERROR', `timed out after ${timeout ?? this.timeout} ms`),
     };
+    let ended: ((result: CheckResult) => void) | undefined;
     const finish = (status: CheckStatus, message: string, details?: unknown): void => {
       if (!this.#pending.delete(pending)) return;
       if (timer) clearTimeout(timer);
       if (status !== 'OK') controller.abort(new Error(message));
       const duration = performance.now() - started;
-      this.#record({ name, status, message, startedAt, duration, critical, tags, details: detailsOf(details) });
+      const result = this.#record({ name, status, message, startedAt, duration, critical, tags, details: detailsOf(details) });
+      if (result) ended?.(result);
       settle();
     };
     this.#pending.add(pending);
     if (timeout !== undefined && timeout < this.timeout) timer = setTimeout(pending.expire, timeout);
-    try {
-      Promise.resolve(fn(controller.signal)).then(
-        (outcome) => finish(...judge(outcome)),
-        (error: unknown) => finish('ERROR', messageOf(error)),
-      );
-    } catch (error) {
-      finish('ERROR', messageOf(error));
+    const call = callObserved(this.observers, { name, critical, tags }, () => fn(controller.signal));
+    ended = call.ended;
+    if (call.thrown) finish('ERROR', messageOf(call.thrown.error));
+    else {
+      try {
+        Promise.resolve(call.returned as CheckOutcome | PromiseLike<CheckOutcome>).then(
+          (outcome) => finish(...judge(outcome)),
+          (error: unknown) => finish('ERROR', messageOf(error)),
+        );
+      } catch (error) {
+        // A thenable whose `then` getter throws.
+        finish('ERROR', messageOf(error));
+      }
     }
     return pending.done;
   }
@@ -178,12 +192,14 @@ export class RunRecorder {
     if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
   }
 
-  #record(result: CheckResult): void {
-    if (this.#closed) return;
+  #record(result: CheckResult): CheckResult | undefined {
+    if (this.#closed) return undefined;
     const { name, status, critical } = result;
     this.#place(name);
     // A non-critical failure is shown but keeps the instance in rotation.
-    this.#results.set(name, Object.freeze(critical || status === 'OK' ? result : { ...result, status: 'WARN' }));
+    const recorded = Object.freeze(critical || status === 'OK' ? result : { ...result, status: 'WARN' });
+    this.#results.set(name, recorded);
+    return recorded;
   }
 }
 

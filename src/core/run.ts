@@ -6,6 +6,7 @@ import { expires } from './deadline.js';
 import { DEFAULT_TIMEOUT } from './defaults.js';
 import { SelectionError } from './errors.js';
 import { HealthCheckEvent } from './event.js';
+import { guarded, observeRun, type RunObserver } from './instrument.js';
 import { RunRecorder } from './recorder.js';
 import type { HealthResult } from './result.js';
 import { Selection, validCheckName, type CheckList } from './selection.js';
@@ -117,13 +118,36 @@ export interface Run {
   readonly known: ReadonlyMap<string, KnownCheck>;
 }
 
+/** A run under way: its end, and a way for each request that waits on it to say so (telemetry links them). */
+export interface StartedRun {
+  readonly done: Promise<Run>;
+  /** Called in the context of a request that waits for this run. */
+  joined(): void;
+}
+
 /**
- * Emits a `HealthCheckEvent`, runs every subscriber in isolation and concurrently,
- * and collates what they reported by the deadline. Never rejects.
+ * Starts a run: its observers (telemetry) begin in the context of whoever starts it; emits a
+ * `HealthCheckEvent`, runs every subscriber in isolation and concurrently, and collates what they
+ * reported by the deadline. Never rejects.
  */
-export async function executeRun(settings: RunSettings, selection: Selection): Promise<Run> {
+export function startRun(settings: RunSettings, selection: Selection): StartedRun {
+  const observers = observeRun(settings.bus, { selection: selection.key, startedAt: Date.now() });
+  return {
+    done: collect(settings, selection, observers),
+    joined: () => observers.forEach((observer) => guarded(() => observer.joined?.())),
+  };
+}
+
+/** Starts a run that the caller waits for. */
+export function executeRun(settings: RunSettings, selection: Selection): Promise<Run> {
+  const run = startRun(settings, selection);
+  run.joined();
+  return run.done;
+}
+
+async function collect(settings: RunSettings, selection: Selection, observers: readonly RunObserver[]): Promise<Run> {
   const { bus, timeout, expect } = settings;
-  const run = new RunRecorder(selection, timeout);
+  const run = new RunRecorder(selection, timeout, observers);
   for (const name of expect) run.expectName(name);
   const event = new HealthCheckEvent(run);
   // A copy, so a subscriber that (un)subscribes while running does not shift the others.
@@ -150,6 +174,7 @@ export async function executeRun(settings: RunSettings, selection: Selection): P
     duration: Date.now() - run.startedAt,
     selection: selection.key,
   });
+  for (const observer of observers) guarded(() => observer.ended?.(result));
   return { result, known: new Map(run.known) };
 }
 

@@ -1,0 +1,97 @@
+/**
+ * `koa-health/statsd`: the results of every run as DogStatsD service checks, timings and a gauge, through
+ * the app's own hot-shots client, and a Datadog event on each transition (never one per failing probe).
+ * @module
+ */
+import { healthBus, knownOptions, validBus, type HealthBus, type HealthChange, type HealthResult } from '../core/index.js';
+import { statusValue } from './scale.js';
+
+/** What `statsdReporter()` uses of a hot-shots `StatsD` client. */
+export interface StatsdClient {
+  check(name: string, status: 0 | 1 | 2 | 3, options?: { message?: string }, tags?: string[]): void;
+  timing(stat: string, value: number, tags?: string[]): void;
+  gauge(stat: string, value: number, tags?: string[]): void;
+  event(title: string, text?: string, options?: { alert_type?: 'error' | 'warning' | 'info' | 'success' }, tags?: string[]): void;
+}
+
+/** Options of `statsdReporter()`. */
+export interface StatsdOptions {
+  /** The app's hot-shots client (DogStatsD). */
+  client: StatsdClient;
+  /**
+   * The bus whose runs are reported.
+   * @default healthBus
+   */
+  bus?: HealthBus;
+  /**
+   * The prefix of every name (panopticon's `DATADOG_STATS_PREFIX`).
+   * @default 'koa_health'
+   */
+  prefix?: string;
+  /**
+   * Whether to report at all (panopticon's `DATADOG_STATS_ENABLED`).
+   * @default true
+   */
+  enabled?: boolean;
+}
+
+/** What `statsdReporter()` returns: `close()` stops reporting. */
+export interface ReporterHandle {
+  close(): void;
+}
+
+const MAX_MESSAGE = 400;
+
+/**
+ * After every run on `bus`: a service check `<prefix>.check` per check (tag `check:<name>`, 0 OK, 1 WARNING,
+ * 2 CRITICAL, with its message), a timing `<prefix>.check.duration` per check, a gauge `<prefix>.status`
+ * (2 OK, 1 WARN, 0 ERROR); and on each transition an event (failed, recovered).
+ * @throws {TypeError} for a wrong option
+ */
+export function statsdReporter(options: StatsdOptions): ReporterHandle {
+  knownOptions(options, ['client', 'bus', 'prefix', 'enabled'], 'statsdReporter()');
+  const { client, bus = healthBus, prefix = 'koa_health', enabled = true } = options;
+  const candidate = client as Partial<StatsdClient> | null | undefined;
+  if (!['check', 'timing', 'gauge', 'event'].every((method) => typeof (candidate as Record<string, unknown> | null)?.[method] === 'function')) {
+    throw new TypeError('option "client" must be a hot-shots StatsD client');
+  }
+  validBus(bus, 'bus');
+  if (typeof prefix !== 'string' || !/^[\w.]*$/.test(prefix)) throw new TypeError('option "prefix" must be letters, digits, _ and .');
+  if (typeof enabled !== 'boolean') throw new TypeError('option "enabled" must be true or false');
+  if (!enabled) return { close() {} };
+  const name = (stat: string): string => (prefix === '' ? stat : `${prefix}.${stat}`);
+  const onResult = (result: HealthResult): void => {
+    for (const check of result.checks) {
+      const tags = [`check:${tagValue(check.name)}`];
+      const status = check.status === 'OK' ? 0 : check.status === 'WARN' ? 1 : 2;
+      client.check(name('check'), status, check.message ? { message: sanitize(check.message) } : {}, tags);
+      client.timing(name('check.duration'), check.duration, tags);
+    }
+    client.gauge(name('status'), statusValue(result.status));
+  };
+  const onChange = ({ checks }: HealthChange): void => {
+    for (const { name: check, after, message } of checks) {
+      const failed = after !== 'OK' && after !== 'WARN';
+      client.event(
+        `${prefix || 'koa-health'}: ${tagValue(check)} ${failed ? 'failed' : 'recovered'}`,
+        sanitize(message || after),
+        { alert_type: failed ? 'error' : 'success' },
+        [`check:${tagValue(check)}`],
+      );
+    }
+  };
+  bus.on('healthresult', onResult);
+  bus.on('healthchange', onChange);
+  return { close: () => (bus.off('healthresult', onResult), bus.off('healthchange', onChange)) };
+}
+
+/** A message DogStatsD can carry: hot-shots escapes neither `|` nor newlines, which would end the field or the datagram. */
+function sanitize(message: string): string {
+  const flat = message.replace(/\s*[\r\n|]+\s*/g, ' ').trim();
+  return flat.length > MAX_MESSAGE ? `${flat.slice(0, MAX_MESSAGE)}…` : flat;
+}
+
+/** A tag value without the characters that separate tags and fields. */
+function tagValue(value: string): string {
+  return value.replace(/[|,#\s]/g, '_');
+}

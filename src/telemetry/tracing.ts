@@ -1,0 +1,143 @@
+/**
+ * `koa-health/tracing`: OpenTelemetry spans for every run and every check, through `@opentelemetry/api`.
+ * A run is a root span of its own (one run serves many probes), linked from each probe request that waits
+ * on it; each check is its child, and the check function runs inside it, so the spans that
+ * auto-instrumentation makes for its calls (pg, ioredis, http) nest under the check that made them.
+ * @module
+ */
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TracerProvider } from '@opentelemetry/api';
+import { healthBus, instrument, knownOptions, validBus, type CheckResult, type HealthBus, type HealthResult } from '../core/index.js';
+
+export { healthSpanFilter, type SpanFilterOptions } from './span-filter.js';
+
+/** Options of `tracing()`. */
+export interface TracingOptions {
+  /**
+   * The bus whose runs are traced.
+   * @default healthBus
+   */
+  bus?: HealthBus;
+  /**
+   * Where the tracer comes from.
+   * @default the global tracer provider
+   */
+  tracerProvider?: TracerProvider;
+}
+
+/** What `tracing()` returns: `close()` stops tracing new runs. */
+export interface TracingHandle {
+  close(): void;
+}
+
+/** The run span's name; `healthSpanFilter()` recognises health traces by it. */
+export const RUN_SPAN = 'koa-health run';
+
+/**
+ * Traces every run on `bus`: a span `koa-health run` (INTERNAL, a root, `koa_health.selection`,
+ * `koa_health.status`, `koa_health.changed`) and a child `koa-health check <name>` per check, with its name,
+ * criticality, tags and status; a failure sets status ERROR with the message and `error.type`.
+ * @throws {TypeError} for a wrong option
+ */
+export function tracing(options: TracingOptions = {}): TracingHandle {
+  knownOptions(options, ['bus', 'tracerProvider'], 'tracing()');
+  const { bus = healthBus, tracerProvider = trace.getTracerProvider() } = options;
+  validBus(bus, 'bus');
+  if (typeof (tracerProvider as Partial<TracerProvider> | null)?.getTracer !== 'function') {
+    throw new TypeError('option "tracerProvider" must be an OpenTelemetry TracerProvider');
+  }
+  // A second call for the same bus and provider (a second mount, a second setup) shares the first.
+  const byProvider = tracedBuses.get(bus) ?? new Map<TracerProvider, { users: number; stop(): void }>();
+  tracedBuses.set(bus, byProvider);
+  const existing = byProvider.get(tracerProvider);
+  const entry = existing ?? { users: 0, stop: traceRuns(bus, tracerProvider) };
+  byProvider.set(tracerProvider, entry);
+  entry.users++;
+  let closed = false;
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      if (--entry.users > 0) return;
+      entry.stop();
+      byProvider.delete(tracerProvider);
+    },
+  };
+}
+
+const tracedBuses = new WeakMap<HealthBus, Map<TracerProvider, { users: number; stop(): void }>>();
+
+/** Instruments the runs on `bus`; returns a function that stops it. */
+function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
+  const tracer = tracerProvider.getTracer('koa-health');
+  // The last status of each check, so that a run can say whether it changed anything.
+  const last = new Map<string, string>();
+  return instrument(bus, {
+      runStarted({ selection, startedAt }) {
+        const run = tracer.startSpan(RUN_SPAN, {
+          kind: SpanKind.INTERNAL, root: true, startTime: startedAt, attributes: { 'koa_health.selection': selection },
+        });
+        const runContext = trace.setSpan(ROOT_CONTEXT, run);
+        const traced = new Set<string>();
+        return {
+          joined() {
+            const request = trace.getSpan(context.active());
+            if (request !== undefined && request !== run) run.addLink({ context: request.spanContext() });
+          },
+          check({ name, critical, tags }, call) {
+            traced.add(name);
+            const span = tracer.startSpan(`koa-health check ${name}`, {
+              kind: SpanKind.INTERNAL,
+              attributes: { 'koa_health.check.name': name, 'koa_health.check.critical': critical, 'koa_health.check.tags': [...tags] },
+            }, runContext);
+            let errorType: string | undefined;
+            try {
+              const returned = context.with(trace.setSpan(runContext, span), call);
+              if (isThenable(returned)) returned.then(undefined, (error: unknown) => void (errorType = classOf(error)));
+            } catch (error) {
+              errorType = classOf(error);
+            }
+            return (result: CheckResult) => endCheck(span, result, errorType);
+          },
+          ended(result: HealthResult) {
+            // Reported results had no function to wrap: a span each, over the time they cover.
+            for (const check of result.checks) {
+              if (traced.has(check.name)) continue;
+              const span = tracer.startSpan(`koa-health check ${check.name}`, {
+                kind: SpanKind.INTERNAL, startTime: check.startedAt,
+                attributes: { 'koa_health.check.name': check.name, 'koa_health.check.critical': check.critical, 'koa_health.check.tags': [...check.tags] },
+              }, runContext);
+              endCheck(span, check, undefined);
+            }
+            const changed = result.checks.some(({ name, status }) => (last.get(name) ?? 'OK') !== status);
+            for (const { name, status } of result.checks) last.set(name, status);
+            run.setAttributes({ 'koa_health.status': result.status, 'koa_health.changed': changed });
+            if (result.status === 'ERROR') run.setStatus({ code: SpanStatusCode.ERROR, message: failing(result) });
+            run.end(result.startedAt + result.duration);
+          },
+        };
+      },
+  });
+}
+
+function endCheck(span: Span, result: CheckResult, errorType: string | undefined): void {
+  span.setAttribute('koa_health.check.status', result.status);
+  if (result.status !== 'OK' && result.status !== 'WARN') {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: result.message });
+    // The semantic conventions' error.type: timeout, the error's class, or _OTHER.
+    span.setAttribute('error.type', result.message.startsWith('timed out after') ? 'timeout' : errorType ?? '_OTHER');
+  }
+  span.end(result.startedAt + result.duration);
+}
+
+function failing(result: HealthResult): string {
+  return result.checks.filter(({ status }) => status !== 'OK' && status !== 'WARN').map(({ name }) => name).join(', ');
+}
+
+function classOf(error: unknown): string | undefined {
+  const name = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  return typeof name === 'string' && name !== '' && name !== 'Object' ? name : undefined;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}

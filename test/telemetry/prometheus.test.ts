@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { Registry } from 'prom-client';
+import request from 'supertest';
+import { createHealthBus, health, registerCheck, runHealthChecks } from '../../src/index.js';
+import { prometheusMetrics } from '../../src/telemetry/prometheus.js';
+import { makeApp } from '../helpers.js';
+
+interface Sample { labels?: Record<string, string>; value?: string; count?: string; buckets?: Record<string, string> }
+interface Family { name: string; type: string; metrics: Sample[] }
+
+/** The registry's exposition, through a real parser, by metric name. */
+async function scrape(registry: Registry): Promise<Record<string, Family>> {
+  const families = parsePrometheusTextFormat(await registry.metrics()) as Family[];
+  return Object.fromEntries(families.map((family) => [family.name, family]));
+}
+
+const value = (family: Family | undefined, labels: Record<string, string>): number | undefined => {
+  const sample = family?.metrics.find((metric) => Object.entries(labels).every(([key, label]) => metric.labels?.[key] === label));
+  return sample === undefined ? undefined : Number(sample.value ?? sample.count);
+};
+
+describe('prometheusMetrics()', () => {
+  it('records every run: status, durations, results, transitions, last success, runs', async () => {
+    const registry = new Registry();
+    const { app, bus } = makeApp();
+    const handle = prometheusMetrics({ bus, registry });
+    let healthy = true;
+    registerCheck('db', () => healthy, { bus });
+    registerCheck('cache', () => false, { bus, critical: false });
+    await request(app.callback()).get('/health?checks=all').expect(200);
+    healthy = false;
+    await request(app.callback()).get('/health?checks=all').expect(503);
+    await request(app.callback()).get('/health?checks=all').expect(503);
+    const metrics = await scrape(registry);
+    expect(metrics.koa_health_check_status!.type).to.equal('GAUGE');
+    expect(value(metrics.koa_health_check_status, { check: 'db' })).to.equal(0);
+    expect(value(metrics.koa_health_check_status, { check: 'cache' })).to.equal(1);
+    expect(value(metrics.koa_health_check_runs_total, { check: 'db', status: 'ok' })).to.equal(1);
+    expect(value(metrics.koa_health_check_runs_total, { check: 'db', status: 'error' })).to.equal(2);
+    expect(value(metrics.koa_health_check_transitions_total, { check: 'db', from: 'ok', to: 'error' })).to.equal(1);
+    expect(value(metrics.koa_health_check_transitions_total, { check: 'cache', from: 'none', to: 'warn' })).to.equal(1);
+    expect(value(metrics.koa_health_runs_total, { status: 'ok' })).to.be.undefined;
+    expect(value(metrics.koa_health_runs_total, { status: 'warn' })).to.equal(1);
+    expect(value(metrics.koa_health_runs_total, { status: 'error' })).to.equal(2);
+    expect(metrics.koa_health_check_duration_seconds!.type).to.equal('HISTOGRAM');
+    expect(metrics.koa_health_run_duration_seconds!.metrics.map(({ buckets }) => buckets?.['+Inf'])).to.deep.equal(['3']);
+    // The parser drops a histogram's labels: the per-check counts, from prom-client's own reading.
+    const [durations] = (await registry.getMetricsAsJSON()).filter(({ name }) => name === 'koa_health_check_duration_seconds');
+    const counts = (durations!.values as Array<{ metricName?: string; labels: Record<string, unknown>; value: number }>)
+      .filter(({ metricName }) => metricName === 'koa_health_check_duration_seconds_count');
+    expect(counts.map(({ labels, value: count }) => [labels.check, count])).to.deep.equal([['db', 3], ['cache', 3]]);
+    const lastSuccess = value(metrics.koa_health_check_last_success_timestamp_seconds, { check: 'db' })!;
+    expect(lastSuccess).to.be.within(Date.now() / 1000 - 10, Date.now() / 1000);
+    handle.close();
+    await runHealthChecks({ bus, logger: false });
+    expect(value((await scrape(registry)).koa_health_runs_total, { status: 'error' })).to.equal(2);
+  });
+
+  it('never runs a check on a scrape, nor fails one because a check fails', async () => {
+    const registry = new Registry();
+    const bus = createHealthBus();
+    let runs = 0;
+    registerCheck('db', () => {
+      runs++;
+      throw new Error('down');
+    }, { bus });
+    prometheusMetrics({ bus, registry });
+    await registry.metrics();
+    expect(runs).to.equal(0);
+    await runHealthChecks({ bus, logger: false });
+    const metrics = await scrape(registry);
+    expect(value(metrics.koa_health_check_status, { check: 'db' })).to.equal(0);
+    expect(runs).to.equal(1);
+  });
+
+  it('gets or creates: twice with one registry and bus (two mounts, two copies) neither throws nor counts twice', async () => {
+    const registry = new Registry();
+    const bus = createHealthBus();
+    registerCheck('db', () => true, { bus });
+    const first = prometheusMetrics({ bus, registry });
+    const second = prometheusMetrics({ bus, registry });
+    health({ bus, logger: false, disableFile: false }).close();
+    await runHealthChecks({ bus, logger: false });
+    expect(value((await scrape(registry)).koa_health_runs_total, { status: 'ok' })).to.equal(1);
+    first.close();
+    await runHealthChecks({ bus, logger: false });
+    expect(value((await scrape(registry)).koa_health_runs_total, { status: 'ok' })).to.equal(2);
+    second.close();
+    await runHealthChecks({ bus, logger: false });
+    expect(value((await scrape(registry)).koa_health_runs_total, { status: 'ok' })).to.equal(2);
+  });
+
+  it('throws a TypeError naming a wrong option', () => {
+    expect(() => prometheusMetrics({ prefix: 'bad prefix' })).to.throw(TypeError, 'prefix');
+    expect(() => prometheusMetrics({ registry: {} as Registry })).to.throw(TypeError, 'registry');
+    expect(() => prometheusMetrics({ regsitry: new Registry() } as never)).to.throw(TypeError, 'regsitry');
+  });
+});
