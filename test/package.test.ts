@@ -128,14 +128,16 @@ describe('the packed tarball, installed into an app', function () {
     }
   });
 
-  it("imports and requires 'koa-health/checks'", () => {
-    const esm = node(app, ['--input-type=module', '-e', `
-      import { diskCheck, postgresCheck, redisCheck, httpCheck } from 'koa-health/checks';
-      console.log([diskCheck, postgresCheck, redisCheck, httpCheck].map((f) => typeof f).join());
-    `]);
-    expect(esm.trim()).to.equal('function,function,function,function');
-    const cjs = node(app, ['-e', "console.log(typeof require('koa-health/checks').mysqlCheck)"]);
-    expect(cjs.trim()).to.equal('function');
+  it('imports and requires every integration by its subpath', () => {
+    const entries: Record<string, string> = {
+      'koa-health/checks': 'postgresCheck', 'koa-health/prometheus': 'prometheusMetrics',
+      'koa-health/statsd': 'statsdReporter', 'koa-health/tracing': 'tracing',
+    };
+    for (const [subpath, name] of Object.entries(entries)) {
+      const esm = node(app, ['--input-type=module', '-e', `import { ${name} } from '${subpath}'; console.log(typeof ${name});`]);
+      const cjs = node(app, ['-e', `console.log(typeof require('${subpath}').${name})`]);
+      expect([esm.trim(), cjs.trim()], subpath).to.deep.equal(['function', 'function']);
+    }
   });
 
   it("requires 'koa-health/environment', one copy of the code with the root", () => {

@@ -112,13 +112,14 @@ export class HealthEngine {
   /** Joins the run under way for the same checks, or starts one; either way, as this request's. */
   #shared(selection: Selection, request = true): Promise<Run> {
     const key = this.#keyOf(selection);
-    let run = this.#inflight.get(key);
-    if (!run) {
-      const started = startRun(this.#options, selection);
-      run = { joined: started.joined, done: this.#finish(selection, started.done).finally(() => this.#inflight.delete(key)) };
-      this.#inflight.set(key, run);
+    const joining = this.#inflight.get(key);
+    if (joining) {
+      if (request) joining.joined();
+      return joining.done;
     }
-    if (request) run.joined();
+    const started = startRun(this.#options, selection, request);
+    const run = { joined: started.joined, done: this.#finish(selection, started.done).finally(() => this.#inflight.delete(key)) };
+    this.#inflight.set(key, run);
     return run.done;
   }
 

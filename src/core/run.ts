@@ -130,19 +130,17 @@ export interface StartedRun {
  * `HealthCheckEvent`, runs every subscriber in isolation and concurrently, and collates what they
  * reported by the deadline. Never rejects.
  */
-export function startRun(settings: RunSettings, selection: Selection): StartedRun {
+export function startRun(settings: RunSettings, selection: Selection, requested: boolean): StartedRun {
   const observers = observeRun(settings.bus, { selection: selection.key, startedAt: Date.now() });
-  return {
-    done: collect(settings, selection, observers),
-    joined: () => observers.forEach((observer) => guarded(() => observer.joined?.())),
-  };
+  const joined = (): void => observers.forEach((observer) => guarded(() => observer.joined?.()));
+  // The request that starts the run waits on it from the start, before any check is called.
+  if (requested) joined();
+  return { done: collect(settings, selection, observers), joined };
 }
 
 /** Starts a run that the caller waits for. */
 export function executeRun(settings: RunSettings, selection: Selection): Promise<Run> {
-  const run = startRun(settings, selection);
-  run.joined();
-  return run.done;
+  return startRun(settings, selection, true).done;
 }
 
 async function collect(settings: RunSettings, selection: Selection, observers: readonly RunObserver[]): Promise<Run> {
