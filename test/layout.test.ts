@@ -26,7 +26,8 @@ const folderOf = (file: string): string => (file.includes('/') ? file.split('/')
 const ALLOWED: Record<string, readonly string[]> = {
   core: ['core'],
   formats: ['formats', 'core'],
-  koa: ['koa', 'formats', 'core'],
+  koa: ['koa', 'formats', 'core', 'ui'],
+  ui: ['ui', 'core'],
   environment: ['environment', 'koa', 'core'],
   checks: ['checks', 'core'],
   lifecycle: ['lifecycle', 'core'],

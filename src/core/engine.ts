@@ -1,4 +1,5 @@
 import { setBounded } from './bounded.js';
+import { CheckHistory } from './history.js';
 import type { KnownCheck } from './check.js';
 import { logText, messageOf } from './json-safe.js';
 import { describeChecks, type CheckChange, type HealthResult } from './result.js';
@@ -24,6 +25,8 @@ export interface CacheOptions {
 export interface EngineOptions extends RunSettings {
   readonly cache: Required<CacheOptions>;
   readonly refreshInterval: number;
+  /** How many transitions the history keeps. */
+  readonly history: number;
 }
 
 /** A result as served: `age` in ms when it was reused rather than run for this request. */
@@ -46,6 +49,9 @@ export class HealthEngine {
   // Last overall status by set of selected checks; bounded, as selections are the client's to invent.
   readonly #overall = new Map<string, RunStatus>();
   readonly #checks = new Map<string, CheckStatus>();
+  // The last result of each set of selected checks, and the checks' history: what the status page shows.
+  readonly #lastRuns = new Map<string, HealthResult>();
+  readonly #history: CheckHistory;
   // The names the last run made known: what a selection really selects is judged by them.
   #known: ReadonlyMap<string, KnownCheck> | undefined;
   #latest: Run | undefined;
@@ -54,6 +60,7 @@ export class HealthEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
+    this.#history = new CheckHistory(options.history);
     // The first background run waits a turn, so modules imported after the middleware can subscribe.
     if (options.refreshInterval > 0) this.#schedule(0);
   }
@@ -61,6 +68,21 @@ export class HealthEngine {
   /** The check names the last run made known, sorted; empty before any run. */
   get available(): readonly string[] {
     return [...(this.#known?.keys() ?? [])].sort();
+  }
+
+  /** Each check's state and the last transitions. */
+  get history(): CheckHistory {
+    return this.#history;
+  }
+
+  /** The last result of each set of selected checks, newest last. */
+  get lastRuns(): readonly HealthResult[] {
+    return [...this.#lastRuns.values()];
+  }
+
+  /** Whether checks run in the background, so that requests are answered from the last run. */
+  get refreshing(): boolean {
+    return this.#timer !== undefined;
   }
 
   /** The check names the last run knew that `selection` includes. */
@@ -162,6 +184,8 @@ export class HealthEngine {
       // Never seen counts as OK: a healthy start is not news, a failing one is.
       if ((previous ?? 'OK') !== status) changes.push({ name, before: previous, after: status, message });
     }
+    this.#history.record(result, changes);
+    setBounded(this.#lastRuns, key, result, MAX_SELECTIONS);
     if ((before ?? 'OK') === result.status && changes.length === 0) return;
     emitGuarded(this.#options, 'healthchange', { before, after: result.status, checks: changes, result });
     if (result.status === 'ERROR') logger.error(`Health response: ERROR (${describeChecks(result.checks)})`);
@@ -176,46 +200,4 @@ export class HealthEngine {
 
 function ageOf({ result }: Run): number {
   return Math.max(0, Date.now() - result.startedAt - result.duration);
-}
-
-/** An engine shared by the mounts that ask for one with the same settings, and how many use it. */
-interface SharedEngine {
-  readonly options: EngineOptions;
-  readonly engine: HealthEngine;
-  users: number;
-}
-
-// By bus: mounts on one bus with the same settings run one engine (one run per flood, one refresh timer, one log line).
-const shared = new WeakMap<object, SharedEngine[]>();
-
-/**
- * The engine for these settings on their bus: the one another mount made, or a new one.
- * `release()` stops it once no mount uses it any more.
- */
-export function sharedEngine(options: EngineOptions): { engine: HealthEngine; release(): void } {
-  const engines = shared.get(options.bus) ?? [];
-  shared.set(options.bus, engines);
-  let entry = engines.find((candidate) => sameSettings(candidate.options, options));
-  if (!entry) {
-    entry = { options, engine: new HealthEngine(options), users: 0 };
-    engines.push(entry);
-  }
-  entry.users++;
-  const found = entry;
-  let released = false;
-  return {
-    engine: found.engine,
-    release() {
-      if (released) return;
-      released = true;
-      if (--found.users > 0) return;
-      found.engine.close();
-      engines.splice(engines.indexOf(found), 1);
-    },
-  };
-}
-
-function sameSettings(a: EngineOptions, b: EngineOptions): boolean {
-  return a.timeout === b.timeout && a.refreshInterval === b.refreshInterval && a.logger === b.logger &&
-    a.cache.success === b.cache.success && a.cache.failure === b.cache.failure && a.expect.join() === b.expect.join();
 }

@@ -8,7 +8,9 @@ export { createHealthBus, healthBus, type HealthBus, type HealthEvents } from '.
 export type { CheckFunction, CheckOptions, CheckOutcome, CheckResult, KnownCheck } from './check.js';
 export { DEFAULT_TIMEOUT } from './defaults.js';
 export { expires, settleWithin, type Settled } from './deadline.js';
-export { HealthEngine, sharedEngine, type CacheOptions, type EngineOptions, type Served } from './engine.js';
+export { HealthEngine, type CacheOptions, type EngineOptions, type Served } from './engine.js';
+export { sharedEngine } from './shared-engine.js';
+export { CheckHistory, type CheckState, type Transition } from './history.js';
 export { HealthError, RequestError, SelectionError } from './errors.js';
 export { jsonSafe, logText, messageOf, type ScrubFunction } from './json-safe.js';
 export { HealthCheckEvent } from './event.js';

@@ -37,18 +37,24 @@ export const MEDIA_TYPES: Readonly<Record<FormatName, string>> = Object.freeze(
   Object.fromEntries(FORMAT_NAMES.map((name) => [name, FORMATS[name].mediaType])) as Record<FormatName, string>,
 );
 
+/** What a request can ask for: a built-in format, or the status page (`html`). */
+export type Negotiated = FormatName | 'html';
+
+const NEGOTIABLE: readonly string[] = [...MEDIA_LIST, 'text/html'];
+
 /**
- * The format a request asks for: `?format=` first, then `Accept`; `undefined` when none fits (406).
- * A missing or `*\/*` Accept costs no parsing.
+ * The format a request asks for: `?format=` first, then `Accept` (a browser's prefers `text/html`: the
+ * status page); `undefined` when none fits (406). A missing or `*\/*` Accept costs no parsing.
  */
-export function negotiate(ctx: Context, formatParameter: string | undefined): FormatName | undefined {
+export function negotiate(ctx: Context, formatParameter: string | undefined): Negotiated | undefined {
   if (formatParameter !== undefined) {
     // `?format=health+json` written literally arrives as `health json`: a `+` in a query string is a space.
     const name = formatParameter === 'health json' ? 'health+json' : formatParameter;
-    return FORMAT_NAMES.includes(name as FormatName) ? name as FormatName : undefined;
+    return name === 'html' || FORMAT_NAMES.includes(name as FormatName) ? name as Negotiated : undefined;
   }
   const { accept } = ctx.req.headers;
   if (accept === undefined || accept === '*/*' || accept === '') return 'text';
-  const type = ctx.accepts(MEDIA_LIST);
+  const type = ctx.accepts(NEGOTIABLE as string[]);
+  if (type === 'text/html') return 'html';
   return type === false ? undefined : FORMAT_NAMES[MEDIA_LIST.indexOf(type as string)];
 }

@@ -7,6 +7,7 @@ import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
 import { combine, MAX_PARAMETER_LENGTH, QueryReader, readBody, type HealthParameters } from './parameters.js';
 import { replyText, setHeader } from './reply.js';
+import { StatusPage } from './status-page.js';
 
 /**
  * Answers requests for the health endpoint, one step at a time: method, parameters, format,
@@ -20,11 +21,13 @@ export class HealthEndpoint {
   // Parses POST bodies of this endpoint only; the app's own parser, if any, has gone first.
   readonly #parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' });
   readonly #maintenance: MaintenanceWatch;
+  readonly #statusPage: StatusPage;
 
   constructor(config: HealthConfig, engine: HealthEngine, maintenance: MaintenanceWatch) {
     this.#config = config;
     this.#engine = engine;
     this.#maintenance = maintenance;
+    this.#statusPage = new StatusPage(config, engine, maintenance);
   }
 
   /** Answers `path`. */
@@ -63,7 +66,8 @@ export class HealthEndpoint {
   /** The rest of the steps, once the parameters are known: format, maintenance, selection, answer. */
   #answerWith(ctx: Context, parameters: HealthParameters): Promise<void> | void {
     const formatName = negotiate(ctx, parameters.format);
-    if (formatName === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
+    if (formatName === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}, text/html`);
+    if (formatName === 'html') return this.#page(ctx, parameters);
     if (this.#maintenance.active()) {
       const { maintenanceCode } = this.#config;
       return writeReport(ctx, this.#config, formatName, this.#report('MAINTENANCE', maintenanceCode, undefined));
@@ -71,16 +75,32 @@ export class HealthEndpoint {
     return this.#answerChecks(ctx, formatName, parameters);
   }
 
+  /** The status page: it needs the secret exactly as running checks does, and shows details as `details` allows. */
+  #page(ctx: Context, { selection, auth }: HealthParameters): Promise<void> | void {
+    if (!this.#authorized(ctx, auth)) return;
+    try {
+      const answered = this.#statusPage.answer(ctx, selection, auth);
+      return answered?.catch((error: unknown) => replyError(ctx, error));
+    } catch (error) {
+      return replyError(ctx, error);
+    }
+  }
+
+  /** Whether the request may run checks; a refusal is answered 401 here, and logged. */
+  #authorized(ctx: Context, auth: string | undefined): boolean {
+    const { authorize, logger } = this.#config;
+    if (!authorize || authorize(ctx, auth)) return true;
+    logger.warn(`koa-health: refused a check request without the right secret from ${logText(ctx.ip)}`);
+    setHeader(ctx, 'WWW-Authenticate', 'Bearer');
+    replyText(ctx, 401, 'unauthorized');
+    return false;
+  }
+
   /** Sync when the result is at hand (cache, background run), a promise when it waits for a run. */
   #answerChecks(ctx: Context, formatName: FormatName, { selection, auth }: HealthParameters): Promise<void> | void {
     // A probe that asks for no checks runs nothing.
     if (selection === undefined) return writeReport(ctx, this.#config, formatName, this.#report('OK', 200, undefined));
-    const { authorize, logger } = this.#config;
-    if (authorize && !authorize(ctx, auth)) {
-      logger.warn(`koa-health: refused a check request without the right secret from ${logText(ctx.ip)}`);
-      setHeader(ctx, 'WWW-Authenticate', 'Bearer');
-      return replyText(ctx, 401, 'unauthorized');
-    }
+    if (!this.#authorized(ctx, auth)) return;
     let ready: Served | undefined;
     try {
       ready = this.#engine.ready(selection);

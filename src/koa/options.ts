@@ -3,7 +3,7 @@ import {
   DEFAULT_TIMEOUT, healthBus, knownOptions, validBus, validExpect, validLogger, validTimeout,
   type CacheOptions, type CheckList, type EngineOptions, type HealthBus, type Logger,
 } from '../core/index.js';
-import { validCache, validCode, validFile, validHeaders, validList, validPath, type StateHeaders } from './validate.js';
+import { validCache, validCode, validCount, validFile, validHeaders, validList, validPath, type StateHeaders } from './validate.js';
 import type { AnswerState, CustomFormat } from '../formats/index.js';
 import { authorizer, detailsLevel, type Authorizer, type DetailsLevel, type Secret } from './access.js';
 
@@ -93,6 +93,11 @@ export interface HealthOptions {
    * @default the readiness checks
    */
   startup?: CheckList;
+  /**
+   * How many status transitions the status page keeps (a ring buffer: a fixed bound, never growing).
+   * @default 100
+   */
+  history?: number;
 }
 
 /** The middleware `health()` returns; `close()` stops its background refresh. */
@@ -129,7 +134,7 @@ export type { StateHeaders } from './validate.js';
 
 const OPTIONS = [
   'path', 'disableFile', 'maintenanceCode', 'failureCode', 'bus', 'timeout', 'logger', 'cache', 'refreshInterval',
-  'secret', 'details', 'format', 'headers', 'expect', 'readiness', 'startup',
+  'secret', 'details', 'format', 'headers', 'expect', 'readiness', 'startup', 'history',
 ] as const;
 
 /**
@@ -155,6 +160,7 @@ export function configure(options: HealthOptions): HealthConfig {
     expect = [],
     readiness = '_defaults',
     startup = readiness,
+    history = 100,
   } = options;
   const log = validLogger(logger, 'logger');
   const authorize = authorizer(secret, 'secret');
@@ -181,6 +187,7 @@ export function configure(options: HealthOptions): HealthConfig {
       refreshInterval: refreshInterval === false ? 0 : validTimeout(refreshInterval, 'refreshInterval'),
       logger: log,
       expect: validExpect(expect, 'expect'),
+      history: validCount(history, 'history'),
     },
   };
 }

@@ -43,8 +43,10 @@ export class ProbeEndpoint {
     if (ctx.request.querystring.length > MAX_PARAMETER_LENGTH) return replyText(ctx, 414, 'query string too long');
     const { verbose, format, exclude } = ctx.query;
     if (typeof format !== 'string' && format !== undefined) return replyText(ctx, 400, '"format" must be given once, as text');
-    const formatName = negotiate(ctx, format);
-    if (formatName === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
+    const negotiated = negotiate(ctx, format);
+    if (negotiated === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
+    // A probe has no page of its own: a browser gets the text answer.
+    const formatName = negotiated === 'html' ? 'text' : negotiated;
     // No guard here: whether this caller sees details is decided per request.
     const { details, authorize } = this.#config;
     const allowed = details === 'always' || (details === 'authorized' && authorize !== undefined && authorize(ctx, undefined));

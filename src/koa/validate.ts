@@ -78,3 +78,11 @@ export function validCache(cache: CacheOptions | false): Required<CacheOptions> 
   }
   return { success, failure };
 }
+
+/** A whole number from 0 to 10000: how many entries a bounded buffer keeps. */
+export function validCount(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
+    throw new TypeError(`option "${name}" must be a whole number from 0 to 10000`);
+  }
+  return value;
+}

@@ -24,14 +24,17 @@ function appWithChecks(options: Parameters<typeof makeApp>[0] = {}) {
 describe('response formats', () => {
   it('chooses by Accept: text by default, JSON, health+json, and 406 for none of them', async () => {
     const { app } = makeApp();
-    const text = await request(app.callback()).get('/health').set('Accept', 'text/html, */*;q=0.1').expect(200);
+    const text = await request(app.callback()).get('/health').set('Accept', 'text/plain, */*;q=0.1').expect(200);
     expect(text.headers['content-type']).to.equal('text/plain; charset=utf-8');
+    // A browser's Accept prefers HTML: the status page.
+    const page = await request(app.callback()).get('/health').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8').expect(200);
+    expect(page.headers['content-type']).to.equal('text/html; charset=utf-8');
     const json = await request(app.callback()).get('/health').set('Accept', 'application/json').expect(200);
     expect(json.headers['content-type']).to.equal('application/json; charset=utf-8');
     const draft = await request(app.callback()).get('/health').set('Accept', 'application/health+json').expect(200);
     expect(draft.headers['content-type']).to.equal('application/health+json; charset=utf-8');
     const refused = await request(app.callback()).get('/health').set('Accept', 'image/png').expect(406);
-    expect(refused.text).to.equal('acceptable: text/plain, application/json, application/health+json');
+    expect(refused.text).to.equal('acceptable: text/plain, application/json, application/health+json, text/html');
   });
 
   it('chooses by ?format= over Accept, and refuses an unknown or repeated one', async () => {

@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Context } from 'koa';
+import { lifecycleOf, Selection, type HealthEngine, type HealthResult, type Lifecycle, type Served } from '../core/index.js';
+import { PAGE_CSP, renderPage, type ProbeRow } from '../ui/index.js';
+import type { MaintenanceWatch } from './maintenance.js';
+import type { HealthConfig } from './options.js';
+import { setHeader } from './reply.js';
+
+// The package's own version, read once: the page shows it.
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Builds the status page from what the engine already knows, and answers it. */
+export class StatusPage {
+  readonly #config: HealthConfig;
+  readonly #engine: HealthEngine;
+  readonly #maintenance: MaintenanceWatch;
+  readonly #lifecycle: Lifecycle;
+
+  constructor(config: HealthConfig, engine: HealthEngine, maintenance: MaintenanceWatch) {
+    this.#config = config;
+    this.#engine = engine;
+    this.#maintenance = maintenance;
+    this.#lifecycle = lifecycleOf(config.engine.bus);
+  }
+
+  /** Answers the page; with a selection, runs it first (or takes it from the cache or the background run). */
+  answer(ctx: Context, selection: Selection | undefined, auth: string | undefined): Promise<void> | void {
+    if (selection === undefined) return this.#send(ctx, undefined, auth);
+    return this.#engine.serve(selection).then((served) => this.#send(ctx, served, auth));
+  }
+
+  #send(ctx: Context, served: Served | undefined, auth: string | undefined): void {
+    const now = Date.now();
+    const bare = this.#bare();
+    const query = served === undefined ? undefined : this.#queryRow(ctx, served);
+    const probes = [bare, { probe: 'live', path: `${this.#base(ctx)}/live`, statusCode: 200, state: 'OK', reason: 'the process serves' },
+      this.#ready(ctx, now), this.#startup(ctx), ...(query ? [query] : [])];
+    const ready = probes[2]!;
+    const state = query?.state ?? (ready.statusCode === 0 ? bare.state : ready.state);
+    const refresh = Number(ctx.query.refresh);
+    const html = renderPage({
+      state, now, probes, details: this.#config.showDetails,
+      checks: this.#engine.history.checks, transitions: this.#engine.history.transitions,
+      facts: { hostname: hostname(), uptime: process.uptime(), version: VERSION, refreshing: this.#engine.refreshing },
+      runAllHref: this.#link(ctx, auth, refresh),
+      refresh: Number.isFinite(refresh) && ctx.query.refresh !== undefined ? Math.min(3600, Math.max(5, Math.round(refresh))) : undefined,
+    });
+    ctx.response.status = query?.statusCode ?? bare.statusCode;
+    setHeader(ctx, 'Content-Type', 'text/html; charset=utf-8');
+    setHeader(ctx, 'Content-Security-Policy', PAGE_CSP);
+    setHeader(ctx, 'X-Content-Type-Options', 'nosniff');
+    setHeader(ctx, 'Referrer-Policy', 'no-referrer');
+    ctx.response.body = html;
+  }
+
+  #base(ctx: Context): string {
+    const { endpoint } = this.#config;
+    return endpoint === false ? ctx.path.replace(/\/$/, '') : endpoint === '/' ? '' : endpoint;
+  }
+
+  #link(ctx: Context, auth: string | undefined, refresh: number): string {
+    const params = new URLSearchParams({ checks: 'all', format: 'html' });
+    // The secret came in the URL: the link keeps it, or the page behind it would answer 401.
+    if (auth !== undefined && typeof ctx.query.auth === 'string') params.set('auth', auth);
+    if (Number.isFinite(refresh) && ctx.query.refresh !== undefined) params.set('refresh', String(refresh));
+    return `${this.#base(ctx) || '/'}?${params.toString()}`;
+  }
+
+  #bare(): ProbeRow {
+    const { maintenanceCode, disableFile, endpoint } = this.#config;
+    const path = endpoint === false ? '(this route)' : endpoint;
+    if (!this.#maintenance.active()) return { probe: 'bare', path, statusCode: 200, state: 'OK', reason: 'runs nothing' };
+    return { probe: 'bare', path, statusCode: maintenanceCode, state: 'MAINTENANCE', reason: `disable file ${String(disableFile)} present${since(this.#maintenance.since)}` };
+  }
+
+  #ready(ctx: Context, now: number): ProbeRow {
+    const row = (statusCode: number, state: string, reason: string): ProbeRow => ({ probe: 'ready', path: `${this.#base(ctx)}/ready`, statusCode, state, reason });
+    const { drainingSince, startedAt } = this.#lifecycle;
+    if (drainingSince !== undefined) return row(503, 'SHUTTING_DOWN', `draining${since(drainingSince)}`);
+    if (this.#maintenance.since !== undefined) return row(503, 'MAINTENANCE', `disable file ${String(this.#config.disableFile)} present${since(this.#maintenance.since)}`);
+    if (startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
+    const names = new Set(this.#engine.selects(Selection.parse(this.#config.readiness) ?? Selection.none));
+    const states = this.#engine.history.checks.filter(({ name }) => names.has(name));
+    if (states.length === 0) return row(0, 'NOT RUN', 'no readiness check has run yet: the next probe runs them');
+    const failing = states.filter(({ status, critical }) => critical && status !== 'OK' && status !== 'WARN').map(({ name }) => name);
+    const age = `as of the last run, ${Math.round((now - Math.max(...states.map(({ lastChecked }) => lastChecked))) / 1000)} s ago`;
+    return failing.length > 0 ? row(503, 'ERROR', `failing: ${failing.join(', ')} (${age})`) : row(200, 'OK', `the readiness checks pass (${age})`);
+  }
+
+  #startup(ctx: Context): ProbeRow {
+    const { startedAt } = this.#lifecycle;
+    const path = `${this.#base(ctx)}/startup`;
+    return startedAt === undefined
+      ? { probe: 'startup', path, statusCode: 503, state: 'STARTING', reason: 'the startup checks have not passed yet' }
+      : { probe: 'startup', path, statusCode: 200, state: 'OK', reason: `passed${since(startedAt)}` };
+  }
+
+  #queryRow(ctx: Context, { result, age }: Served): ProbeRow {
+    const statusCode = result.status === 'ERROR' ? this.#config.failureCode : 200;
+    const failing = failingNames(result);
+    const from = age === undefined ? 'run for this request' : `a result ${Math.round(age / 1000)} s old (${this.#engine.refreshing ? 'background run' : 'cached'})`;
+    const reason = failing.length > 0 ? `failing: ${failing.join(', ')}; ${from}` : `all ${result.checks.length} passed; ${from}`;
+    return { probe: 'this query', path: `${this.#base(ctx)}?${ctx.querystring}`, statusCode, state: result.status, reason };
+  }
+}
+
+function failingNames(result: HealthResult): string[] {
+  return result.checks.filter(({ status }) => status !== 'OK' && status !== 'WARN').map(({ name }) => name);
+}
+
+function since(at: number | undefined): string {
+  return at === undefined ? '' : ` since ${new Date(at).toISOString()}`;
+}

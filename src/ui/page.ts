@@ -1,0 +1,98 @@
+/**
+ * The status page: server-rendered HTML for the person on call, from a plain model; no script, no asset,
+ * no framework. Every value is escaped; status shows as a word and a shape as well as a colour.
+ * @module
+ */
+import type { CheckState, Transition } from '../core/index.js';
+import { STYLE } from './style.js';
+
+export { PAGE_CSP } from './style.js';
+
+/** One probe's answer right now, and the reason that drives it. */
+export interface ProbeRow {
+  readonly probe: string;
+  readonly path: string;
+  readonly statusCode: number;
+  readonly state: string;
+  readonly reason: string;
+}
+
+/** What the page shows. */
+export interface PageModel {
+  /** The state the page's title carries. */
+  readonly state: string;
+  readonly now: number;
+  readonly probes: readonly ProbeRow[];
+  readonly checks: readonly CheckState[];
+  /** Whether messages may be shown; without, they are withheld. */
+  readonly details: boolean;
+  readonly transitions: readonly Transition[];
+  readonly facts: { readonly hostname: string; readonly uptime: number; readonly version: string; readonly refreshing: boolean };
+  /** The link that runs every check now, and the auto-refresh in seconds, if asked for. */
+  readonly runAllHref: string;
+  readonly refresh: number | undefined;
+}
+
+/** Renders the page. */
+export function renderPage(model: PageModel): string {
+  const { state, now, details } = model;
+  const refresh = model.refresh === undefined ? '' : `<meta http-equiv="refresh" content="${model.refresh}">`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+    `<meta name="viewport" content="width=device-width,initial-scale=1">${refresh}` +
+    `<title>${esc(state)} · health</title><style>${STYLE}</style></head><body><main>` +
+    `<h1>Health: ${badge(state)}</h1>` +
+    `<ul class="facts"><li>host <b>${esc(model.facts.hostname)}</b></li><li>up ${ago(model.facts.uptime * 1000)}</li>` +
+    `<li>koa-health ${esc(model.facts.version)}</li><li>${model.facts.refreshing ? 'checks refresh in the background' : 'checks run on request'}</li>` +
+    `<li><a href="${esc(model.runAllHref)}">Run all checks now</a></li></ul>` +
+    `<h2>What each probe would answer now</h2>${table(['Probe', 'Answer', 'Why'], model.probes.map((row) => [
+      `${esc(row.probe)} <span class="muted">${esc(row.path)}</span>`, `${row.statusCode || '—'} ${badge(row.state)}`, esc(row.reason),
+    ]))}` +
+    `<h2>Checks</h2>${model.checks.length === 0 ? '<p>No check has run yet.</p>' : table(
+      ['Check', 'Status', 'Message', 'Took', 'Last checked', 'In this status since', 'Last success', 'Last failure', 'Failures in a row', 'Critical', 'Tags'],
+      model.checks.map((check) => [
+        esc(check.name), badge(check.status), `<span class="msg">${details ? esc(check.message) : '<i>withheld</i>'}</span>`,
+        `${Math.round(check.duration)} ms`, when(check.lastChecked, now), when(check.since, now),
+        when(check.lastSuccess, now), when(check.lastFailure, now), String(check.consecutiveFailures),
+        check.critical ? 'yes' : 'no', esc(check.tags.join(', ')),
+      ]),
+    )}` +
+    `<h2>History</h2>${model.transitions.length === 0 ? '<p>No status has changed yet.</p>' : table(
+      ['When', 'Check', 'Change', 'Message'],
+      model.transitions.map((transition) => [
+        when(transition.at, now), esc(transition.check),
+        `${transition.from === undefined ? 'new' : badge(transition.from)} → ${badge(transition.to)}`,
+        `<span class="msg">${details ? esc(transition.message) : '<i>withheld</i>'}</span>`,
+      ]),
+    )}` +
+    `<p class="muted">Generated ${when(now, now)}.</p></main></body></html>`;
+}
+
+function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const head = headers.map((header) => `<th scope="col">${esc(header)}</th>`).join('');
+  const body = rows.map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${esc(headers[i] ?? '')}">${cell}</td>`).join('')}</tr>`).join('');
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+/** A status as a word, a shape and a colour: readable without colour and by a screen reader. */
+function badge(status: string): string {
+  const [shape, kind] = status === 'OK' ? ['✔', 'ok'] : status === 'WARN' || status === 'STARTING' ? ['▲', 'warn'] : status === 'MAINTENANCE' ? ['■', 'warn'] : ['✖', 'bad'];
+  return `<span class="state ${kind}"><span aria-hidden="true">${shape}</span> ${esc(status)}</span>`;
+}
+
+function when(at: number | undefined, now: number): string {
+  if (at === undefined) return '<span class="muted">never</span>';
+  return `<time datetime="${new Date(at).toISOString()}">${ago(now - at)} ago</time>`;
+}
+
+function ago(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} d`;
+}
+
+/** HTML-escapes any value for text and attribute positions. */
+export function esc(value: unknown): string {
+  return String(value).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}

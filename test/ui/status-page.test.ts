@@ -1,0 +1,144 @@
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import Koa from 'koa';
+import type { Browser } from 'playwright-core';
+import request from 'supertest';
+import { createHealthBus, health, registerCheck, type HealthOptions } from '../../src/index.js';
+import { launchChromium } from './browser.js';
+
+const HOSTILE = '<img src=x onerror=alert(1)>';
+const artifacts = new URL('../artifacts/', import.meta.url);
+
+/** An app whose database check fails with hostile text once it has passed; migrations pass at startup. */
+function pageApp(options: HealthOptions = {}) {
+  const bus = createHealthBus();
+  const state = { databaseUp: true, runs: 0 };
+  registerCheck('migrations', () => true, { bus, tags: ['startup'], default: false });
+  registerCheck('database', () => {
+    state.runs++;
+    if (!state.databaseUp) throw new Error(`refused ${HOSTILE}`);
+    return 'connected';
+  }, { bus, tags: ['ready'] });
+  registerCheck('cache', () => false, { bus, critical: false });
+  const app = new Koa().use(health({ bus, disableFile: false, logger: false, startup: '@startup', ...options }));
+  return { app, state };
+}
+
+describe('the status page, in a real browser', function () {
+  this.timeout(60_000);
+  let browser: Browser | undefined;
+  let server: Server;
+  let base: string;
+  let state: { databaseUp: boolean; runs: number };
+
+  before(async function () {
+    browser = await launchChromium(this);
+    const made = pageApp();
+    state = made.state;
+    server = made.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    mkdirSync(artifacts, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  it('shows each probe\'s answer and why, the checks, the history newest first, hostile text as text, and runs no script', async () => {
+    // Startup passes; then the database goes down: a transition to show.
+    await request(server).get('/health/ready').expect(200);
+    state.databaseUp = false;
+    await request(server).get('/health/ready').expect(503);
+    const page = await browser!.newPage();
+    const problems: string[] = [];
+    page.on('dialog', (dialog) => {
+      problems.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
+    page.on('console', (message) => {
+      // The page answers with the status it reports (503 while a check fails), which Chromium notes: not a page error.
+      if (!message.text().startsWith('Failed to load resource: the server responded with a status of 503')) {
+        problems.push(`console ${message.type()}: ${message.text()}`);
+      }
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    const runsBefore = state.runs;
+    const response = await page.goto(`${base}/health`);
+    expect(response!.headers()['content-type']).to.equal('text/html; charset=utf-8');
+    // A bare request runs nothing.
+    expect(state.runs).to.equal(runsBefore);
+    expect(await page.title()).to.equal('ERROR · health');
+    const readyRow = await page.locator('tr', { hasText: '/health/ready' }).innerText();
+    expect(readyRow).to.match(/503\s+✖ ERROR/);
+    expect(readyRow).to.include('failing: database');
+    const databaseRow = await page.locator('h2:has-text("Checks") + table tbody tr', { hasText: 'database' }).innerText();
+    expect(databaseRow).to.include(`refused ${HOSTILE}`);
+    expect(await page.locator('img').count()).to.equal(0);
+    expect(await page.locator('script').count()).to.equal(0);
+    const history = await page.locator('h2:has-text("History") + table tbody tr').allInnerTexts();
+    expect(history[0]).to.match(/database[\s\S]*OK → [\s\S]*ERROR/);
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.screenshot({ path: new URL('status-page-1440.png', artifacts).pathname, fullPage: true });
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.screenshot({ path: new URL('status-page-375.png', artifacts).pathname, fullPage: true });
+    // Readable on a phone: no sideways scrolling.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).to.be.at.most(375);
+    // "Run all checks now" runs them and shows that result.
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await page.getByRole('link', { name: 'Run all checks now' }).click();
+    expect(page.url()).to.equal(`${base}/health?checks=all&format=html`);
+    expect(state.runs).to.equal(runsBefore + 1);
+    expect(await page.locator('tr', { hasText: 'this query' }).innerText()).to.match(/503\s+✖ ERROR[\s\S]*failing: database/);
+    expect(problems).to.deep.equal([]);
+    await page.close();
+  });
+});
+
+describe('the status page over HTTP', () => {
+  it('is sent with a CSP that allows its one style by hash and nothing else, and the other safety headers', async () => {
+    const { app } = pageApp();
+    const res = await request(app.callback()).get('/health?format=html').expect(200);
+    const style = /<style>([\s\S]*?)<\/style>/.exec(res.text)![1]!;
+    const { createHash } = await import('node:crypto');
+    expect(res.headers['content-security-policy']).to.equal(
+      `default-src 'none'; style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
+    );
+    expect(res.headers).to.include({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+    expect(res.text).to.match(/^<!doctype html><html lang="en">/);
+    expect(res.text).to.include('<main>');
+  });
+
+  it('needs the secret as running checks does, keeps it in its link, and withholds messages as details says', async () => {
+    const { app } = pageApp({ secret: 's3cret', details: 'never' });
+    await request(app.callback()).get('/health?format=html').expect(401);
+    const res = await request(app.callback()).get('/health?format=html&checks=all&auth=s3cret').expect(200);
+    expect(res.text).to.include('href="/health?checks=all&#38;format=html&#38;auth=s3cret"');
+    expect(res.text).to.not.include('connected');
+    expect(res.text).to.include('<i>withheld</i>');
+  });
+
+  it('refreshes itself only when asked, between 5 s and an hour', async () => {
+    const { app } = pageApp();
+    expect((await request(app.callback()).get('/health?format=html').expect(200)).text).to.not.include('http-equiv="refresh"');
+    for (const [asked, given] of [['1', '5'], ['30', '30'], ['99999', '3600']]) {
+      const res = await request(app.callback()).get(`/health?format=html&refresh=${asked}`).expect(200);
+      expect(res.text).to.include(`<meta http-equiv="refresh" content="${given}">`);
+    }
+  });
+
+  it('keeps the last transitions in a ring buffer of `history` entries, never more', async () => {
+    const bus = createHealthBus();
+    let flip = false;
+    registerCheck('flapping', () => (flip = !flip), { bus });
+    const app = new Koa().use(health({ bus, disableFile: false, logger: false, history: 3 }));
+    for (let i = 0; i < 10; i++) await request(app.callback()).get('/health?checks=all');
+    const res = await request(app.callback()).get('/health?format=html').expect(200);
+    const historyTable = res.text.slice(res.text.indexOf('<h2>History</h2>'));
+    expect(historyTable.match(/<tr><td/g)).to.have.length(3);
+    expect(() => health({ history: -1 })).to.throw(TypeError, 'history');
+  });
+});
