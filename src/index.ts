@@ -59,3 +59,4 @@ export {
   type ShutdownReport,
   type ShutdownState,
 } from './lifecycle/index.js';
+export { discoverChecks, type DiscoverOptions } from './discovery/index.js';

@@ -28,11 +28,13 @@ const ALLOWED: Record<string, readonly string[]> = {
   formats: ['formats', 'core'],
   koa: ['koa', 'formats', 'core', 'ui'],
   ui: ['ui', 'core'],
+  cli: ['cli'],
+  discovery: ['discovery', 'core'],
   environment: ['environment', 'koa', 'core'],
   checks: ['checks', 'core'],
   lifecycle: ['lifecycle', 'core'],
   telemetry: ['telemetry', 'core'],
-  '.': ['core', 'koa', 'formats', 'environment', 'lifecycle'],
+  '.': ['core', 'koa', 'formats', 'environment', 'lifecycle', 'discovery'],
 };
 
 describe('the layout of src/', () => {

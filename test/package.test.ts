@@ -140,6 +140,13 @@ describe('the packed tarball, installed into an app', function () {
     }
   });
 
+  it('ships the probe CLI that the README\'s HEALTHCHECK lines run', () => {
+    const help = node(app, ['node_modules/koa-health/dist/cli/probe.js', '--help']);
+    expect(help).to.match(/^usage: koa-health-probe/);
+    const pkg = JSON.parse(readFileSync(join(app, 'node_modules/koa-health/package.json'), 'utf8')) as { bin: Record<string, string> };
+    expect(pkg.bin).to.deep.equal({ 'koa-health-probe': './dist/cli/probe.js' });
+  });
+
   it("requires 'koa-health/environment', one copy of the code with the root", () => {
     const out = node(app, ['-e', `
       const { environment } = require('koa-health/environment');

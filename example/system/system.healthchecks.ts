@@ -1,4 +1,4 @@
-// Checks of this process and its host: importing this module registers them on the shared bus.
+// Checks of this process and its host; discoverChecks() imports this module at startup.
 import { registerCheck } from 'koa-health';
 import { diskCheck, eventLoopCheck, memoryCheck } from 'koa-health/checks';
 
