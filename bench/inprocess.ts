@@ -7,6 +7,20 @@ import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import { appResponse, busWithChecks, handWritten, koaHealth, MISSING_DISABLE_FILE, simpleHealthcheck } from './apps.js';
 import type { Samples } from './stats.js';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { Registry } from 'prom-client';
+import { prometheusMetrics } from '../dist/telemetry/prometheus.js';
+import { tracing } from '../dist/telemetry/tracing.js';
+
+/** An exporter that takes every span and keeps none: a million runs must not look like a leak of ours. */
+class InMemoryDropping implements SpanExporter {
+  export(_spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
+    done({ code: 0 });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
 
 const socket = new Socket();
 
@@ -65,6 +79,13 @@ export function inProcessGroups(): Record<string, Record<string, () => Runner>> 
   const chain = (url: string, ...middleware: Middleware[]) => (): Runner => runner(app, url, [...middleware, appResponse]);
   const checks = (cached: boolean): Middleware =>
     koaHealth({ bus: busWithChecks(10, 0), ...(cached ? { cache: { success: 60_000, failure: 60_000 } } : {}) });
+  // The memory group: the same checks, with metrics and tracing listening, as a production app would.
+  const observed = (): Middleware => {
+    const bus = busWithChecks(10, 0);
+    prometheusMetrics({ bus, registry: new Registry() });
+    tracing({ bus, tracerProvider: new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new InMemoryDropping())] }) });
+    return koaHealth({ bus });
+  };
   return {
     pass: {
       'bare chain': chain('/other'),
@@ -85,7 +106,7 @@ export function inProcessGroups(): Record<string, Record<string, () => Runner>> 
       cached: chain('/health?checks=all', checks(true)),
     },
     memory: {
-      uncached: chain('/health?checks=all', checks(false)),
+      uncached: chain('/health?checks=all', observed()),
     },
   };
 }

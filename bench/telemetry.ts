@@ -19,7 +19,7 @@ function busWithChecks(): HealthBus {
 }
 
 /** ns per check each integration adds to a run of 20 checks: the median of round-by-round differences. */
-export async function measureTelemetry(rounds = 15, runs = 400): Promise<Record<string, number>> {
+export async function measureTelemetry(rounds = 9, runs = 300): Promise<Record<string, number>> {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const exporter = new InMemorySpanExporter();
   // Batched, as production exports: the SDK's SimpleSpanProcessor alone costs ~10 µs per span here.

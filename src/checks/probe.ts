@@ -14,7 +14,7 @@ const inFlight = new WeakMap<object, InFlight>();
  * Runs `probe` on `client`, unless a probe is already under way there: then this run shares it while the
  * run that started it still waits for it, and fails at once with `previous probe still running (N ms)` once
  * that run has given up (its deadline passed). Whatever the driver answers late is absorbed.
- * Settles when the probe does, or rejects when `signal` aborts, whichever comes first.
+ * A run sharing a probe stops waiting when its own `signal` aborts.
  */
 export function probeOnce<T>(client: object, signal: AbortSignal, probe: () => Promise<T>): Promise<T> {
   const current = inFlight.get(client);
@@ -37,7 +37,8 @@ export function probeOnce<T>(client: object, signal: AbortSignal, probe: () => P
   };
   // The late answer (or failure) of a driver that cannot cancel is absorbed here.
   promise.then(done, done);
-  return untilAborted(promise, signal);
+  // The run that starts the probe fails at its own deadline (the engine sees to that): no need to race the signal.
+  return promise;
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts: never waits past the deadline. */

@@ -54,6 +54,9 @@ export class HealthEngine {
   readonly #history: CheckHistory;
   // The names the last run made known: what a selection really selects is judged by them.
   #known: ReadonlyMap<string, KnownCheck> | undefined;
+  #available: readonly string[] = Object.freeze([]);
+  // Each selection's key among the checks known, worked out once per set of known names (probes repeat a few).
+  #keys = new WeakMap<Selection, string>();
   #latest: Run | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -67,7 +70,7 @@ export class HealthEngine {
 
   /** The check names the last run made known, sorted; empty before any run. */
   get available(): readonly string[] {
-    return [...(this.#known?.keys() ?? [])].sort();
+    return this.#available;
   }
 
   /** Each check's state and the last transitions. */
@@ -127,8 +130,22 @@ export class HealthEngine {
    */
   #keyOf(selection: Selection): string {
     const known = this.#known;
-    if (known === undefined || selection.missing(known).length > 0) return selection.key;
-    return `checks:${this.selects(selection).sort().join(',')}`;
+    if (known === undefined) return selection.key;
+    let key = this.#keys.get(selection);
+    if (key === undefined) {
+      key = selection.missing(known).length > 0 ? selection.key : `checks:${this.selects(selection).sort().join(',')}`;
+      this.#keys.set(selection, key);
+    }
+    return key;
+  }
+
+  /** A run made these names known: the keys and the list of names follow them, when they changed. */
+  #learn(known: ReadonlyMap<string, KnownCheck>): void {
+    const previous = this.#known;
+    this.#known = known;
+    if (previous !== undefined && sameNames(previous, known)) return;
+    this.#keys = new WeakMap();
+    this.#available = Object.freeze([...known.keys()].sort());
   }
 
   /** Joins the run under way for the same checks, or starts one; either way, as this request's. */
@@ -147,7 +164,7 @@ export class HealthEngine {
 
   async #finish(selection: Selection, done: Promise<Run>): Promise<Run> {
     const run = await done;
-    this.#known = run.known;
+    this.#learn(run.known);
     const key = this.#keyOf(selection);
     const { cache } = this.#options;
     const ttl = run.result.status === 'ERROR' ? cache.failure : cache.success;
@@ -196,6 +213,16 @@ export class HealthEngine {
       logger.info(`Health response: OK${recovered.length ? ` (recovered: ${recovered.join(', ')})` : ''}`);
     }
   }
+}
+
+/** Whether two runs knew the same checks, registered the same way. */
+function sameNames(a: ReadonlyMap<string, KnownCheck>, b: ReadonlyMap<string, KnownCheck>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, check] of a) {
+    const other = b.get(name);
+    if (other === undefined || other.default !== check.default || other.tags.join() !== check.tags.join()) return false;
+  }
+  return true;
 }
 
 function ageOf({ result }: Run): number {
