@@ -10,6 +10,7 @@ export { DEFAULT_TIMEOUT } from './defaults.js';
 export { expires, settleWithin, type Settled } from './deadline.js';
 export { HealthEngine, type CacheOptions, type EngineOptions, type Served } from './engine.js';
 export { sharedEngine } from './shared-engine.js';
+export { holdShared, sharedOn, type Held, type SharedEntries } from './shared.js';
 export { CheckHistory, type CheckState, type Transition } from './history.js';
 export { HealthError, RequestError, SelectionError } from './errors.js';
 export { jsonSafe, logText, messageOf, type ScrubFunction } from './json-safe.js';

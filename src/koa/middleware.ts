@@ -16,7 +16,7 @@ import { ProbeEndpoint, type Probe } from './probes.js';
 export function health(options: HealthOptions = {}): HealthMiddleware {
   const config = configure(options);
   // Mounts on one bus with the same settings share one engine: one run per flood, one refresh, one log line.
-  const { engine, release } = sharedEngine(config.engine);
+  const { value: engine, release } = sharedEngine(config.engine);
   const maintenance = new MaintenanceWatch(config.disableFile, config.logger);
   const endpoint = new HealthEndpoint(config, engine, maintenance);
   const probes = new ProbeEndpoint(config, engine, maintenance);

@@ -4,7 +4,9 @@
  * @module
  */
 import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
-import { healthBus, knownOptions, validBus, type HealthBus, type HealthChange, type HealthResult } from '../core/index.js';
+import {
+  healthBus, holdShared, knownOptions, validBus, type HealthBus, type HealthChange, type HealthResult, type SharedEntries,
+} from '../core/index.js';
 import { statusLabel, statusValue } from './scale.js';
 
 /** Options of `prometheusMetrics()`. */
@@ -44,7 +46,7 @@ interface Metrics {
 // Per registry and prefix, who listens on which bus: a second call (a second mount, a second copy of the
 // package) shares the listener rather than counting every run twice. Symbol.for: one key for every copy.
 const LISTENERS = Symbol.for('koa-health.prometheus.listeners');
-type Listeners = Map<string, Map<HealthBus, { users: number; stop(): void }>>;
+type Listeners = Map<string, SharedEntries<HealthBus, undefined>>;
 
 /**
  * Registers koa-health's metrics (get-or-create) and updates them after every run on `bus`.
@@ -64,8 +66,7 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
   const byPrefix = (holder[LISTENERS] ??= new Map());
   const byBus = byPrefix.get(prefix) ?? new Map();
   byPrefix.set(prefix, byBus);
-  let entry = byBus.get(bus);
-  if (entry === undefined) {
+  const { release } = holdShared(byBus, bus, () => {
     const metrics = metricsIn(registry, prefix);
     const onResult = (result: HealthResult): void => record(metrics, result);
     const onChange = (change: HealthChange): void => {
@@ -75,21 +76,9 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
     };
     bus.on('healthresult', onResult);
     bus.on('healthchange', onChange);
-    entry = { users: 0, stop: () => (bus.off('healthresult', onResult), bus.off('healthchange', onChange)) };
-    byBus.set(bus, entry);
-  }
-  entry.users++;
-  const found = entry;
-  let closed = false;
-  return {
-    close() {
-      if (closed) return;
-      closed = true;
-      if (--found.users > 0) return;
-      found.stop();
-      byBus.delete(bus);
-    },
-  };
+    return { value: undefined, stop: () => (bus.off('healthresult', onResult), bus.off('healthchange', onChange)) };
+  });
+  return { close: release };
 }
 
 function record(metrics: Metrics, result: HealthResult): void {

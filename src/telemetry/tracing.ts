@@ -6,7 +6,9 @@
  * @module
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TracerProvider } from '@opentelemetry/api';
-import { healthBus, instrument, knownOptions, validBus, type CheckResult, type HealthBus, type HealthResult } from '../core/index.js';
+import {
+  healthBus, holdShared, instrument, knownOptions, sharedOn, validBus, type CheckResult, type HealthBus, type HealthResult, type SharedEntries,
+} from '../core/index.js';
 
 export { healthSpanFilter, type SpanFilterOptions } from './span-filter.js';
 
@@ -46,25 +48,11 @@ export function tracing(options: TracingOptions = {}): TracingHandle {
     throw new TypeError('option "tracerProvider" must be an OpenTelemetry TracerProvider');
   }
   // A second call for the same bus and provider (a second mount, a second setup) shares the first.
-  const byProvider = tracedBuses.get(bus) ?? new Map<TracerProvider, { users: number; stop(): void }>();
-  tracedBuses.set(bus, byProvider);
-  const existing = byProvider.get(tracerProvider);
-  const entry = existing ?? { users: 0, stop: traceRuns(bus, tracerProvider) };
-  byProvider.set(tracerProvider, entry);
-  entry.users++;
-  let closed = false;
-  return {
-    close() {
-      if (closed) return;
-      closed = true;
-      if (--entry.users > 0) return;
-      entry.stop();
-      byProvider.delete(tracerProvider);
-    },
-  };
+  const { release } = holdShared(sharedOn(tracedBuses, bus), tracerProvider, () => ({ value: undefined, stop: traceRuns(bus, tracerProvider) }));
+  return { close: release };
 }
 
-const tracedBuses = new WeakMap<HealthBus, Map<TracerProvider, { users: number; stop(): void }>>();
+const tracedBuses = new WeakMap<object, SharedEntries<TracerProvider, undefined>>();
 
 /** Instruments the runs on `bus`; returns a function that stops it. */
 function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
