@@ -26,7 +26,7 @@ async function time(call: () => unknown, n: number): Promise<number> {
   return Number(process.hrtime.bigint() - started) / n / 1000;
 }
 
-export async function measureDrivers(rounds = 16, n = 300): Promise<DriverFigures> {
+export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigures> {
   const pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 5 });
   const mariadb = mysql.createPool({ host: '127.0.0.1', port: 3306, user: 'root', database: 'test', connectionLimit: 5 });
   const redis = new Redis({ host: '127.0.0.1', port: 6379 });
