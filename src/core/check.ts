@@ -1,4 +1,5 @@
 import type { CheckStatus } from './status.js';
+import { timerLimitProblem } from './validate.js';
 
 /** One reported outcome. */
 export interface CheckResult {
@@ -57,7 +58,7 @@ export interface KnownCheck {
 }
 
 /** What is wrong with a check's options, if anything (they come from a subscriber: anything may arrive). */
-export function checkOptionsProblem(options: unknown, timerProblem: (ms: unknown) => string | undefined): string | undefined {
+export function checkOptionsProblem(options: unknown, timerProblem: (ms: unknown) => string | undefined = timerLimitProblem): string | undefined {
   if (typeof options !== 'object' || options === null) return 'options must be an object';
   const { critical, tags, default: isDefault, timeout } = options as Record<string, unknown>;
   if (critical !== undefined && typeof critical !== 'boolean') return '"critical" must be true or false';

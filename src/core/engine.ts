@@ -2,10 +2,10 @@ import { setBounded } from './bounded.js';
 import { CheckHistory } from './history.js';
 import type { KnownCheck } from './check.js';
 import { logText, messageOf } from './json-safe.js';
-import { describeChecks, type CheckChange, type HealthResult } from './result.js';
+import { describeChecks, type HealthResult } from './result.js';
 import { emitGuarded, selectResult, startRun, type Run, type RunSettings, type StartedRun } from './run.js';
 import { Selection } from './selection.js';
-import type { CheckStatus, RunStatus } from './status.js';
+import type { RunStatus } from './status.js';
 
 /** How long results are reused, in ms, by outcome. */
 export interface CacheOptions {
@@ -48,7 +48,6 @@ export class HealthEngine {
   readonly #cache = new Map<string, { run: Run; until: number }>();
   // Last overall status by set of selected checks; bounded, as selections are the client's to invent.
   readonly #overall = new Map<string, RunStatus>();
-  readonly #checks = new Map<string, CheckStatus>();
   // The last result of each set of selected checks, and the checks' history: what the status page shows.
   readonly #lastRuns = new Map<string, HealthResult>();
   readonly #history: CheckHistory;
@@ -194,14 +193,7 @@ export class HealthEngine {
     emitGuarded(this.#options, 'healthresult', result);
     const before = this.#overall.get(key);
     setBounded(this.#overall, key, result.status, MAX_SELECTIONS);
-    const changes: CheckChange[] = [];
-    for (const { name, status, message } of result.checks) {
-      const previous = this.#checks.get(name);
-      this.#checks.set(name, status);
-      // Never seen counts as OK: a healthy start is not news, a failing one is.
-      if ((previous ?? 'OK') !== status) changes.push({ name, before: previous, after: status, message });
-    }
-    this.#history.record(result, changes);
+    const changes = this.#history.record(result);
     setBounded(this.#lastRuns, key, result, MAX_SELECTIONS);
     if ((before ?? 'OK') === result.status && changes.length === 0) return;
     emitGuarded(this.#options, 'healthchange', { before, after: result.status, checks: changes, result });

@@ -1,5 +1,5 @@
 import type { CheckChange, HealthResult } from './result.js';
-import type { CheckStatus } from './status.js';
+import { passes, type CheckStatus } from './status.js';
 
 /** What the engine knows of one check, across runs: for people (the status page), not for probes. */
 export interface CheckState {
@@ -28,8 +28,6 @@ export interface Transition {
   readonly message: string;
 }
 
-const passes = (status: CheckStatus): boolean => status === 'OK' || status === 'WARN';
-
 /**
  * The history of the checks: each one's state, and the last `size` transitions in a ring buffer, a fixed
  * bound that never grows however long the process runs.
@@ -43,10 +41,14 @@ export class CheckHistory {
     this.#ring = new Array<Transition | undefined>(size);
   }
 
-  /** Takes in a run and the changes it brought. */
-  record(result: HealthResult, changes: readonly CheckChange[]): void {
+  /** Takes in a run; returns the checks whose status it changed (never seen counts as OK: a healthy start is not news). */
+  record(result: HealthResult): CheckChange[] {
+    const changes: CheckChange[] = [];
     for (const check of result.checks) {
       const previous = this.#states.get(check.name);
+      if ((previous?.status ?? 'OK') !== check.status) {
+        changes.push({ name: check.name, before: previous?.status, after: check.status, message: check.message });
+      }
       const at = check.startedAt + check.duration;
       const ok = passes(check.status);
       this.#states.set(check.name, {
@@ -57,12 +59,13 @@ export class CheckHistory {
         critical: check.critical, tags: check.tags,
       });
     }
-    if (this.size === 0) return;
+    if (this.size === 0) return changes;
     const at = result.startedAt + result.duration;
     for (const { name, before, after, message } of changes) {
       this.#ring[this.#next] = { at, check: name, from: before, to: after, message };
       this.#next = (this.#next + 1) % this.size;
     }
+    return changes;
   }
 
   /** Every check seen, in the order first seen. */

@@ -22,6 +22,6 @@ export { registerCheck, type RegisterOptions } from './register.js';
 export type { CheckChange, HealthChange, HealthResult } from './result.js';
 export { runHealthChecks, validExpect, type RunOptions, type RunSettings } from './run.js';
 export { Selection, validCheckName, type CheckList } from './selection.js';
-export { overallStatus, type CheckStatus, type HealthStatus, type RunStatus } from './status.js';
+export { failingNames, overallStatus, passes, type CheckStatus, type HealthStatus, type RunStatus } from './status.js';
 export { setBounded } from './bounded.js';
 export { knownOptions, MAX_TIMER_MS, validBus, validLogger, validTimeout, type Logger } from './validate.js';

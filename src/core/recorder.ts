@@ -4,7 +4,6 @@ import { callObserved, type RunObserver } from './instrument.js';
 import { isOutcome } from './outcome.js';
 import type { Selection } from './selection.js';
 import { overallStatus, type CheckStatus, type RunStatus } from './status.js';
-import { timerLimitProblem } from './validate.js';
 
 /** Something the run waits for; expired at the deadline if still pending. */
 interface Pending {
@@ -59,8 +58,8 @@ export class RunRecorder {
   /** Runs a check function under its deadline and records its outcome; the promise never rejects. */
   check(name: string, fn: CheckFunction, options: CheckOptions): Promise<void> {
     // After the deadline nobody waits for the answer: do not start the work.
-    if (!this.wants(name, validOrNone(options))) return Promise.resolve();
-    const problem = checkOptionsProblem(options, timerLimitProblem);
+    if (!this.wants(name, options)) return Promise.resolve();
+    const problem = checkOptionsProblem(options);
     if (problem !== undefined) {
       this.#recordSinceStart(name, 'ERROR', `invalid check options: ${problem}`, undefined);
       return Promise.resolve();
@@ -212,6 +211,7 @@ function judge(outcome: CheckOutcome): [CheckStatus, string, unknown] {
 
 /** Options as given when they can be read, else none: a bad registration still makes its name known. */
 function validOrNone(options: CheckOptions): CheckOptions {
+  // A timeout timers cannot hold fails the check, but says nothing wrong about its tags.
   return checkOptionsProblem(options, () => undefined) === undefined ? options : {};
 }
 

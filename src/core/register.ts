@@ -2,7 +2,7 @@ import { healthBus, type HealthBus } from './bus.js';
 import { checkOptionsProblem, type CheckFunction, type CheckOptions } from './check.js';
 import type { HealthCheckEvent } from './event.js';
 import { validCheckName } from './selection.js';
-import { timerLimitProblem, validBus } from './validate.js';
+import { validBus } from './validate.js';
 
 /** Options of `registerCheck()`: how the check takes part in a run, and on which bus. */
 export interface RegisterOptions extends CheckOptions {
@@ -25,7 +25,7 @@ export function registerCheck(name: string, fn: CheckFunction, options: Register
   if (typeof fn !== 'function') throw new TypeError(`registerCheck(): check "${name}" must be a function`);
   const { bus = healthBus, ...checkOptions } = options ?? {};
   validBus(bus, 'bus');
-  const problem = checkOptionsProblem(checkOptions, timerLimitProblem);
+  const problem = checkOptionsProblem(checkOptions);
   if (problem !== undefined) throw new TypeError(`registerCheck(): option ${problem}`);
   // Named after the check, so a subscriber failure would be reported under a name that says whose.
   const subscriber = { [name]: (event: HealthCheckEvent) => void event.check(name, fn, checkOptions) }[name]!;

@@ -10,6 +10,16 @@ export type RunStatus = 'OK' | 'WARN' | 'ERROR';
  */
 export type HealthStatus = RunStatus;
 
+/** Whether a status passes: `'OK'`, or `'WARN'` (shown, but healthy). Any other word is a failure. */
+export function passes(status: CheckStatus): boolean {
+  return status === 'OK' || status === 'WARN';
+}
+
+/** The names of the checks that failed, in their order. */
+export function failingNames(checks: Iterable<{ readonly name: string; readonly status: CheckStatus }>): string[] {
+  return [...checks].filter(({ status }) => !passes(status)).map(({ name }) => name);
+}
+
 /** `'ERROR'` if any result failed, else `'WARN'` if any warned, else `'OK'` (also for none). */
 export function overallStatus(checks: Iterable<{ readonly status: CheckStatus }>): RunStatus {
   let status: RunStatus = 'OK';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { CheckResult } from '../core/index.js';
+import { passes } from '../core/index.js';
 import type { HealthReport } from './report.js';
 
 /** panopticon's shape: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
@@ -10,7 +10,7 @@ export function jsonBody({ state, result, details, available }: HealthReport): o
     for (const check of result.checks) {
       components[check.name] = {
         ...check.details,
-        healthy: passes(check),
+        healthy: passes(check.status),
         status: check.status,
         status_message: check.message,
         // panopticon: measured only if the check did not give its own.
@@ -26,10 +26,6 @@ export function jsonBody({ state, result, details, available }: HealthReport): o
     // impact_stack lists the checks there are, Runscope names the host: for those who may see details.
     ...(available === undefined ? {} : { available_checks: available, hostname: hostname() }),
   };
-}
-
-function passes({ status }: CheckResult): boolean {
-  return status === 'OK' || status === 'WARN';
 }
 
 function seconds(ms: number): number {

@@ -3,9 +3,9 @@ import bodyParser from 'koa-bodyparser';
 import { logText, type HealthEngine, type HealthResult, type Served } from '../core/index.js';
 import { MEDIA_TYPES, negotiate, type AnswerState, type FormatName, type HealthReport } from '../formats/index.js';
 import { allowedMethod, replyError, writeReport } from './answer.js';
-import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
 import { combine, MAX_PARAMETER_LENGTH, QueryReader, readBody, type HealthParameters } from './parameters.js';
+import { reportOf, type EndpointParts } from './parts.js';
 import { replyText, setHeader } from './reply.js';
 import { StatusPage } from './status-page.js';
 
@@ -15,19 +15,18 @@ import { StatusPage } from './status-page.js';
  * (bare, maintenance, cached, refreshed), a promise when the answer waits for a run.
  */
 export class HealthEndpoint {
+  readonly #parts: EndpointParts;
   readonly #config: HealthConfig;
   readonly #engine: HealthEngine;
   readonly #queries = new QueryReader();
   // Parses POST bodies of this endpoint only; the app's own parser, if any, has gone first.
   readonly #parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' });
-  readonly #maintenance: MaintenanceWatch;
   readonly #statusPage: StatusPage;
 
-  constructor(config: HealthConfig, engine: HealthEngine, maintenance: MaintenanceWatch) {
-    this.#config = config;
-    this.#engine = engine;
-    this.#maintenance = maintenance;
-    this.#statusPage = new StatusPage(config, engine, maintenance);
+  constructor(parts: EndpointParts) {
+    this.#parts = parts;
+    ({ config: this.#config, engine: this.#engine } = parts);
+    this.#statusPage = new StatusPage(parts);
   }
 
   /** Answers `path`. */
@@ -53,7 +52,6 @@ export class HealthEndpoint {
     if (allowedMethod(ctx)) replyText(ctx, 200, 'pong');
   }
 
-
   async #answerPost(ctx: Context, query: Parameters<typeof combine>[0]): Promise<void> {
     try {
       const body = await readBody(ctx, this.#parseBody, this.#config.engine.timeout);
@@ -68,7 +66,7 @@ export class HealthEndpoint {
     const formatName = negotiate(ctx, parameters.format);
     if (formatName === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}, text/html`);
     if (formatName === 'html') return this.#page(ctx, parameters);
-    if (this.#maintenance.active()) {
+    if (this.#parts.maintenance.active()) {
       const { maintenanceCode } = this.#config;
       return writeReport(ctx, this.#config, formatName, this.#report('MAINTENANCE', maintenanceCode, undefined));
     }
@@ -121,8 +119,7 @@ export class HealthEndpoint {
   }
 
   #report(state: AnswerState, statusCode: number, result: HealthResult | undefined): HealthReport {
-    // Details are shown only with a run behind the answer, and only to those allowed to see them.
-    const { showDetails } = this.#config;
-    return { state, statusCode, result, details: result !== undefined && showDetails, available: showDetails ? this.#engine.available : undefined };
+    // This endpoint guards with the secret: past the guard, who sees details is known once.
+    return reportOf(this.#parts, state, statusCode, result, this.#config.showDetails);
   }
 }

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { sharedEngine } from '../core/index.js';
+import { lifecycleOf, sharedEngine } from '../core/index.js';
 import { HealthEndpoint } from './endpoint.js';
 import { MaintenanceWatch } from './maintenance.js';
 import { configure, type HealthMiddleware, type HealthOptions } from './options.js';
@@ -17,9 +17,9 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   const config = configure(options);
   // Mounts on one bus with the same settings share one engine: one run per flood, one refresh, one log line.
   const { value: engine, release } = sharedEngine(config.engine);
-  const maintenance = new MaintenanceWatch(config.disableFile, config.logger);
-  const endpoint = new HealthEndpoint(config, engine, maintenance);
-  const probes = new ProbeEndpoint(config, engine, maintenance);
+  const parts = { config, engine, maintenance: new MaintenanceWatch(config.disableFile, config.logger), lifecycle: lifecycleOf(config.engine.bus) };
+  const endpoint = new HealthEndpoint(parts);
+  const probes = new ProbeEndpoint(parts);
   const { bus } = config.engine;
   const close = (): void => release();
 

@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
-import { lifecycleOf, RequestError, Selection, type CheckList, type HealthEngine, type HealthResult, type Lifecycle } from '../core/index.js';
+import { passes, RequestError, Selection, type CheckList, type HealthEngine, type HealthResult, type Lifecycle } from '../core/index.js';
 import { MEDIA_TYPES, negotiate, TEXT, type AnswerState } from '../formats/index.js';
 import { allowedMethod, replyError, writeReport } from './answer.js';
-import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
 import { MAX_PARAMETER_LENGTH } from './parameters.js';
+import { maySeeDetails, readinessHolds, reportOf, type EndpointParts } from './parts.js';
 import { replyText, setHeader } from './reply.js';
 
 /** The three probe endpoints under the health path. */
@@ -24,16 +24,14 @@ interface Verdict {
  * No secret needed; details as `details` allows. kube-apiserver's `?verbose` and `?exclude=` too.
  */
 export class ProbeEndpoint {
+  readonly #parts: EndpointParts;
   readonly #config: HealthConfig;
   readonly #engine: HealthEngine;
-  readonly #maintenance: MaintenanceWatch;
   readonly #lifecycle: Lifecycle;
 
-  constructor(config: HealthConfig, engine: HealthEngine, maintenance: MaintenanceWatch) {
-    this.#config = config;
-    this.#engine = engine;
-    this.#maintenance = maintenance;
-    this.#lifecycle = lifecycleOf(config.engine.bus);
+  constructor(parts: EndpointParts) {
+    this.#parts = parts;
+    ({ config: this.#config, engine: this.#engine, lifecycle: this.#lifecycle } = parts);
   }
 
   /** Answers `path/<probe>`, or `path/ready/<name>` for one check. */
@@ -48,8 +46,7 @@ export class ProbeEndpoint {
     // A probe has no page of its own: a browser gets the text answer.
     const formatName = negotiated === 'html' ? 'text' : negotiated;
     // No guard here: whether this caller sees details is decided per request.
-    const { details, authorize } = this.#config;
-    const allowed = details === 'always' || (details === 'authorized' && authorize !== undefined && authorize(ctx, undefined));
+    const allowed = maySeeDetails(this.#parts, ctx, false);
     let verdict: Promise<Verdict> | Verdict;
     try {
       verdict = probe === 'live' ? { state: 'OK', result: undefined, lines: ['[+]ping ok'] } : this.#judge(probe, name, exclude, allowed);
@@ -59,8 +56,7 @@ export class ProbeEndpoint {
     const send = ({ state, result, lines }: Verdict): void => {
       const statusCode = state === 'OK' || state === 'WARN' ? 200 : 503;
       if (verbose === undefined) {
-        const report = { state, statusCode, result, details: result !== undefined && allowed, available: allowed ? this.#engine.available : undefined };
-        return writeReport(ctx, this.#config, formatName, report);
+        return writeReport(ctx, this.#config, formatName, reportOf(this.#parts, state, statusCode, result, allowed));
       }
       const passed = statusCode === 200 ? 'passed' : 'failed';
       ctx.response.status = statusCode;
@@ -76,11 +72,10 @@ export class ProbeEndpoint {
     const lifecycle = this.#lifecycle;
     const excluded = listOf(exclude);
     if (probe === 'startup' && lifecycle.startedAt !== undefined) return { state: 'OK', result: undefined, lines: ['[+]startup ok'] };
-    const reasons: string[] = [];
-    if (probe === 'ready' && lifecycle.drainingSince !== undefined) reasons.push('[-]shutdown failed: draining');
-    if (probe === 'ready' && this.#maintenance.active()) reasons.push('[-]maintenance failed: disable file present');
-    if (reasons.length > 0) {
-      return { state: reasons[0]!.includes('draining') ? 'SHUTTING_DOWN' : 'MAINTENANCE', result: undefined, lines: reasons };
+    const holds = probe === 'ready' ? readinessHolds(this.#parts) : [];
+    if (holds.length > 0) {
+      const lines = holds.map(({ state }) => (state === 'SHUTTING_DOWN' ? '[-]shutdown failed: draining' : '[-]maintenance failed: disable file present'));
+      return { state: holds[0]!.state, result: undefined, lines };
     }
     const { readiness, startup } = this.#config;
     const starting = lifecycle.startedAt === undefined;
@@ -101,7 +96,7 @@ export class ProbeEndpoint {
   #noteStartup(result: HealthResult, excluded: readonly string[]): void {
     if (excluded.length > 0) return;
     const known = new Set(this.#engine.selects(Selection.parse(this.#config.startup) ?? Selection.none));
-    const failed = result.checks.some(({ name, status }) => known.has(name) && status !== 'OK' && status !== 'WARN');
+    const failed = result.checks.some(({ name, status }) => known.has(name) && !passes(status));
     if (!failed) this.#lifecycle.startedAt = Date.now();
   }
 }

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Context } from 'koa';
-import { lifecycleOf, Selection, type HealthEngine, type HealthResult, type Lifecycle, type Served } from '../core/index.js';
+import { failingNames, Selection, type HealthEngine, type Lifecycle, type Served } from '../core/index.js';
 import { PAGE_CSP, renderPage, type ProbeRow } from '../ui/index.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
+import { readinessHolds, type EndpointParts } from './parts.js';
 import { setHeader } from './reply.js';
 
 // The package's own version, read once: the page shows it.
@@ -12,16 +13,15 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 /** Builds the status page from what the engine already knows, and answers it. */
 export class StatusPage {
+  readonly #parts: EndpointParts;
   readonly #config: HealthConfig;
   readonly #engine: HealthEngine;
   readonly #maintenance: MaintenanceWatch;
   readonly #lifecycle: Lifecycle;
 
-  constructor(config: HealthConfig, engine: HealthEngine, maintenance: MaintenanceWatch) {
-    this.#config = config;
-    this.#engine = engine;
-    this.#maintenance = maintenance;
-    this.#lifecycle = lifecycleOf(config.engine.bus);
+  constructor(parts: EndpointParts) {
+    this.#parts = parts;
+    ({ config: this.#config, engine: this.#engine, maintenance: this.#maintenance, lifecycle: this.#lifecycle } = parts);
   }
 
   /** Answers the page; with a selection, runs it first (or takes it from the cache or the background run). */
@@ -76,14 +76,14 @@ export class StatusPage {
 
   #ready(ctx: Context, now: number): ProbeRow {
     const row = (statusCode: number, state: string, reason: string): ProbeRow => ({ probe: 'ready', path: `${this.#base(ctx)}/ready`, statusCode, state, reason });
-    const { drainingSince, startedAt } = this.#lifecycle;
-    if (drainingSince !== undefined) return row(503, 'SHUTTING_DOWN', `draining${since(drainingSince)}`);
-    if (this.#maintenance.since !== undefined) return row(503, 'MAINTENANCE', `disable file ${String(this.#config.disableFile)} present${since(this.#maintenance.since)}`);
-    if (startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
+    const [hold] = readinessHolds(this.#parts);
+    if (hold?.state === 'SHUTTING_DOWN') return row(503, hold.state, `draining${since(hold.since)}`);
+    if (hold?.state === 'MAINTENANCE') return row(503, hold.state, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
+    if (this.#lifecycle.startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
     const names = new Set(this.#engine.selects(Selection.parse(this.#config.readiness) ?? Selection.none));
     const states = this.#engine.history.checks.filter(({ name }) => names.has(name));
     if (states.length === 0) return row(0, 'NOT RUN', 'no readiness check has run yet: the next probe runs them');
-    const failing = states.filter(({ status, critical }) => critical && status !== 'OK' && status !== 'WARN').map(({ name }) => name);
+    const failing = failingNames(states.filter(({ critical }) => critical));
     const age = `as of the last run, ${Math.round((now - Math.max(...states.map(({ lastChecked }) => lastChecked))) / 1000)} s ago`;
     return failing.length > 0 ? row(503, 'ERROR', `failing: ${failing.join(', ')} (${age})`) : row(200, 'OK', `the readiness checks pass (${age})`);
   }
@@ -98,15 +98,11 @@ export class StatusPage {
 
   #queryRow(ctx: Context, { result, age }: Served): ProbeRow {
     const statusCode = result.status === 'ERROR' ? this.#config.failureCode : 200;
-    const failing = failingNames(result);
+    const failing = failingNames(result.checks);
     const from = age === undefined ? 'run for this request' : `a result ${Math.round(age / 1000)} s old (${this.#engine.refreshing ? 'background run' : 'cached'})`;
     const reason = failing.length > 0 ? `failing: ${failing.join(', ')}; ${from}` : `all ${result.checks.length} passed; ${from}`;
     return { probe: 'this query', path: `${this.#base(ctx)}?${ctx.querystring}`, statusCode, state: result.status, reason };
   }
-}
-
-function failingNames(result: HealthResult): string[] {
-  return result.checks.filter(({ status }) => status !== 'OK' && status !== 'WARN').map(({ name }) => name);
 }
 
 function since(at: number | undefined): string {

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lifecycleOf, logText, settleWithin } from '../core/index.js';
-import { shutdownSettings, type ShutdownOptions, type ShutdownSettings } from './options.js';
+import { shutdownSettings, type ShutdownOptions } from './options.js';
 
 /** Where a shutdown is: serving, draining (signalled, until the process may exit), or closed. */
 export type ShutdownState = 'running' | 'draining' | 'closed';

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
 import {
-  healthBus, holdShared, knownOptions, validBus, type HealthBus, type HealthChange, type HealthResult, type SharedEntries,
+  healthBus, holdShared, knownOptions, passes, validBus, type HealthBus, type HealthChange, type HealthResult, type SharedEntries,
 } from '../core/index.js';
 import { statusLabel, statusValue } from './scale.js';
 
@@ -87,7 +87,7 @@ function record(metrics: Metrics, result: HealthResult): void {
     metrics.checkStatus.set(labels, statusValue(status));
     metrics.checkDuration.observe(labels, duration / 1000);
     metrics.checkRuns.inc({ check: name, status: statusLabel(status) });
-    if (status === 'OK' || status === 'WARN') metrics.lastSuccess.set(labels, (startedAt + duration) / 1000);
+    if (passes(status)) metrics.lastSuccess.set(labels, (startedAt + duration) / 1000);
   }
   metrics.runs.inc({ status: statusLabel(result.status) });
   metrics.runDuration.observe(result.duration / 1000);

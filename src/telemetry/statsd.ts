@@ -3,7 +3,7 @@
  * the app's own hot-shots client, and a Datadog event on each transition (never one per failing probe).
  * @module
  */
-import { healthBus, knownOptions, validBus, type HealthBus, type HealthChange, type HealthResult } from '../core/index.js';
+import { healthBus, knownOptions, passes, validBus, type HealthBus, type HealthChange, type HealthResult } from '../core/index.js';
 import { statusValue } from './scale.js';
 
 /** What `statsdReporter()` uses of a hot-shots `StatsD` client. */
@@ -71,7 +71,7 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
   };
   const onChange = ({ checks }: HealthChange): void => {
     for (const { name: check, after, message } of checks) {
-      const failed = after !== 'OK' && after !== 'WARN';
+      const failed = !passes(after);
       client.event(
         `${prefix || 'koa-health'}: ${tagValue(check)} ${failed ? 'failed' : 'recovered'}`,
         sanitize(message || after),

@@ -7,7 +7,7 @@
  */
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TracerProvider } from '@opentelemetry/api';
 import {
-  healthBus, holdShared, instrument, knownOptions, sharedOn, validBus, type CheckResult, type HealthBus, type HealthResult, type SharedEntries,
+  failingNames, healthBus, holdShared, instrument, passes, knownOptions, sharedOn, validBus, type CheckResult, type HealthBus, type HealthResult, type SharedEntries,
 } from '../core/index.js';
 
 export { healthSpanFilter, type SpanFilterOptions } from './span-filter.js';
@@ -99,7 +99,7 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
             const changed = result.checks.some(({ name, status }) => (last.get(name) ?? 'OK') !== status);
             for (const { name, status } of result.checks) last.set(name, status);
             run.setAttributes({ 'koa_health.status': result.status, 'koa_health.changed': changed });
-            if (result.status === 'ERROR') run.setStatus({ code: SpanStatusCode.ERROR, message: failing(result) });
+            if (result.status === 'ERROR') run.setStatus({ code: SpanStatusCode.ERROR, message: failingNames(result.checks).join(', ') });
             run.end(result.startedAt + result.duration);
           },
         };
@@ -109,16 +109,12 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
 
 function endCheck(span: Span, result: CheckResult, errorType: string | undefined): void {
   span.setAttribute('koa_health.check.status', result.status);
-  if (result.status !== 'OK' && result.status !== 'WARN') {
+  if (!passes(result.status)) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: result.message });
     // The semantic conventions' error.type: timeout, the error's class, or _OTHER.
     span.setAttribute('error.type', result.message.startsWith('timed out after') ? 'timeout' : errorType ?? '_OTHER');
   }
   span.end(result.startedAt + result.duration);
-}
-
-function failing(result: HealthResult): string {
-  return result.checks.filter(({ status }) => status !== 'OK' && status !== 'WARN').map(({ name }) => name).join(', ');
 }
 
 function classOf(error: unknown): string | undefined {

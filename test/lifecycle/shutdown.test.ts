@@ -1,6 +1,7 @@
 import { Agent, createServer, get as httpGet, type IncomingMessage } from 'node:http';
 import { expect } from 'chai';
 import Koa from 'koa';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createHealthBus, gracefulShutdown, health } from '../../src/index.js';
 import { startApp, type ChildApp } from './child.js';
@@ -127,6 +128,28 @@ describe('gracefulShutdown() set up in-process', () => {
     expect(() => gracefulShutdown(server, { signals: ['TERM' as NodeJS.Signals] })).to.throw(TypeError, 'signals');
     expect(() => gracefulShutdown(server, { health: {} as never })).to.throw(TypeError, 'health');
     process.removeAllListeners('SIGUSR2');
+  });
+
+  it('closes an idle keep-alive socket at the drain without resetting it, and counts it', async () => {
+    const mount = health({ bus: createHealthBus(), disableFile: false, logger: false });
+    const server = new Koa().use(mount).use((ctx) => void (ctx.body = 'app')).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const { port } = server.address() as AddressInfo;
+    const handle = gracefulShutdown(server, { health: mount, exit: false, signals: ['SIGUSR2'], logger: false });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const closed = new Promise<boolean>((resolve) => {
+      httpGet({ host: '127.0.0.1', port, path: '/', agent }, (res) => {
+        res.resume();
+        // Kept alive, then idle in the agent's pool when the drain begins.
+        res.socket.once('close', (hadError: boolean) => resolve(hadError));
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const report = await handle.shutdown();
+    expect(report.socketsClosedIdle).to.equal(1);
+    expect(await closed, 'closed with an error').to.equal(false);
+    expect(await fetchOnce(port, '/', agent)).to.deep.equal({ error: 'ECONNREFUSED' });
+    agent.destroy();
   });
 
   it('shuts down by code with exit: false, with its state and report', async () => {

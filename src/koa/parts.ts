@@ -1,0 +1,36 @@
+import type { Context } from 'koa';
+import type { HealthEngine, HealthResult, Lifecycle } from '../core/index.js';
+import type { AnswerState, HealthReport } from '../formats/index.js';
+import type { MaintenanceWatch } from './maintenance.js';
+import type { HealthConfig } from './options.js';
+
+/** What the endpoint, the probes and the status page of one `health()` share. */
+export interface EndpointParts {
+  readonly config: HealthConfig;
+  readonly engine: HealthEngine;
+  readonly maintenance: MaintenanceWatch;
+  /** The bus's lifecycle: startup passed, draining. */
+  readonly lifecycle: Lifecycle;
+}
+
+/** What holds readiness at 503 whatever the checks say: draining, then maintenance; each with since when. */
+export function readinessHolds({ lifecycle, maintenance }: EndpointParts): Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> {
+  const holds: Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> = [];
+  if (lifecycle.drainingSince !== undefined) holds.push({ state: 'SHUTTING_DOWN', since: lifecycle.drainingSince });
+  if (maintenance.active()) holds.push({ state: 'MAINTENANCE', since: maintenance.since });
+  return holds;
+}
+
+/** Whether this request may see details: past the secret guard, or (where there is none, as for probes) by its own credentials. */
+export function maySeeDetails({ config }: EndpointParts, ctx: Context, guarded: boolean): boolean {
+  if (guarded) return config.showDetails;
+  const { details, authorize } = config;
+  return details === 'always' || (details === 'authorized' && authorize !== undefined && authorize(ctx, undefined));
+}
+
+/** An answer's report: details only with a run behind it, and the names of the checks only to those who may see details. */
+export function reportOf(
+  { engine }: EndpointParts, state: AnswerState, statusCode: number, result: HealthResult | undefined, details: boolean,
+): HealthReport {
+  return { state, statusCode, result, details: result !== undefined && details, available: details ? engine.available : undefined };
+}
