@@ -24,7 +24,10 @@ export interface CheckResult {
 /** What a check function may return: an `outcome()`, `false` to fail, a string as the message; anything else passes. */
 export type CheckOutcome = boolean | string | void | undefined | null | object;
 
-/** A check: gets a signal that aborts at its deadline; may be sync or async. */
+/**
+ * A check: gets a signal that aborts at its deadline or its failure (shared with the run's other
+ * functions that name no parameter, and aborted at the deadline only); may be sync or async.
+ */
 export type CheckFunction = (signal: AbortSignal) => CheckOutcome | PromiseLike<CheckOutcome>;
 
 /** How a check takes part in a run. */
