@@ -36,6 +36,7 @@ export interface PageModel {
 /** Renders the page. */
 export function renderPage(model: PageModel): string {
   const { state, now, details } = model;
+  const when = timesAgo(now);
   const refresh = model.refresh === undefined ? '' : `<meta http-equiv="refresh" content="${model.refresh}">`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">${refresh}` +
@@ -51,25 +52,26 @@ export function renderPage(model: PageModel): string {
       ['Check', 'Status', 'Message', 'Took', 'Last checked', 'In this status since', 'Last success', 'Last failure', 'Failures in a row', 'Critical', 'Tags'],
       model.checks.map((check) => [
         esc(check.name), badge(check.status), `<span class="msg">${details ? esc(check.message) : '<i>withheld</i>'}</span>`,
-        `${Math.round(check.duration)} ms`, when(check.lastChecked, now), when(check.since, now),
-        when(check.lastSuccess, now), when(check.lastFailure, now), String(check.consecutiveFailures),
+        `${Math.round(check.duration)} ms`, when(check.lastChecked), when(check.since),
+        when(check.lastSuccess), when(check.lastFailure), String(check.consecutiveFailures),
         check.critical ? 'yes' : 'no', esc(check.tags.join(', ')),
       ]),
     )}` +
     `<h2>History</h2>${model.transitions.length === 0 ? '<p>No status has changed yet.</p>' : table(
       ['When', 'Check', 'Change', 'Message'],
       model.transitions.map((transition) => [
-        when(transition.at, now), esc(transition.check),
+        when(transition.at), esc(transition.check),
         `${transition.from === undefined ? 'new' : badge(transition.from)} → ${badge(transition.to)}`,
         `<span class="msg">${details ? esc(transition.message) : '<i>withheld</i>'}</span>`,
       ]),
     )}` +
-    `<p class="muted">Generated ${when(now, now)}.</p></main></body></html>`;
+    `<p class="muted">Generated ${when(now)}.</p></main></body></html>`;
 }
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const head = headers.map((header) => `<th scope="col">${esc(header)}</th>`).join('');
-  const body = rows.map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${esc(headers[i] ?? '')}">${cell}</td>`).join('')}</tr>`).join('');
+  const labels = headers.map(esc);
+  const head = labels.map((label) => `<th scope="col">${label}</th>`).join('');
+  const body = rows.map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${labels[i] ?? ''}">${cell}</td>`).join('')}</tr>`).join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
@@ -79,9 +81,18 @@ function badge(status: string): string {
   return `<span class="state ${kind}"><span aria-hidden="true">${shape}</span> ${esc(status)}</span>`;
 }
 
-function when(at: number | undefined, now: number): string {
-  if (at === undefined) return '<span class="muted">never</span>';
-  return `<time datetime="${new Date(at).toISOString()}">${ago(now - at)} ago</time>`;
+/** Writes times as "N ago" against `now`; one run's checks share their times, each written once per page. */
+function timesAgo(now: number): (at: number | undefined) => string {
+  const written = new Map<number, string>();
+  return (at) => {
+    if (at === undefined) return '<span class="muted">never</span>';
+    let time = written.get(at);
+    if (time === undefined) {
+      time = `<time datetime="${new Date(at).toISOString()}">${ago(now - at)} ago</time>`;
+      written.set(at, time);
+    }
+    return time;
+  };
 }
 
 function ago(ms: number): string {
@@ -94,5 +105,10 @@ function ago(ms: number): string {
 
 /** HTML-escapes any value for text and attribute positions. */
 export function esc(value: unknown): string {
-  return String(value).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+  const text = String(value);
+  // Most values (names, statuses, times) have nothing to escape: no replace, no callback.
+  return SPECIAL.test(text) ? text.replace(SPECIALS, (char) => `&#${char.charCodeAt(0)};`) : text;
 }
+
+const SPECIAL = /[&<>"']/;
+const SPECIALS = /[&<>"']/g;
