@@ -5,7 +5,7 @@
  * auto-instrumentation makes for its calls (pg, ioredis, http) nest under the check that made them.
  * @module
  */
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type TracerProvider } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type TracerProvider } from '@opentelemetry/api';
 import {
   failingNames, healthBus, holdShared, instrument, passes, knownOptions, sharedOn, validBus, type CheckResult, type HealthBus, type HealthResult, type SharedEntries,
 } from '../core/index.js';
@@ -73,10 +73,7 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
           },
           check({ name, critical, tags }, call) {
             traced.add(name);
-            const span = tracer.startSpan(`koa-health check ${name}`, {
-              kind: SpanKind.INTERNAL,
-              attributes: { 'koa_health.check.name': name, 'koa_health.check.critical': critical, 'koa_health.check.tags': [...tags] },
-            }, runContext);
+            const span = tracer.startSpan(`koa-health check ${name}`, { kind: SpanKind.INTERNAL, attributes: checkAttributes(name, critical, tags) }, runContext);
             let errorType: string | undefined;
             try {
               const returned = context.with(trace.setSpan(runContext, span), call);
@@ -84,17 +81,17 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
             } catch (error) {
               errorType = classOf(error);
             }
-            return (result: CheckResult) => endCheck(span, result, errorType);
+            // Ended as the result is recorded: the span's own clock covers what the result's duration does.
+            return (result: CheckResult) => endCheck(span, result, errorType, undefined);
           },
           ended(result: HealthResult) {
             // Reported results had no function to wrap: a span each, over the time they cover.
             for (const check of result.checks) {
               if (traced.has(check.name)) continue;
               const span = tracer.startSpan(`koa-health check ${check.name}`, {
-                kind: SpanKind.INTERNAL, startTime: check.startedAt,
-                attributes: { 'koa_health.check.name': check.name, 'koa_health.check.critical': check.critical, 'koa_health.check.tags': [...check.tags] },
+                kind: SpanKind.INTERNAL, startTime: check.startedAt, attributes: checkAttributes(check.name, check.critical, check.tags),
               }, runContext);
-              endCheck(span, check, undefined);
+              endCheck(span, check, undefined, check.startedAt + check.duration);
             }
             const changed = result.checks.some(({ name, status }) => (last.get(name) ?? 'OK') !== status);
             for (const { name, status } of result.checks) last.set(name, status);
@@ -107,14 +104,21 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
   });
 }
 
-function endCheck(span: Span, result: CheckResult, errorType: string | undefined): void {
+/** A check span's attributes; tags only when it has some (an empty list says nothing, and costs the SDK a copy). */
+function checkAttributes(name: string, critical: boolean, tags: readonly string[]): Attributes {
+  const attributes: Attributes = { 'koa_health.check.name': name, 'koa_health.check.critical': critical };
+  if (tags.length > 0) attributes['koa_health.check.tags'] = [...tags];
+  return attributes;
+}
+
+function endCheck(span: Span, result: CheckResult, errorType: string | undefined, endTime: number | undefined): void {
   span.setAttribute('koa_health.check.status', result.status);
   if (!passes(result.status)) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: result.message });
     // The semantic conventions' error.type: timeout, the error's class, or _OTHER.
     span.setAttribute('error.type', result.message.startsWith('timed out after') ? 'timeout' : errorType ?? '_OTHER');
   }
-  span.end(result.startedAt + result.duration);
+  span.end(endTime);
 }
 
 function classOf(error: unknown): string | undefined {
