@@ -1,4 +1,5 @@
 // The apps the benchmarks compare: koa-health (built, from dist/) against the limit and the peers.
+import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import Koa, { type Middleware } from 'koa';
@@ -25,6 +26,12 @@ const slowCheck = (ms: number) => () => {
 export const handWritten: Middleware = function handWritten(ctx, next) {
   if (ctx.path !== '/health') return next();
   ctx.body = 'OK';
+};
+
+/** The limit the bare endpoint's target allows: the hand-written answer plus the one syscall of the maintenance lookup. */
+export const handWrittenStat: Middleware = function handWrittenStat(ctx, next) {
+  if (ctx.path !== '/health') return next();
+  ctx.body = statSync(MISSING_DISABLE_FILE, { throwIfNoEntry: false }) ? 'MAINTENANCE' : 'OK';
 };
 
 /** The application behind the health middleware. */
@@ -58,6 +65,7 @@ export function koaHealthApp(options: HealthOptions = {}): Koa {
 export const httpApps: Record<string, () => Server> = {
   'koa OK': () => createServer(new Koa().use((ctx) => void (ctx.body = 'OK')).callback()),
   'hand-written': () => createServer(new Koa().use(handWritten).use(appResponse).callback()),
+  'hand-written + one stat': () => createServer(new Koa().use(handWrittenStat).use(appResponse).callback()),
   'koa-health': () => createServer(koaHealthApp().callback()),
   'koa-health checks': () => createServer(koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20) }).callback()),
   'koa-health checks cached': () =>
@@ -67,6 +75,7 @@ export const httpApps: Record<string, () => Server> = {
   'koa-simple-healthcheck': () => createServer(simpleHealthcheckApp().callback()),
   '@cloudnative/health-connect': () => createServer(healthConnectApp(0).callback()),
   '@cloudnative/health-connect checks': () => createServer(healthConnectApp(CHECKS_PER_RUN).callback()),
+  'hand-written shared run': () => createServer(sharedRunApp().callback()),
   '@godaddy/terminus': () => terminusServer(0),
   '@godaddy/terminus checks': () => terminusServer(CHECKS_PER_RUN),
 };
@@ -115,4 +124,16 @@ function terminusServer(checks: number): Server {
     logger: () => {},
   });
   return server;
+}
+
+/** The least a shared run costs through Koa: one run of the checks at a time, and every request waiting on it answered `OK` when it ends. */
+function sharedRunApp(): Koa {
+  let current: Promise<unknown> | undefined;
+  const run = () => Promise.all(Array.from({ length: CHECKS_PER_RUN }, slowCheck(20))).finally(() => (current = undefined));
+  const sharedRun: Middleware = (ctx, next) => {
+    if (ctx.path !== '/health') return next();
+    current ??= run();
+    return current.then(() => void (ctx.body = 'OK'));
+  };
+  return new Koa().use(sharedRun).use(appResponse);
 }

@@ -9,8 +9,10 @@ export interface HttpFigures {
   rps: number;
   /** Requests per second of each round, in the order of the rounds (same index, same round for every app). */
   rpsByRound: number[];
-  /** Median time from a request's arrival to its answer's last byte, in the server, ms. */
+  /** Median time from a request's arrival to its answer's last byte handed to the kernel (`res.end()` returned), in the server, ms. */
   serverP50: number;
+  /** The same to Node's `'finish'` event, which a burst of answers in one tick delays until the last of them is written, ms. */
+  finishP50: number;
   p50: number;
   p99: number;
   /** How many times the app's checks ran during the measured runs (all rounds added up). */
@@ -42,7 +44,8 @@ export async function measure(apps: Record<string, Load>, rounds: number): Promi
     const runs: Record<string, number> = Object.fromEntries(names.map((name) => [name, 0]));
     const durations: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
     const serverP50s: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
-    type Runs = { checks: number; durations: number[]; p50: number };
+    const finishP50s: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+    type Runs = { checks: number; durations: number[]; p50: number; finishP50: number };
     // Warm-up, not counted: JIT, sockets, and a first background run.
     for (const name of names) await load(ports[name]!, { ...apps[name]!, seconds: 1 });
     for (let round = 0; round < rounds; round++) {
@@ -54,6 +57,7 @@ export async function measure(apps: Record<string, Load>, rounds: number): Promi
         runs[name]! += counted.checks / CHECKS_PER_RUN;
         durations[name]!.push(...counted.durations);
         serverP50s[name]!.push(counted.p50);
+        finishP50s[name]!.push(counted.finishP50);
       }
     }
     return Object.fromEntries(names.map((name) => {
@@ -62,6 +66,7 @@ export async function measure(apps: Record<string, Load>, rounds: number): Promi
         rps: median(results.map((result) => result.requests.average)),
         rpsByRound: results.map((result) => result.requests.average),
         serverP50: median(serverP50s[name]!),
+        finishP50: median(finishP50s[name]!),
         p50: median(results.map((result) => result.latency.p50)),
         p99: median(results.map((result) => result.latency.p99)),
         runs: runs[name]!,

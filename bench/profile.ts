@@ -2,4 +2,4 @@
 import { inProcessGroups } from './inprocess.js';
 
 const run = inProcessGroups()[process.argv[2] ?? 'health']![process.argv[3] ?? 'koa-health']!();
-for (let i = 0; i < 40; i++) await run(20_000);
+for (let i = 0; i < Number(process.env.ROUNDS ?? 40); i++) await run(20_000);

@@ -6,6 +6,8 @@ import type { Samples } from './stats.js';
 export interface InProcessResults {
   /** ns per request by group and variant, one sample per round (rounds of all processes in a row). */
   samples: Record<string, Samples>;
+  /** The same, process by process: where V8 laid out the chain moves a whole process's figures. */
+  byProcess: Record<string, Samples[]>;
   memory: MemoryFigures;
 }
 
@@ -15,11 +17,13 @@ export interface InProcessResults {
  */
 export async function runInProcess(groups: Record<string, { rounds: number; n: number; processes: number }>): Promise<InProcessResults> {
   const samples: InProcessResults['samples'] = {};
+  const byProcess: InProcessResults['byProcess'] = {};
   for (const [group, { rounds, n, processes }] of Object.entries(groups)) {
     for (let i = 0; i < processes; i++) {
       const child = new Child('./inprocess-child.ts', group);
       try {
         const measured = await child.ask<Samples>({ type: 'measure', rounds, n });
+        (byProcess[group] ??= []).push(measured);
         const pooled = (samples[group] ??= {});
         for (const [variant, values] of Object.entries(measured)) (pooled[variant] ??= []).push(...values);
       } finally {
@@ -29,7 +33,7 @@ export async function runInProcess(groups: Record<string, { rounds: number; n: n
   }
   const child = new Child('./inprocess-child.ts', 'memory');
   try {
-    return { samples, memory: await child.ask<MemoryFigures>({ type: 'memory', requests: 1_000_000 }) };
+    return { samples, byProcess, memory: await child.ask<MemoryFigures>({ type: 'memory', requests: 1_000_000 }) };
   } finally {
     child.stop();
   }

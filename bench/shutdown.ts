@@ -1,7 +1,8 @@
 // Shutdown under load: autocannon with keep-alive against an app with gracefulShutdown(), SIGTERM in the middle.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import { Child } from './child.js';
+import type { LoadCounts } from './load-child.js';
 
 /** What a drain under load came to. */
 export interface ShutdownFigures {
@@ -28,26 +29,24 @@ export async function measureShutdown(connections = 50, seconds = 4, signalAt = 
     if (message.line) lines.push(message.line);
   }));
   const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
-  const errors = new Map<string, number>();
-  let completed = 0;
-  let finished!: () => void;
-  const done = new Promise<void>((resolve) => (finished = resolve));
-  // With a callback, autocannon returns the instance, whose events count each answer and each error.
-  const instance = autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration: seconds }, () => finished());
-  instance.on('response', (_client: unknown, statusCode: number) => void (statusCode === 200 && completed++));
-  instance.on('reqError', (error: NodeJS.ErrnoException) => errors.set(error.code ?? error.message, (errors.get(error.code ?? error.message) ?? 0) + 1));
-  await new Promise((resolve) => setTimeout(resolve, signalAt * 1000));
-  const signalled = performance.now();
-  child.kill('SIGTERM');
-  const exitAt = await exited;
-  instance.stop();
-  await done;
-  const refused = errors.get('ECONNREFUSED') ?? 0;
-  const dropped = [...errors.values()].reduce((sum, count) => sum + count, 0) - refused;
-  return {
-    completed, dropped, refusedAfterClose: refused, signalToExitMs: Math.round(exitAt - signalled),
-    shutdownDelay, slowestMs: SLOW_MS, report: lines.at(-1) ?? '',
-  };
+  // The load runs in a process of its own: this one stays idle, so it sees the exit when it happens.
+  const load = new Child('./load-child.ts', 'shutdown');
+  try {
+    await load.ask({ type: 'run', url: `http://127.0.0.1:${port}/`, connections, seconds });
+    await new Promise((resolve) => setTimeout(resolve, signalAt * 1000));
+    const signalled = performance.now();
+    child.kill('SIGTERM');
+    const exitAt = await exited;
+    const { completed, errors } = await load.ask<LoadCounts>({ type: 'stop' });
+    const refused = errors.ECONNREFUSED ?? 0;
+    const dropped = Object.values(errors).reduce((sum, count) => sum + count, 0) - refused;
+    return {
+      completed, dropped, refusedAfterClose: refused, signalToExitMs: Math.round(exitAt - signalled),
+      shutdownDelay, slowestMs: SLOW_MS, report: lines.at(-1) ?? '',
+    };
+  } finally {
+    load.stop();
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(await measureShutdown());

@@ -1,16 +1,37 @@
-// The added cost per check of each telemetry integration, in-process, on runs of 20 checks.
-import { context } from '@opentelemetry/api';
+// The added cost per check of each telemetry integration, in-process, on runs of 20 checks: measured in a
+// process of its own, each integration paired with a run without it, a collection before each.
+import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import StatsD from 'hot-shots';
-import { Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createHealthBus, registerCheck, runHealthChecks, type HealthBus } from '../dist/index.js';
 import { prometheusMetrics } from '../dist/telemetry/prometheus.js';
 import { statsdReporter } from '../dist/telemetry/statsd.js';
 import { tracing } from '../dist/telemetry/tracing.js';
+import { Child } from './child.js';
 import { median } from './stats.js';
 
 const CHECKS = 20;
+const nothing = (): boolean => true;
+/** The run of 20 checks itself, without telemetry: what the added costs are added to. */
+export const RUN = 'the run itself, without telemetry';
+/** Each integration's floor: what its client alone costs to say what we say of one check. */
+export const FLOORS = {
+  prometheus: 'the same 4 prom-client calls with labels',
+  statsd: 'the same 2 hot-shots calls (mock client)',
+  tracing: 'a root span per run and a child per check, the check called inside it (BatchSpanProcessor, an exporter that drops)',
+} as const;
+
+/** Takes every span and keeps none, as an exporter that has sent them does: kept spans would be the GC's cost, not ours. */
+class Dropping implements SpanExporter {
+  export(_spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
+    done({ code: 0 });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
 
 function busWithChecks(): HealthBus {
   const bus = createHealthBus();
@@ -18,39 +39,89 @@ function busWithChecks(): HealthBus {
   return bus;
 }
 
-/** ns per check each integration adds to a run of 20 checks: the median of round-by-round differences. */
-export async function measureTelemetry(rounds = 9, runs = 300): Promise<Record<string, number>> {
+/** ns per check each integration adds to a run of 20 checks (median of paired rounds), each client's floor, and the run itself. */
+export async function measureTelemetry(rounds = 15, runs = 300): Promise<Record<string, number>> {
+  const child = new Child('./telemetry.ts', 'measure');
+  try {
+    return await child.ask<Record<string, number>>({ rounds, runs });
+  } finally {
+    child.stop();
+  }
+}
+
+async function measureHere(rounds: number, runs: number): Promise<Record<string, number>> {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  const exporter = new InMemorySpanExporter();
   // Batched, as production exports: the SDK's SimpleSpanProcessor alone costs ~10 µs per span here.
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter, { maxQueueSize: 100_000, scheduledDelayMillis: 50 })] });
-  const buses: Record<string, HealthBus> = {
-    none: busWithChecks(), prometheus: busWithChecks(), statsd: busWithChecks(), tracing: busWithChecks(),
-  };
+  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new Dropping(), { maxQueueSize: 100_000, scheduledDelayMillis: 50 })] });
+  const statsd = new StatsD({ mock: true });
+  const buses: Record<string, HealthBus> = { none: busWithChecks(), prometheus: busWithChecks(), statsd: busWithChecks(), tracing: busWithChecks() };
   prometheusMetrics({ bus: buses.prometheus!, registry: new Registry() });
-  statsdReporter({ client: new StatsD({ mock: true }), bus: buses.statsd! });
+  statsdReporter({ client: statsd, bus: buses.statsd! });
   tracing({ bus: buses.tracing!, tracerProvider: provider });
-  const time = async (bus: HealthBus): Promise<number> => {
+  const tracer = provider.getTracer('floor');
+  const time = async (work: () => unknown): Promise<number> => {
+    // The mock client keeps every datagram: emptied, so that no round pays for an earlier one's garbage.
+    (statsd as unknown as { mockBuffer: string[] }).mockBuffer.length = 0;
     const started = process.hrtime.bigint();
-    for (let i = 0; i < runs; i++) await runHealthChecks({ bus, logger: false });
+    for (let i = 0; i < runs; i++) await work();
     return Number(process.hrtime.bigint() - started) / runs;
   };
-  for (const bus of Object.values(buses)) await time(bus);
-  const added: Record<string, number[]> = { prometheus: [], statsd: [], tracing: [], 'one bare span (the SDK\'s floor)': [] };
-  const tracer = provider.getTracer('floor');
+  const run = (bus: HealthBus) => () => runHealthChecks({ bus, logger: false });
+  // Each client's floor: the calls it takes to say what we say of one check, nothing else, 20 times.
+  const floorRegistry = new Registry();
+  const gauge = new Gauge({ name: 'floor_status', help: 'h', labelNames: ['check'], registers: [floorRegistry] });
+  const histogram = new Histogram({ name: 'floor_seconds', help: 'h', labelNames: ['check'], registers: [floorRegistry] });
+  const counter = new Counter({ name: 'floor_total', help: 'h', labelNames: ['check', 'status'], registers: [floorRegistry] });
+  const names = Array.from({ length: CHECKS }, (_, i) => `check${i}`);
+  const floors: Record<string, () => void> = {
+    [FLOORS.prometheus]: () => {
+      for (const name of names) {
+        gauge.set({ check: name }, 2);
+        histogram.observe({ check: name }, 0.001);
+        counter.inc({ check: name, status: 'ok' });
+        gauge.set({ check: name }, 1);
+      }
+    },
+    [FLOORS.statsd]: () => {
+      for (const name of names) {
+        statsd.check('floor.check', 0, {}, [`check:${name}`]);
+        statsd.timing('floor.check.duration', 1, [`check:${name}`]);
+      }
+    },
+    // A trace at all: a root span per run, a child per check, the check called inside it so its own spans nest.
+    [FLOORS.tracing]: () => {
+      const root = tracer.startSpan('floor run', { root: true });
+      const runContext = trace.setSpan(ROOT_CONTEXT, root);
+      for (let i = 0; i < CHECKS; i++) {
+        const span = tracer.startSpan('floor check', undefined, runContext);
+        context.with(trace.setSpan(runContext, span), nothing);
+        span.end();
+      }
+      root.end();
+    },
+  };
+  const variants: Record<string, () => unknown> = {
+    prometheus: run(buses.prometheus!), statsd: run(buses.statsd!), tracing: run(buses.tracing!), ...floors,
+  };
+  const none = run(buses.none!);
+  for (const work of [none, ...Object.values(variants)]) await time(work);
+  const added: Record<string, number[]> = Object.fromEntries([...Object.keys(variants), RUN].map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
-    const base = await time(buses.none!);
-    for (const name of ['prometheus', 'statsd', 'tracing']) {
-      added[name]!.push((await time(buses[name]!)) - base);
-      exporter.reset();
+    added[RUN]!.push(await time(none));
+    for (const [name, work] of Object.entries(variants)) {
+      // Each paired with a run without it, in turn first and second: drift falls on both alike.
+      if (name in floors) added[name]!.push(await time(work));
+      else if (round % 2 === 0) added[name]!.push(-(await time(none)) + (await time(work)));
+      else added[name]!.push((await time(work)) - (await time(none)));
     }
-    // The least tracing can cost: one span started and ended per check, nothing else.
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < runs * CHECKS; i++) tracer.startSpan('floor').end();
-    added["one bare span (the SDK's floor)"]!.push((Number(process.hrtime.bigint() - started) / runs));
-    exporter.reset();
   }
   return Object.fromEntries(Object.entries(added).map(([name, samples]) => [name, median(samples) / CHECKS]));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) console.log(await measureTelemetry());
+if (process.argv[2] === 'measure' && process.send) {
+  process.on('message', (message: { rounds: number; runs: number }) => {
+    void measureHere(message.rounds, message.runs).then((figures) => process.send!(figures));
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ ready: true });
+} else if (import.meta.url === `file://${process.argv[1]}`) console.log(await measureTelemetry());
