@@ -183,7 +183,7 @@ for (const name of ['prometheus', 'statsd', 'tracing'] as const) {
   const cost = telemetry[name]!;
   const floor = telemetry[FLOORS[name]]!;
   row('8 added cost per check, run of 20 checks', name, `${fixed(cost / 1000)} µs`,
-    `< 5 µs: ${verdict(cost < 5000)}; the client alone (${FLOORS[name]}): ${fixed(floor / 1000)} µs, the least it can cost here`);
+    `< 5 µs: ${verdict(cost < 5000)}; the client alone, ${FLOORS[name]}: ${fixed(floor / 1000)} µs, the least it can cost here`);
 }
 row('8 the run itself', 'a run of 20 checks without telemetry', `${fixed(telemetry[RUN]! / 1000)} µs per check`, 'what the costs above are added to');
 row('9 status page', 'render 50 checks × 100 history entries', `${fixed(page, 3)} ms`, `< 1 ms: ${verdict(page < 1)}`);
