@@ -5,7 +5,6 @@ import { logText, messageOf } from './json-safe.js';
 import { describeChecks, type HealthResult } from './result.js';
 import { emitGuarded, selectResult, startRun, type Run, type RunSettings, type StartedRun } from './run.js';
 import { Selection } from './selection.js';
-import type { RunStatus } from './status.js';
 
 /** How long results are reused, in ms, by outcome. */
 export interface CacheOptions {
@@ -46,9 +45,8 @@ export class HealthEngine {
   readonly #options: EngineOptions;
   readonly #inflight = new Map<string, StartedRun>();
   readonly #cache = new Map<string, { run: Run; until: number }>();
-  // Last overall status by set of selected checks; bounded, as selections are the client's to invent.
-  readonly #overall = new Map<string, RunStatus>();
-  // The last result of each set of selected checks, and the checks' history: what the status page shows.
+  // The last result of each set of selected checks (bounded, as selections are the client's to invent):
+  // what a run's change is judged against, and with the checks' history what the status page shows.
   readonly #lastRuns = new Map<string, HealthResult>();
   readonly #history: CheckHistory;
   // The names the last run made known: what a selection really selects is judged by them.
@@ -191,8 +189,7 @@ export class HealthEngine {
   #observe(key: string, result: HealthResult): void {
     const { logger } = this.#options;
     emitGuarded(this.#options, 'healthresult', result);
-    const before = this.#overall.get(key);
-    setBounded(this.#overall, key, result.status, MAX_SELECTIONS);
+    const before = this.#lastRuns.get(key)?.status;
     const changes = this.#history.record(result);
     setBounded(this.#lastRuns, key, result, MAX_SELECTIONS);
     if ((before ?? 'OK') === result.status && changes.length === 0) return;

@@ -1,3 +1,4 @@
+import { entryOf } from './bounded.js';
 import type { CheckResult } from './check.js';
 import type { HealthResult } from './result.js';
 
@@ -31,8 +32,7 @@ const registered = new WeakMap<object, Set<Instrumentation>>();
 
 /** Adds an instrumentation to every run on `bus`; returns a function that removes it. */
 export function instrument(bus: object, instrumentation: Instrumentation): () => void {
-  const set = registered.get(bus) ?? new Set();
-  registered.set(bus, set);
+  const set = entryOf(registered, bus, () => new Set<Instrumentation>());
   set.add(instrumentation);
   return () => void set.delete(instrumentation);
 }

@@ -1,3 +1,4 @@
+import { entryOf } from './bounded.js';
 import type { HealthBus } from './bus.js';
 
 /** Where an instance is in its life, as its probes see it: kept per bus, shared by every mount on it. */
@@ -12,10 +13,5 @@ const lifecycles = new WeakMap<HealthBus, Lifecycle>();
 
 /** The lifecycle of the instance whose checks run on `bus`. */
 export function lifecycleOf(bus: HealthBus): Lifecycle {
-  let lifecycle = lifecycles.get(bus);
-  if (lifecycle === undefined) {
-    lifecycle = { startedAt: undefined, drainingSince: undefined };
-    lifecycles.set(bus, lifecycle);
-  }
-  return lifecycle;
+  return entryOf(lifecycles, bus, () => ({ startedAt: undefined, drainingSince: undefined }));
 }

@@ -48,7 +48,7 @@ export class Selection {
    * @throws {SelectionError} for a malformed name
    */
   static parse(checks: CheckList | undefined, exclude?: CheckList): Selection | undefined {
-    const requested = split(checks);
+    const requested = listItems(checks);
     if (requested.length === 0 || (requested.length === 1 && requested[0]!.toLowerCase() === 'false')) return undefined;
     let all = false;
     let defaults = false;
@@ -63,7 +63,7 @@ export class Selection {
     }
     const excludedNames: string[] = [];
     const excludedTags: string[] = [];
-    for (const item of split(exclude)) {
+    for (const item of listItems(exclude)) {
       if (item.startsWith('@')) excludedTags.push(validName(item.slice(1), 'tag'));
       else excludedNames.push(validName(item, 'check name'));
     }
@@ -88,7 +88,11 @@ export class Selection {
   }
 }
 
-function split(list: CheckList | undefined): string[] {
+/**
+ * The items of a check list: its comma-separated parts, trimmed, empty ones dropped.
+ * @throws {SelectionError} for more than 100 items
+ */
+export function listItems(list: CheckList | undefined): string[] {
   if (list === undefined) return [];
   const parts = (typeof list === 'string' ? [list] : list).flatMap((value) => value.split(','));
   const items = parts.map((part) => part.trim()).filter((part) => part !== '');

@@ -1,3 +1,4 @@
+import { entryOf } from './bounded.js';
 import { HealthEngine, type EngineOptions } from './engine.js';
 import { holdShared, sharedOn, type Held, type SharedEntries } from './shared.js';
 
@@ -20,7 +21,6 @@ export function sharedEngine(options: EngineOptions): Held<HealthEngine> {
 }
 
 function settingsKey({ timeout, refreshInterval, logger, cache, expect, history }: EngineOptions): string {
-  let id = loggerIds.get(logger);
-  if (id === undefined) loggerIds.set(logger, (id = nextLoggerId++));
+  const id = entryOf(loggerIds, logger, () => nextLoggerId++);
   return JSON.stringify([timeout, refreshInterval, id, cache.success, cache.failure, expect, history]);
 }

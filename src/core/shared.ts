@@ -1,3 +1,5 @@
+import { entryOf } from './bounded.js';
+
 /** Something several users share: made by the first who asks, stopped when the last lets go. */
 interface Entry<T> {
   readonly value: T;
@@ -16,14 +18,8 @@ export interface Held<T> {
  * mounts, two setups or two copies of the package asking for the same thing then share one.
  */
 export function holdShared<K, T>(entries: Map<K, Entry<T>>, key: K, start: () => { value: T; stop(): void }): Held<T> {
-  let entry = entries.get(key);
-  if (entry === undefined) {
-    const { value, stop } = start();
-    entry = { value, stop, users: 0 };
-    entries.set(key, entry);
-  }
-  entry.users++;
-  const held = entry;
+  const held = entryOf(entries, key, () => ({ ...start(), users: 0 }));
+  held.users++;
   let released = false;
   return {
     value: held.value,
@@ -37,14 +33,9 @@ export function holdShared<K, T>(entries: Map<K, Entry<T>>, key: K, start: () =>
   };
 }
 
-/** The map of shared things kept on `owner` under `slot` (for one per bus, registry, provider…). */
+/** The map of shared things kept for `owner` (one per bus, registry, provider…). */
 export function sharedOn<K, T>(owners: WeakMap<object, Map<K, Entry<T>>>, owner: object): Map<K, Entry<T>> {
-  let entries = owners.get(owner);
-  if (entries === undefined) {
-    entries = new Map();
-    owners.set(owner, entries);
-  }
-  return entries;
+  return entryOf(owners, owner, () => new Map<K, Entry<T>>());
 }
 
 export type SharedEntries<K, T> = Map<K, Entry<T>>;

@@ -104,15 +104,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** Checks each parameter a source gives; the others are ignored. */
 function givenParameters(source: Record<string, unknown>): GivenParameters {
   return Object.freeze({
-    checks: checkList(source.checks, 'checks'),
-    exclude: checkList(source.exclude, 'exclude'),
-    format: single(source.format, 'format'),
-    auth: single(source.auth, 'auth'),
+    checks: listParameter(source.checks, 'checks'),
+    exclude: listParameter(source.exclude, 'exclude'),
+    format: textParameter(source.format, 'format'),
+    auth: textParameter(source.auth, 'auth'),
   });
 }
 
 /** A parameter that takes one value: given twice, or not as text, is refused. */
-function single(value: unknown, name: string): string | undefined {
+export function textParameter(value: unknown, name: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new RequestError(400, `"${name}" must be given once, as text`);
   if (value.length > MAX_PARAMETER_LENGTH) throw new RequestError(400, `"${name}" is too long`);
@@ -123,7 +123,7 @@ function single(value: unknown, name: string): string | undefined {
  * A list parameter: text, repeated text, JSON's `true` or an array; also the object a form parser makes of
  * many repeats (`{ 0: 'a', 1: 'b', … }`, past qs's array limit). Anything else is a 400.
  */
-function checkList(value: unknown, name: string): CheckList | undefined {
+export function listParameter(value: unknown, name: string): CheckList | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'boolean') return String(value);
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : indexed(value);

@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
-import { passes, RequestError, Selection, type CheckList, type HealthEngine, type HealthResult, type Lifecycle } from '../core/index.js';
+import { listItems, passes, Selection, type CheckList, type HealthEngine, type HealthResult, type Lifecycle } from '../core/index.js';
 import { MEDIA_TYPES, negotiate, TEXT, type AnswerState } from '../formats/index.js';
 import { allowedMethod, replyError, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
-import { MAX_PARAMETER_LENGTH } from './parameters.js';
+import { listParameter, MAX_PARAMETER_LENGTH, textParameter } from './parameters.js';
 import { maySeeDetails, readinessHolds, reportOf, type EndpointParts } from './parts.js';
 import { replyText, setHeader } from './reply.js';
 
@@ -39,8 +39,15 @@ export class ProbeEndpoint {
     setHeader(ctx, 'Cache-Control', 'no-store');
     if (!allowedMethod(ctx)) return;
     if (ctx.request.querystring.length > MAX_PARAMETER_LENGTH) return replyText(ctx, 414, 'query string too long');
-    const { verbose, format, exclude } = ctx.query;
-    if (typeof format !== 'string' && format !== undefined) return replyText(ctx, 400, '"format" must be given once, as text');
+    const { verbose } = ctx.query;
+    let format: string | undefined;
+    let excluded: string[];
+    try {
+      format = textParameter(ctx.query.format, 'format');
+      excluded = listItems(listParameter(ctx.query.exclude, 'exclude'));
+    } catch (error) {
+      return replyError(ctx, error);
+    }
     const negotiated = negotiate(ctx, format);
     if (negotiated === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
     // A probe has no page of its own: a browser gets the text answer.
@@ -49,7 +56,7 @@ export class ProbeEndpoint {
     const allowed = maySeeDetails(this.#parts, ctx, false);
     let verdict: Promise<Verdict> | Verdict;
     try {
-      verdict = probe === 'live' ? { state: 'OK', result: undefined, lines: ['[+]ping ok'] } : this.#judge(probe, name, exclude, allowed);
+      verdict = probe === 'live' ? { state: 'OK', result: undefined, lines: ['[+]ping ok'] } : this.#judge(probe, name, excluded, allowed);
     } catch (error) {
       return replyError(ctx, error);
     }
@@ -68,9 +75,8 @@ export class ProbeEndpoint {
   }
 
   /** Whether the instance is ready (or has started), and why not. */
-  #judge(probe: 'ready' | 'startup', name: string | undefined, exclude: unknown, allowed: boolean): Promise<Verdict> | Verdict {
+  #judge(probe: 'ready' | 'startup', name: string | undefined, excluded: readonly string[], allowed: boolean): Promise<Verdict> | Verdict {
     const lifecycle = this.#lifecycle;
-    const excluded = listOf(exclude);
     if (probe === 'startup' && lifecycle.startedAt !== undefined) return { state: 'OK', result: undefined, lines: ['[+]startup ok'] };
     const holds = probe === 'ready' ? readinessHolds(this.#parts) : [];
     if (holds.length > 0) {
@@ -79,7 +85,7 @@ export class ProbeEndpoint {
     }
     const { readiness, startup } = this.#config;
     const starting = lifecycle.startedAt === undefined;
-    const wanted: CheckList = name !== undefined ? [name] : probe === 'startup' ? startup : starting ? [...list(readiness), ...list(startup)] : readiness;
+    const wanted: CheckList = name !== undefined ? [name] : probe === 'startup' ? startup : starting ? [readiness, startup].flat() : readiness;
     const selection = Selection.parse(wanted, excluded) ?? Selection.none;
     return this.#engine.serve(selection).then(({ result }) => {
       if (starting && name === undefined) this.#noteStartup(result, excluded);
@@ -106,16 +112,4 @@ function line(name: string, status: string, message: string, details: boolean): 
   if (status === 'OK') return `[+]${name} ok`;
   const reason = details ? message || status : 'reason withheld';
   return status === 'WARN' ? `[+]${name} warn: ${reason}` : `[-]${name} failed: ${reason}`;
-}
-
-function list(checks: CheckList): readonly string[] {
-  return typeof checks === 'string' ? [checks] : checks;
-}
-
-/** `?exclude=` as names: comma-separated, repeats merged; anything else is a 400. */
-function listOf(value: unknown): string[] {
-  if (value === undefined) return [];
-  if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter(Boolean);
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.flatMap(listOf);
-  throw new RequestError(400, '"exclude" must be a string or a list of strings');
 }

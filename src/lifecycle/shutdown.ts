@@ -1,8 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { lifecycleOf, logText, settleWithin } from '../core/index.js';
+import { entryOf, lifecycleOf, logText, settleWithin } from '../core/index.js';
 import { shutdownSettings, type ShutdownOptions } from './options.js';
+
+/** A socket's counts before its first request. */
+const noRequests = (): { inFlight: number; served: number } => ({ inFlight: 0, served: 0 });
 
 /** Where a shutdown is: serving, draining (signalled, until the process may exit), or closed. */
 export type ShutdownState = 'running' | 'draining' | 'closed';
@@ -51,8 +54,8 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
 
   // Counts requests per socket, so idle keep-alive sockets can be told from busy and from fresh ones.
   const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
-    const counts = sockets.get(request.socket) ?? { inFlight: 0, served: 0 };
-    sockets.set(request.socket, counts);
+    // A socket connected before gracefulShutdown() was called has no counts yet.
+    const counts = entryOf(sockets, request.socket, noRequests);
     counts.inFlight++;
     if (state !== 'running') response.setHeader('Connection', 'close');
     response.once('close', () => {
@@ -62,7 +65,7 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
     });
   };
   const onConnection = (socket: Socket): void => {
-    sockets.set(socket, { inFlight: 0, served: 0 });
+    sockets.set(socket, noRequests());
     socket.once('close', () => sockets.delete(socket));
   };
   // First, so that `Connection: close` is set before the app answers.

@@ -5,7 +5,7 @@
  */
 import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
 import {
-  healthBus, holdShared, knownOptions, passes, validBus, type HealthBus, type HealthChange, type HealthResult, type SharedEntries,
+  entryOf, healthBus, holdShared, knownOptions, passes, validBus, type HealthBus, type HealthChange, type HealthResult, type SharedEntries,
 } from '../core/index.js';
 import { statusLabel, statusValue } from './scale.js';
 
@@ -64,9 +64,7 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
   }
   const holder = registry as Registry & { [LISTENERS]?: Listeners };
   const byPrefix = (holder[LISTENERS] ??= new Map());
-  const byBus = byPrefix.get(prefix) ?? new Map();
-  byPrefix.set(prefix, byBus);
-  const { release } = holdShared(byBus, bus, () => {
+  const { release } = holdShared(entryOf(byPrefix, prefix, () => new Map()), bus, () => {
     const metrics = metricsIn(registry, prefix);
     const onResult = (result: HealthResult): void => record(metrics, result);
     const onChange = (change: HealthChange): void => {

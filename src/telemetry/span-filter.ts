@@ -1,5 +1,8 @@
 /** A span processor in front of the app's own: the traces of healthy, unchanged, fast runs are dropped before export. */
 
+/** The run span's name: `tracing()` names its runs so, and the filter recognises health traces by it. */
+export const RUN_SPAN = 'koa-health run';
+
 /** What the filter reads of a finished span (an OpenTelemetry SDK `ReadableSpan`). */
 interface EndedSpan {
   readonly name: string;
@@ -47,7 +50,7 @@ export function healthSpanFilter(next: NextProcessor, options: SpanFilterOptions
   return {
     onStart(span, parentContext) {
       const started = span as EndedSpan & { parentSpanContext?: unknown; parentSpanId?: unknown };
-      if (started.name === 'koa-health run' && started.parentSpanContext === undefined && !started.parentSpanId) {
+      if (started.name === RUN_SPAN && started.parentSpanContext === undefined && !started.parentSpanId) {
         if (held.size >= MAX_TRACES) release(held.keys().next().value as string, true);
         held.set(started.spanContext().traceId, []);
       }
@@ -59,7 +62,7 @@ export function healthSpanFilter(next: NextProcessor, options: SpanFilterOptions
       const spans = held.get(traceId);
       if (spans === undefined) return next.onEnd(span);
       spans.push(span);
-      if (ended.name !== 'koa-health run') {
+      if (ended.name !== RUN_SPAN) {
         if (spans.length > MAX_SPANS_PER_TRACE) release(traceId, true);
         return;
       }

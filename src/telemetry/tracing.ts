@@ -9,8 +9,9 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes
 import {
   failingNames, healthBus, holdShared, instrument, passes, knownOptions, sharedOn, validBus, type CheckResult, type HealthBus, type HealthResult, type SharedEntries,
 } from '../core/index.js';
+import { RUN_SPAN } from './span-filter.js';
 
-export { healthSpanFilter, type SpanFilterOptions } from './span-filter.js';
+export { healthSpanFilter, RUN_SPAN, type SpanFilterOptions } from './span-filter.js';
 
 /** Options of `tracing()`. */
 export interface TracingOptions {
@@ -31,8 +32,6 @@ export interface TracingHandle {
   close(): void;
 }
 
-/** The run span's name; `healthSpanFilter()` recognises health traces by it. */
-export const RUN_SPAN = 'koa-health run';
 
 /**
  * Traces every run on `bus`: a span `koa-health run` (INTERNAL, a root, `koa_health.selection`,

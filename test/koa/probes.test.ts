@@ -111,6 +111,9 @@ describe('Kubernetes probes', () => {
     state.database = true;
     await get('/health/ready?verbose&exclude=database').expect(200,
       '[+]cache warn: reason withheld\n[+]database excluded: ok\nreadyz check passed\n');
+    await get('/health/ready?verbose&exclude=database&exclude=cache').expect(200,
+      '[+]database excluded: ok\n[+]cache excluded: ok\nreadyz check passed\n');
+    await get('/health/ready?format=json&format=text').expect(400, '"format" must be given once, as text');
     await get('/health/ready/database').expect(200, 'OK');
     state.database = false;
     await get('/health/ready/database').expect(503, 'ERROR');

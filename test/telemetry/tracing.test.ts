@@ -54,6 +54,7 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
     const bus = createHealthBus();
     const handle = tracing({ bus, tracerProvider: provider });
     registerCheck('upstream', callUpstream, { bus, tags: ['ready'] });
+    registerCheck('untagged', () => true, { bus });
     await runHealthChecks({ bus, logger: false });
     const spans = exporter.getFinishedSpans();
     const run = spans.find(({ name }) => name === 'koa-health run')!;
@@ -63,6 +64,8 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
     expect(run.attributes).to.include({ 'koa_health.selection': 'all|', 'koa_health.status': 'OK' });
     expect(parentOf(check)).to.equal(run.spanContext().spanId);
     expect(check.attributes).to.deep.include({ 'koa_health.check.name': 'upstream', 'koa_health.check.critical': true, 'koa_health.check.tags': ['ready'], 'koa_health.check.status': 'OK' });
+    // An empty list says nothing: a check without tags has no tags attribute.
+    expect(spans.find(({ name }) => name === 'koa-health check untagged')!.attributes).to.not.have.property('koa_health.check.tags');
     expect(parentOf(client)).to.equal(check.spanContext().spanId);
     expect(client.spanContext().traceId).to.equal(run.spanContext().traceId);
     handle.close();
