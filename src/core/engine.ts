@@ -44,6 +44,8 @@ const MAX_SELECTIONS = 64;
 export class HealthEngine {
   readonly #options: EngineOptions;
   readonly #inflight = new Map<string, StartedRun>();
+  // Until the first run has finished, the first run under way for each thing asked for, whatever it excludes.
+  readonly #firstRun = new Map<string, StartedRun & { selection: Selection }>();
   readonly #cache = new Map<string, { run: Run; until: number }>();
   // The last result of each set of selected checks (bounded, as selections are the client's to invent):
   // what a run's change is judged against, and with the checks' history what the status page shows.
@@ -90,28 +92,45 @@ export class HealthEngine {
     return [...(this.#known ?? [])].filter(([name, check]) => selection.includes(name, check)).map(([name]) => name);
   }
 
+  /** What `selection` names by name or tag that no check of the last run has; empty before any run. */
+  missing(selection: Selection): string[] {
+    return this.#known === undefined ? [] : selection.missing(this.#known);
+  }
+
   /**
    * The result for `selection`, if one can be had at once: from the background run or the cache.
-   * @throws {SelectionError} when a requested name or tag has no check
+   * @param lenient names and tags no check has are left out rather than refused (for configured selections)
+   * @throws {SelectionError} when a requested name or tag has no check, unless `lenient`
    */
-  ready(selection: Selection): Served | undefined {
+  ready(selection: Selection, lenient = false): Served | undefined {
     const refreshed = this.#timer === undefined ? undefined : this.#latest;
-    if (refreshed) return { result: selectResult(refreshed, selection), age: ageOf(refreshed) };
+    if (refreshed) return { result: selectResult(refreshed, selection, lenient), age: ageOf(refreshed) };
     const hit = this.#cache.get(this.#keyOf(selection));
-    if (hit && Date.now() < hit.until) return { result: selectResult(hit.run, selection), age: ageOf(hit.run) };
+    if (hit && Date.now() < hit.until) return { result: selectResult(hit.run, selection, lenient), age: ageOf(hit.run) };
     return undefined;
   }
 
   /**
    * The result for `selection`: at once if it can be had (see `ready()`), else from a run under way or a new run
    * (before the first background run has finished, that one).
-   * @throws {SelectionError} when a requested name or tag has no check
+   * @param lenient names and tags no check has are left out rather than refused (for configured selections)
+   * @throws {SelectionError} when a requested name or tag has no check, unless `lenient`
    */
-  async serve(selection: Selection): Promise<Served> {
-    const ready = this.ready(selection);
+  async serve(selection: Selection, lenient = false): Promise<Served> {
+    const ready = this.ready(selection, lenient);
     if (ready) return ready;
-    const run = await this.#shared(this.#timer === undefined ? selection : Selection.all);
-    return { result: selectResult(run, selection), age: undefined };
+    const wanted = this.#timer === undefined ? selection : Selection.all;
+    const first = this.#known === undefined ? this.#firstRun.get(wanted.asked) : undefined;
+    if (first !== undefined && first.selection.key !== wanted.key) {
+      // Before any run has made the names known, exclusions cannot be told apart: wait for the first run
+      // asking for the same checks, and take it if it ran what this selection runs (the exclusions named
+      // no check), so that a flood of invented `exclude=` names runs the checks once.
+      first.joined();
+      const run = await first.done;
+      if (this.#keyOf(wanted) === this.#keyOf(first.selection)) return { result: selectResult(run, selection, lenient), age: undefined };
+    }
+    const run = await this.#shared(wanted);
+    return { result: selectResult(run, selection, lenient), age: undefined };
   }
 
   /** Stops the background refresh; later requests run their checks on demand. */
@@ -140,6 +159,7 @@ export class HealthEngine {
   #learn(known: ReadonlyMap<string, KnownCheck>): void {
     const previous = this.#known;
     this.#known = known;
+    this.#firstRun.clear();
     if (previous !== undefined && sameNames(previous, known)) return;
     this.#keys = new WeakMap();
     this.#available = Object.freeze([...known.keys()].sort());
@@ -156,6 +176,7 @@ export class HealthEngine {
     const started = startRun(this.#options, selection, request);
     const run = { joined: started.joined, done: this.#finish(selection, started.done).finally(() => this.#inflight.delete(key)) };
     this.#inflight.set(key, run);
+    if (this.#known === undefined && !this.#firstRun.has(selection.asked)) this.#firstRun.set(selection.asked, { ...run, selection });
     return run.done;
   }
 
@@ -169,7 +190,7 @@ export class HealthEngine {
     if (ttl > 0 && selection.missing(run.known).length === 0) {
       setBounded(this.#cache, key, { run, until: Date.now() + ttl }, MAX_SELECTIONS);
     }
-    this.#observe(key, run.result);
+    this.#observe(run.result);
     return run;
   }
 
@@ -186,8 +207,11 @@ export class HealthEngine {
   }
 
   /** Emits the result and, when something changed since the last run of the same checks, the change; logs transitions only. */
-  #observe(key: string, result: HealthResult): void {
+  #observe(result: HealthResult): void {
     const { logger } = this.#options;
+    // Judged against the last result holding the same checks: a selection a client invents (a name no check
+    // has, beside a crashed subscriber) holds what others hold, and is no news.
+    const key = result.checks.map(({ name }) => name).sort().join(',');
     emitGuarded(this.#options, 'healthresult', result);
     const before = this.#lastRuns.get(key)?.status;
     const changes = this.#history.record(result);

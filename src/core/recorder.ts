@@ -28,6 +28,9 @@ export class RunRecorder {
   readonly #order = new Map<string, number>();
   readonly #known = new Map<string, KnownCheck>();
   readonly #pending = new Set<Pending>();
+  readonly #called = new Set<string>();
+  /** Names that a second check function was given under in this run (a module imported twice): not called. */
+  readonly duplicates = new Set<string>();
   // The signal shared by the check functions that take none of their own.
   #deadline: AbortController | undefined;
   #closed = false;
@@ -61,6 +64,12 @@ export class RunRecorder {
   check(name: string, fn: CheckFunction, options: CheckOptions): Promise<void> {
     // After the deadline nobody waits for the answer: do not start the work.
     if (!this.wants(name, options)) return Promise.resolve();
+    // One result per name: the first registration runs (subscribers run in the order they subscribed).
+    if (this.#called.has(name)) {
+      this.duplicates.add(name);
+      return Promise.resolve();
+    }
+    this.#called.add(name);
     const problem = checkOptionsProblem(options);
     if (problem !== undefined) {
       this.#recordSinceStart(name, 'ERROR', `invalid check options: ${problem}`, undefined);

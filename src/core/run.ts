@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Handler, WildcardHandler } from 'mitt';
 import { healthBus, type HealthBus, type HealthEvents } from './bus.js';
 import type { CheckResult, KnownCheck } from './check.js';
+import { entryOf } from './bounded.js';
 import { expires } from './deadline.js';
 import { DEFAULT_TIMEOUT } from './defaults.js';
 import { SelectionError } from './errors.js';
@@ -102,14 +103,22 @@ export function emitGuarded<K extends 'healthresult' | 'healthchange'>(
   }
 }
 
-// Buses already told that a run found no checks at all: the warning is given once.
-const warnedEmpty = new WeakSet<HealthBus>();
+// What each bus was already warned of (a run that found no checks, a name given to two checks): once each.
+const warned = new WeakMap<HealthBus, Set<string>>();
 
-/** Warns once per bus when checks were asked for and no subscriber made a single check known. */
-function warnIfEmpty({ bus, logger }: RunSettings, selection: Selection, run: RunRecorder): void {
-  if (run.known.size > 0 || run.checks.length > 0 || selection === Selection.none || warnedEmpty.has(bus)) return;
-  warnedEmpty.add(bus);
-  logger.warn("koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)");
+/** Warns of what a run shows wrong in the app's wiring, once per bus and thing. */
+function warnOfWiring({ bus, logger }: RunSettings, selection: Selection, run: RunRecorder): void {
+  const told = entryOf(warned, bus, () => new Set<string>());
+  const once = (what: string, message: string): void => {
+    if (told.has(what)) return;
+    told.add(what);
+    logger.warn(message);
+  };
+  for (const name of run.duplicates) {
+    once(`duplicate ${name}`, `koa-health: two checks are named "${logText(name)}" on one bus: the first registered runs, the other is ignored`);
+  }
+  if (run.known.size > 0 || run.checks.length > 0 || selection === Selection.none) return;
+  once('empty', "koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)");
 }
 
 /** A finished run: its result, and every check name the subscribers made known. */
@@ -164,7 +173,7 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
   }
   run.failSilent(expect);
   run.close();
-  warnIfEmpty(settings, selection, run);
+  warnOfWiring(settings, selection, run);
   const result: HealthResult = Object.freeze({
     status: run.status,
     checks: run.checks,
@@ -178,9 +187,10 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
 
 /**
  * The part of a run that `selection` asks for (all of it when the run was made for it).
- * @throws {SelectionError} when a requested name or tag has no check, unless something failed
+ * @param lenient names and tags no check has are left out rather than refused
+ * @throws {SelectionError} when a requested name or tag has no check, unless something failed or `lenient`
  */
-export function selectResult({ result, known }: Run, selection: Selection): HealthResult {
+export function selectResult({ result, known }: Run, selection: Selection, lenient = false): HealthResult {
   const selected = selection.key === result.selection
     ? result
     : subset(result, result.checks.filter(({ name }) => {
@@ -188,6 +198,7 @@ export function selectResult({ result, known }: Run, selection: Selection): Heal
       // Results under no known name are crashed subscribers: always shown.
       return check === undefined || selection.includes(name, check);
     }), selection.key);
+  if (lenient) return selected;
   const missing = selection.missing(known);
   // A crashed subscriber may be why a name is missing: then the failure is the answer, not a 400.
   if (missing.length > 0 && selected.status !== 'ERROR') {

@@ -61,13 +61,40 @@ export class Selection {
       else if (item.startsWith('@')) tags.push(validName(item.slice(1), 'tag'));
       else names.push(validName(item, 'check name'));
     }
+    return Selection.#build(all, defaults, names, tags, listItems(exclude));
+  }
+
+  /** A selection of names and tags, minus the exclusions as listed (`name` or `@tag`). */
+  static #build(all: boolean, defaults: boolean, names: string[], tags: string[], excluded: readonly string[]): Selection {
     const excludedNames: string[] = [];
     const excludedTags: string[] = [];
-    for (const item of listItems(exclude)) {
+    for (const item of excluded) {
       if (item.startsWith('@')) excludedTags.push(validName(item.slice(1), 'tag'));
       else excludedNames.push(validName(item, 'check name'));
     }
     return new Selection(all, defaults, names, tags, excludedNames, excludedTags);
+  }
+
+  /**
+   * Exactly the one check `name`, whatever it spells (`all`, `@tag` and `a,b` are names here, and refused
+   * as malformed): what `path/ready/<name>` runs.
+   * @throws {SelectionError} for a malformed name
+   */
+  static named(name: string, exclude?: CheckList): Selection {
+    return Selection.#build(false, false, [validName(name, 'check name')], [], listItems(exclude));
+  }
+
+  /** The same selection with these names or `@tag`s left out too. */
+  excluding(exclude: CheckList | undefined): Selection {
+    const items = listItems(exclude);
+    if (items.length === 0) return this;
+    const excluded = [...this.#excludedNames, ...[...this.#excludedTags].map((tag) => `@${tag}`), ...items];
+    return Selection.#build(this.#all, this.#defaults, [...this.#names], [...this.#tags], excluded);
+  }
+
+  /** The part of the key that says what is asked for, without the exclusions. */
+  get asked(): string {
+    return this.key.slice(0, this.key.indexOf('|'));
   }
 
   /** Whether a check of this name and registration is part of the run. */

@@ -5,8 +5,8 @@
  */
 import { join } from 'node:path';
 import type { Context, Middleware, Next } from 'koa';
-import { DEFAULT_TIMEOUT, knownOptions, settleWithin, validTimeout } from '../core/index.js';
-import { authorizer, outside, replyText, setHeader, validPath, type Secret } from '../koa/index.js';
+import { DEFAULT_TIMEOUT, knownOptions, settleWithin, validLogger, validTimeout, type Logger } from '../core/index.js';
+import { authorizer, outside, refuse, replyText, setHeader, validPath, type Secret } from '../koa/index.js';
 import { keyScrubber, sanitize, type ScrubFunction } from './scrub.js';
 import { nodeSection, osSection, processSection } from './sections.js';
 
@@ -72,7 +72,7 @@ export interface EnvironmentOptions {
    * Leave it out to run without one: present but `undefined` (an unset variable) throws a `TypeError`.
    * @default undefined (public: do not leave it so in production)
    */
-  secret?: Secret;
+  secret?: Secret | undefined;
   /**
    * Deadline in ms for each section.
    * @default 5000
@@ -83,6 +83,11 @@ export interface EnvironmentOptions {
    * @default 'package.json' in the working directory
    */
   packageJson?: string;
+  /**
+   * Anything with `info`, `warn` and `error` (console, pino): a refused request is logged at warn, as `health()` does; `false` silences it.
+   * @default console
+   */
+  logger?: Logger | false;
 }
 
 /** The middleware `environment()` returns; `addSection()` adds a section later. */
@@ -94,7 +99,7 @@ export interface EnvironmentMiddleware extends Middleware {
   addSection(name: string, fn: SectionFunction): void;
 }
 
-const OPTIONS = ['path', 'include', 'config', 'sections', 'scrub', 'secret', 'timeout', 'packageJson'] as const;
+const OPTIONS = ['path', 'include', 'config', 'sections', 'scrub', 'secret', 'timeout', 'packageJson', 'logger'] as const;
 const BUILT_IN = ['os', 'node', 'process', 'config'] as const;
 
 /**
@@ -113,7 +118,9 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     secret,
     timeout = DEFAULT_TIMEOUT,
     packageJson = join(process.cwd(), 'package.json'),
+    logger = console,
   } = options;
+  const log = validLogger(logger, 'logger');
   const endpoint = validPath(path, 'path');
   knownOptions(include, BUILT_IN, 'environment() option "include"');
   if (typeof config !== 'object' || config === null) throw new TypeError('option "config" must be an object');
@@ -150,10 +157,7 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     const { auth } = ctx.query as Record<string, unknown>;
     // As for health(): a parameter that takes one value, given twice or as an object, is refused.
     if (auth !== undefined && typeof auth !== 'string') return replyText(ctx, 400, '"auth" must be given once, as text');
-    if (authorize && !authorize(ctx, auth)) {
-      setHeader(ctx, 'WWW-Authenticate', 'Bearer');
-      return replyText(ctx, 401, 'unauthorized');
-    }
+    if (authorize && !authorize(ctx, auth)) return refuse(ctx, log, 'an environment request');
     const entries = await Promise.all([...all].map(async ([name, fn]) => {
       const settled = await settleWithin(fn, timeout);
       return [name, settled.ok ? settled.value : { error: settled.message }] as const;

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
+import { logText, type Logger } from '../core/index.js';
+import { replyText, setHeader } from './reply.js';
 
 /** A shared secret, or a function deciding whether a request may run checks and see details. */
 export type Secret = string | ((ctx: Context) => boolean);
@@ -31,6 +33,16 @@ function presented(ctx: Context, auth: string | undefined): string | undefined {
   const header = ctx.headers.authorization;
   if (header !== undefined && /^bearer /i.test(header)) return header.slice(7).trim();
   return auth;
+}
+
+/**
+ * Answers a request without the right secret: `401` with `WWW-Authenticate: Bearer`, and one warn line
+ * naming what was refused and the client's address (escaped), never what it sent.
+ */
+export function refuse(ctx: Context, logger: Logger, what: string): void {
+  logger.warn(`koa-health: refused ${what} without the right secret from ${logText(ctx.ip)}`);
+  setHeader(ctx, 'WWW-Authenticate', 'Bearer');
+  replyText(ctx, 401, 'unauthorized');
 }
 
 function digest(value: string): Buffer {

@@ -1,11 +1,12 @@
 import type { Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import { logText, type HealthEngine, type HealthResult, type Served } from '../core/index.js';
+import { type HealthEngine, type HealthResult, type Served } from '../core/index.js';
 import { MEDIA_TYPES, negotiate, type AnswerState, type FormatName, type HealthReport } from '../formats/index.js';
 import { allowedMethod, replyError, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
 import { combine, MAX_PARAMETER_LENGTH, QueryReader, readBody, type HealthParameters } from './parameters.js';
-import { reportOf, type EndpointParts } from './parts.js';
+import { maySeeDetails, reportOf, type EndpointParts } from './parts.js';
+import { refuse } from './access.js';
 import { replyText, setHeader } from './reply.js';
 import { StatusPage } from './status-page.js';
 
@@ -68,7 +69,7 @@ export class HealthEndpoint {
     if (formatName === 'html') return this.#page(ctx, parameters);
     if (this.#parts.maintenance.active()) {
       const { maintenanceCode } = this.#config;
-      return writeReport(ctx, this.#config, formatName, this.#report('MAINTENANCE', maintenanceCode, undefined));
+      return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, parameters.auth, 'MAINTENANCE', maintenanceCode));
     }
     return this.#answerChecks(ctx, formatName, parameters);
   }
@@ -88,16 +89,14 @@ export class HealthEndpoint {
   #authorized(ctx: Context, auth: string | undefined): boolean {
     const { authorize, logger } = this.#config;
     if (!authorize || authorize(ctx, auth)) return true;
-    logger.warn(`koa-health: refused a check request without the right secret from ${logText(ctx.ip)}`);
-    setHeader(ctx, 'WWW-Authenticate', 'Bearer');
-    replyText(ctx, 401, 'unauthorized');
+    refuse(ctx, logger, 'a check request');
     return false;
   }
 
   /** Sync when the result is at hand (cache, background run), a promise when it waits for a run. */
   #answerChecks(ctx: Context, formatName: FormatName, { selection, auth }: HealthParameters): Promise<void> | void {
     // A probe that asks for no checks runs nothing.
-    if (selection === undefined) return writeReport(ctx, this.#config, formatName, this.#report('OK', 200, undefined));
+    if (selection === undefined) return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, auth, 'OK', 200));
     if (!this.#authorized(ctx, auth)) return;
     let ready: Served | undefined;
     try {
@@ -118,8 +117,13 @@ export class HealthEndpoint {
     writeReport(ctx, this.#config, formatName, this.#report(result.status, statusCode, result));
   }
 
-  #report(state: AnswerState, statusCode: number, result: HealthResult | undefined): HealthReport {
-    // This endpoint guards with the secret: past the guard, who sees details is known once.
+  #report(state: AnswerState, statusCode: number, result: HealthResult): HealthReport {
+    // This endpoint guards running checks with the secret: past the guard, who sees details is known once.
     return reportOf(this.#parts, state, statusCode, result, this.#config.showDetails);
+  }
+
+  /** An answer that runs nothing and so passes no guard: the check names and the host only for whoever may see details. */
+  #unguardedReport(ctx: Context, auth: string | undefined, state: AnswerState, statusCode: number): HealthReport {
+    return reportOf(this.#parts, state, statusCode, undefined, maySeeDetails(this.#parts, ctx, auth));
   }
 }

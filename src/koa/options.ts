@@ -1,9 +1,9 @@
 import type { Middleware } from 'koa';
 import {
-  DEFAULT_TIMEOUT, healthBus, knownOptions, validBus, validExpect, validLogger, validTimeout,
+  DEFAULT_TIMEOUT, healthBus, knownOptions, type Selection, validBus, validExpect, validLogger, validTimeout,
   type CacheOptions, type CheckList, type EngineOptions, type HealthBus, type Logger,
 } from '../core/index.js';
-import { validCache, validCode, validCount, validFile, validHeaders, validList, validPath, type StateHeaders } from './validate.js';
+import { validCache, validCode, validCount, validFile, validHeaders, validPath, validSelection, type StateHeaders } from './validate.js';
 import type { AnswerState, CustomFormat } from '../formats/index.js';
 import { authorizer, detailsLevel, type Authorizer, type DetailsLevel, type Secret } from './access.js';
 
@@ -58,10 +58,11 @@ export interface HealthOptions {
   /**
    * Running checks needs this secret as `?auth=` or `Authorization: Bearer`, compared in constant time;
    * or a function `(ctx) => boolean` for other schemes. The bare endpoint and `/ping` stay public.
-   * Leave it out to run without one: present but `undefined` (an unset variable) throws a `TypeError`.
+   * Leave it out to run without one: present but `undefined` (an unset variable) throws a `TypeError`
+   * when `health()` is called, so `secret: process.env.HEALTH_SECRET` compiles and fails at startup if unset.
    * @default undefined (no secret)
    */
-  secret?: Secret;
+  secret?: Secret | undefined;
   /**
    * Who sees each check in the JSON formats: `'always'`, `'authorized'` (with the secret) or `'never'`.
    * @default 'always' without a secret, 'authorized' with one
@@ -122,9 +123,10 @@ export interface HealthConfig {
   readonly showDetails: boolean;
   /** Who sees details: the probes, which have no guard, decide per request. */
   readonly details: DetailsLevel;
-  /** The checks of `path/ready`, and of `path/startup`. */
-  readonly readiness: CheckList;
-  readonly startup: CheckList;
+  /** The checks of `path/ready`, of `path/startup`, and of `path/ready` until startup has passed (both). */
+  readonly readiness: Selection;
+  readonly startup: Selection;
+  readonly starting: Selection;
   readonly format: CustomFormat | undefined;
   readonly headers: StateHeaders;
   readonly engine: EngineOptions;
@@ -176,8 +178,9 @@ export function configure(options: HealthOptions): HealthConfig {
     // Past the guard a request with a secret is authorized: who sees details is known now.
     showDetails: detailsFor === 'always' || (detailsFor === 'authorized' && authorize !== undefined),
     details: detailsFor,
-    readiness: validList(readiness, 'readiness'),
-    startup: validList(startup, 'startup'),
+    readiness: validSelection(readiness, 'readiness'),
+    startup: validSelection(startup, 'startup'),
+    starting: validSelection([readiness, startup].flat(), 'startup'),
     format,
     headers: validHeaders(headers),
     engine: {

@@ -21,11 +21,23 @@ export function readinessHolds({ lifecycle, maintenance }: EndpointParts): Array
   return holds;
 }
 
-/** Whether this request may see details: past the secret guard, or (where there is none, as for probes) by its own credentials. */
-export function maySeeDetails({ config }: EndpointParts, ctx: Context, guarded: boolean): boolean {
-  if (guarded) return config.showDetails;
+/**
+ * Whether a request that passed no secret guard (probes, the bare endpoint, maintenance) may see details:
+ * as `details` says, by its own credentials, the bearer token or `auth`.
+ */
+export function maySeeDetails({ config }: EndpointParts, ctx: Context, auth: string | undefined): boolean {
   const { details, authorize } = config;
-  return details === 'always' || (details === 'authorized' && authorize !== undefined && authorize(ctx, undefined));
+  return details === 'always' || (details === 'authorized' && authorize !== undefined && authorize(ctx, auth));
+}
+
+/** What the `readiness` and `startup` options name that no check has, as the last run knows them: one line each. */
+export function unknownConfigured({ config, engine }: EndpointParts): string[] {
+  const problems: string[] = [];
+  for (const option of ['readiness', 'startup'] as const) {
+    const missing = engine.missing(config[option]);
+    if (missing.length > 0) problems.push(`option "${option}" names no check: ${missing.join(', ')}`);
+  }
+  return problems;
 }
 
 /** An answer's report: details only with a run behind it, and the names of the checks only to those who may see details. */

@@ -1,10 +1,10 @@
 import type { Context } from 'koa';
-import { listItems, passes, Selection, type CheckList, type HealthEngine, type HealthResult, type Lifecycle } from '../core/index.js';
+import { listItems, logText, passes, Selection, SelectionError, type HealthEngine, type HealthResult, type Lifecycle } from '../core/index.js';
 import { MEDIA_TYPES, negotiate, TEXT, type AnswerState } from '../formats/index.js';
 import { allowedMethod, replyError, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
 import { listParameter, MAX_PARAMETER_LENGTH, textParameter } from './parameters.js';
-import { maySeeDetails, readinessHolds, reportOf, type EndpointParts } from './parts.js';
+import { maySeeDetails, readinessHolds, reportOf, unknownConfigured, type EndpointParts } from './parts.js';
 import { replyText, setHeader } from './reply.js';
 
 /** The three probe endpoints under the health path. */
@@ -28,6 +28,9 @@ export class ProbeEndpoint {
   readonly #config: HealthConfig;
   readonly #engine: HealthEngine;
   readonly #lifecycle: Lifecycle;
+  // What the options name that no check has, logged already; and the list of known names it was judged by.
+  readonly #reported = new Set<string>();
+  #checkedAgainst: readonly string[] | undefined;
 
   constructor(parts: EndpointParts) {
     this.#parts = parts;
@@ -42,8 +45,10 @@ export class ProbeEndpoint {
     const { verbose } = ctx.query;
     let format: string | undefined;
     let excluded: string[];
+    let auth: string | undefined;
     try {
       format = textParameter(ctx.query.format, 'format');
+      auth = textParameter(ctx.query.auth, 'auth');
       excluded = listItems(listParameter(ctx.query.exclude, 'exclude'));
     } catch (error) {
       return replyError(ctx, error);
@@ -53,7 +58,7 @@ export class ProbeEndpoint {
     // A probe has no page of its own: a browser gets the text answer.
     const formatName = negotiated === 'html' ? 'text' : negotiated;
     // No guard here: whether this caller sees details is decided per request.
-    const allowed = maySeeDetails(this.#parts, ctx, false);
+    const allowed = maySeeDetails(this.#parts, ctx, auth);
     let verdict: Promise<Verdict> | Verdict;
     try {
       verdict = probe === 'live' ? { state: 'OK', result: undefined, lines: ['[+]ping ok'] } : this.#judge(probe, name, excluded, allowed);
@@ -71,7 +76,11 @@ export class ProbeEndpoint {
       ctx.response.body = `${[...lines, `${probe}z check ${passed}`].join('\n')}\n`;
     };
     if (!(verdict instanceof Promise)) return send(verdict);
-    return verdict.then(send, (error: unknown) => replyError(ctx, error));
+    return verdict.then(send, (error: unknown) => {
+      // `path/ready/<name>` for a name no check has: the known names only to those who may see details.
+      if (error instanceof SelectionError && name !== undefined) return replyText(ctx, 404, allowed ? error.message : `unknown check: ${name}`);
+      return replyError(ctx, error);
+    });
   }
 
   /** Whether the instance is ready (or has started), and why not. */
@@ -83,33 +92,58 @@ export class ProbeEndpoint {
       const lines = holds.map(({ state }) => (state === 'SHUTTING_DOWN' ? '[-]shutdown failed: draining' : '[-]maintenance failed: disable file present'));
       return { state: holds[0]!.state, result: undefined, lines };
     }
-    const { readiness, startup } = this.#config;
     const starting = lifecycle.startedAt === undefined;
-    const wanted: CheckList = name !== undefined ? [name] : probe === 'startup' ? startup : starting ? [readiness, startup].flat() : readiness;
-    const selection = Selection.parse(wanted, excluded) ?? Selection.none;
-    return this.#engine.serve(selection).then(({ result }) => {
-      if (starting && name === undefined) this.#noteStartup(result, excluded);
-      const lines = result.checks.map(({ name: check, status, message }) => line(check, status, message, allowed));
-      for (const skipped of excluded) lines.push(`[+]${skipped} excluded: ok`);
+    if (name !== undefined) {
+      // Exactly the one check named: `all`, `TRUE`, `a,b` and `@tag` are not selections here.
+      return this.#engine.serve(Selection.named(name, excluded)).then(({ result }) => verdictOf(result, result.status, excluded, allowed));
+    }
+    const { readiness, startup, starting: both } = this.#config;
+    const selection = (probe === 'startup' ? startup : starting ? both : readiness).excluding(excluded);
+    // A configured name that no check has is logged once and left out: never a 400 to the kubelet forever.
+    return this.#engine.serve(selection, true).then(({ result }) => {
+      this.#reportUnknown();
+      if (starting) this.#noteStartup(result, excluded);
       // Until startup has passed, that is the reason that counts: STARTING, whatever else failed.
-      const state: AnswerState = lifecycle.startedAt === undefined && name === undefined ? 'STARTING' : result.status;
-      if (state === 'STARTING') lines.push('[-]startup failed: not yet passed');
-      return { state, result, lines };
+      const verdict = verdictOf(result, lifecycle.startedAt === undefined ? 'STARTING' : result.status, excluded, allowed);
+      if (verdict.state === 'STARTING') verdict.lines.push('[-]startup failed: not yet passed');
+      return verdict;
     });
+  }
+
+  /** Logs, once each, what the `readiness` and `startup` options name that the checks known now do not have. */
+  #reportUnknown(): void {
+    const { available } = this.#engine;
+    if (available === this.#checkedAgainst) return;
+    this.#checkedAgainst = available;
+    for (const problem of unknownConfigured(this.#parts)) {
+      if (this.#reported.has(problem)) continue;
+      this.#reported.add(problem);
+      this.#config.logger.error(`koa-health: ${problem} (known: ${available.join(', ') || 'none'}); the probes leave it out`);
+    }
   }
 
   /** Startup passes once: when a run of the whole startup selection (nothing excluded) did not fail. */
   #noteStartup(result: HealthResult, excluded: readonly string[]): void {
     if (excluded.length > 0) return;
-    const known = new Set(this.#engine.selects(Selection.parse(this.#config.startup) ?? Selection.none));
+    const known = new Set(this.#engine.selects(this.#config.startup));
     const failed = result.checks.some(({ name, status }) => known.has(name) && !passes(status));
     if (!failed) this.#lifecycle.startedAt = Date.now();
   }
 }
 
-/** One line of `?verbose`, as kube-apiserver writes them; the reason only where details are allowed. */
+/** A verdict from a run: a line per check, and one per exclusion. */
+function verdictOf(result: HealthResult, state: AnswerState, excluded: readonly string[], allowed: boolean): Verdict & { lines: string[] } {
+  const lines = result.checks.map(({ name, status, message }) => line(name, status, message, allowed));
+  for (const skipped of excluded) lines.push(`[+]${skipped} excluded: ok`);
+  return { state, result, lines };
+}
+
+/**
+ * One line of `?verbose`, as kube-apiserver writes them; the reason only where details are allowed, its line
+ * breaks and control characters escaped (an SQL error quoting a query cannot add a line of its own).
+ */
 function line(name: string, status: string, message: string, details: boolean): string {
-  if (status === 'OK') return `[+]${name} ok`;
-  const reason = details ? message || status : 'reason withheld';
-  return status === 'WARN' ? `[+]${name} warn: ${reason}` : `[-]${name} failed: ${reason}`;
+  if (status === 'OK') return `[+]${logText(name)} ok`;
+  const reason = details ? logText(message || status) : 'reason withheld';
+  return status === 'WARN' ? `[+]${logText(name)} warn: ${reason}` : `[-]${logText(name)} failed: ${reason}`;
 }

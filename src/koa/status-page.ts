@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Context } from 'koa';
-import { failingNames, Selection, type HealthEngine, type Lifecycle, type Served } from '../core/index.js';
+import { failingNames, type HealthEngine, type Selection, type Lifecycle, type Served } from '../core/index.js';
 import { PAGE_CSP, renderPage, type ProbeRow } from '../ui/index.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
-import { readinessHolds, type EndpointParts } from './parts.js';
+import { readinessHolds, unknownConfigured, type EndpointParts } from './parts.js';
 import { setHeader } from './reply.js';
 
 // The package's own version, read once: the page shows it.
@@ -37,7 +37,8 @@ export class StatusPage {
     const probes = [bare, { probe: 'live', path: `${this.#base(ctx)}/live`, statusCode: 200, state: 'OK', reason: 'the process serves' },
       this.#ready(ctx, now), this.#startup(ctx), ...(query ? [query] : [])];
     const ready = probes[2]!;
-    const state = query?.state ?? (ready.statusCode === 0 ? bare.state : ready.state);
+    // In maintenance the title says so whatever was asked: the checks may pass, the instance is still out.
+    const state = bare.state === 'MAINTENANCE' ? bare.state : query?.state ?? (ready.statusCode === 0 ? bare.state : ready.state);
     const refresh = Number(ctx.query.refresh);
     const html = renderPage({
       state, now, probes, details: this.#config.showDetails,
@@ -46,7 +47,7 @@ export class StatusPage {
       runAllHref: this.#link(ctx, auth, refresh),
       refresh: Number.isFinite(refresh) && ctx.query.refresh !== undefined ? Math.min(3600, Math.max(5, Math.round(refresh))) : undefined,
     });
-    ctx.response.status = query?.statusCode ?? bare.statusCode;
+    ctx.response.status = bare.state === 'MAINTENANCE' ? bare.statusCode : query?.statusCode ?? bare.statusCode;
     setHeader(ctx, 'Content-Type', 'text/html; charset=utf-8');
     setHeader(ctx, 'Content-Security-Policy', PAGE_CSP);
     setHeader(ctx, 'X-Content-Type-Options', 'nosniff');
@@ -80,12 +81,15 @@ export class StatusPage {
     if (hold?.state === 'SHUTTING_DOWN') return row(503, hold.state, `draining${since(hold.since)}`);
     if (hold?.state === 'MAINTENANCE') return row(503, hold.state, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
     if (this.#lifecycle.startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
-    const names = new Set(this.#engine.selects(Selection.parse(this.#config.readiness) ?? Selection.none));
+    const names = new Set(this.#engine.selects(this.#config.readiness));
     const states = this.#engine.history.checks.filter(({ name }) => names.has(name));
-    if (states.length === 0) return row(0, 'NOT RUN', 'no readiness check has run yet: the next probe runs them');
+    // A configured name no check has is left out by the probes: the page says so beside the verdict.
+    const unknown = unknownConfigured(this.#parts).map((problem) => `; ${problem}`).join('');
+    if (states.length === 0) return row(0, 'NOT RUN', `no readiness check has run yet: the next probe runs them${unknown}`);
     const failing = failingNames(states.filter(({ critical }) => critical));
     const age = `as of the last run, ${Math.round((now - Math.max(...states.map(({ lastChecked }) => lastChecked))) / 1000)} s ago`;
-    return failing.length > 0 ? row(503, 'ERROR', `failing: ${failing.join(', ')} (${age})`) : row(200, 'OK', `the readiness checks pass (${age})`);
+    const reason = failing.length > 0 ? `failing: ${failing.join(', ')} (${age})` : `the readiness checks pass (${age})`;
+    return row(failing.length > 0 ? 503 : 200, failing.length > 0 ? 'ERROR' : 'OK', reason + unknown);
   }
 
   #startup(ctx: Context): ProbeRow {
@@ -101,7 +105,10 @@ export class StatusPage {
     const failing = failingNames(result.checks);
     const from = age === undefined ? 'run for this request' : `a result ${Math.round(age / 1000)} s old (${this.#engine.refreshing ? 'background run' : 'cached'})`;
     const reason = failing.length > 0 ? `failing: ${failing.join(', ')}; ${from}` : `all ${result.checks.length} passed; ${from}`;
-    return { probe: 'this query', path: `${this.#base(ctx)}?${ctx.querystring}`, statusCode, state: result.status, reason };
+    // The secret may have come in the query: it stays in links (a link without it would answer 401), never in text.
+    const shown = new URLSearchParams(ctx.querystring);
+    shown.delete('auth');
+    return { probe: 'this query', path: `${this.#base(ctx)}?${shown.toString()}`, statusCode, state: result.status, reason };
   }
 }
 

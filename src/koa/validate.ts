@@ -9,11 +9,12 @@ export type StateHeaders = Partial<Record<AnswerState, Readonly<Record<string, s
 
 const STATES: readonly AnswerState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE', 'STARTING', 'SHUTTING_DOWN'];
 
-/** A list of checks, as `?checks=` takes it. */
-export function validList(value: unknown, name: string): CheckList {
+/** A list of checks, as `?checks=` takes it, parsed once. */
+export function validSelection(value: unknown, name: string): Selection {
   const valid = typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
   try {
-    if (valid && Selection.parse(value as CheckList) !== undefined) return value as CheckList;
+    const selection = valid ? Selection.parse(value as CheckList) : undefined;
+    if (selection !== undefined) return selection;
   } catch {
     // A malformed name: said below.
   }

@@ -245,3 +245,37 @@ describe('state kept per selection', () => {
     expect(changes.slice(1).every(({ checks }) => checks.length === 0)).to.equal(true);
   });
 });
+
+describe('floods a client can drive', () => {
+  it('with one broken subscriber, a new invented name per request is no change: no log line, no healthchange per request', async () => {
+    const { app, bus, logger } = makeApp();
+    bus.on('healthcheck', function broken() {
+      throw new Error('boom');
+    });
+    bus.on('healthcheck', (event) => event.report('database', 'OK'));
+    const changes: HealthChange[] = [];
+    bus.on('healthchange', (change) => void changes.push(change));
+    for (let i = 0; i < 20; i++) await request(app.callback()).get(`/health?checks=invented${i}`).expect(503);
+    expect(changes).to.have.length(1);
+    expect(logger.lines.filter(([level]) => level === 'error')).to.have.length(1);
+  });
+
+  it('runs the checks once for fifty simultaneous probes with fifty invented exclude= names before any run has finished', async () => {
+    const { app, bus } = makeApp();
+    let runs = 0;
+    bus.on('healthcheck', (event) => event.check('database', async () => {
+      runs++;
+      await sleep(50);
+    }));
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      const statuses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+        request(server).get(`/health/ready?exclude=invented${i}`).then((res) => res.status)));
+      // 503 STARTING: startup passes only on a run that excludes nothing.
+      expect(statuses).to.deep.equal(Array(50).fill(503));
+      expect(runs).to.equal(1);
+    } finally {
+      server.close();
+    }
+  });
+});

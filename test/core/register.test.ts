@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { createHealthBus, outcome, registerCheck, runHealthChecks, type HealthBus } from '../../src/index.js';
-import { makeApp } from '../helpers.js';
+import { makeApp, recordingLogger } from '../helpers.js';
 
 describe('registerCheck()', () => {
   it('runs the check in every run on the bus, with its options, until unsubscribed', async () => {
@@ -61,6 +61,25 @@ describe('outcome()', () => {
       ['plain-false', 'ERROR', 'check returned false'],
       ['plain-string', 'OK', 'all good'],
       ['plain-object', 'OK', ''],
+    ]);
+  });
+});
+
+describe('one check name registered twice on one bus', () => {
+  it('is logged once at warn, naming it; the first registration runs and one result per name comes out', async () => {
+    const bus = createHealthBus();
+    const logger = recordingLogger();
+    const calls: string[] = [];
+    registerCheck('database', () => void calls.push('first'), { bus });
+    // The same module imported twice, say: it must not break startup.
+    registerCheck('database', () => void calls.push('second'), { bus });
+    for (let i = 0; i < 3; i++) {
+      const result = await runHealthChecks({ bus, logger });
+      expect(result.checks.map(({ name }) => name)).to.deep.equal(['database']);
+    }
+    expect(calls).to.deep.equal(['first', 'first', 'first']);
+    expect(logger.lines).to.deep.equal([
+      ['warn', 'koa-health: two checks are named "database" on one bus: the first registered runs, the other is ignored'],
     ]);
   });
 });

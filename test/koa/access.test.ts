@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
-import { health, type HealthOptions } from '../../src/index.js';
-import { makeApp } from '../helpers.js';
+import { health, registerCheck, type HealthOptions } from '../../src/index.js';
+import { makeApp, tempDir } from '../helpers.js';
 
 function guardedApp(options: HealthOptions = {}) {
   return openApp({ secret: 's3cret-token', ...options });
@@ -108,5 +111,31 @@ describe('detail levels', () => {
     const { app } = guardedApp({ details: 'never' });
     const res = await request(app.callback()).get('/health?checks=all&format=health%2Bjson&auth=s3cret-token').expect(503);
     expect(JSON.parse(res.text)).to.deep.equal({ status: 'fail' });
+  });
+});
+
+describe('with a secret, nothing unauthenticated names the checks or the host', () => {
+  it('the bare endpoint and maintenance in JSON list neither check names nor the hostname without the secret', async () => {
+    const dir = tempDir();
+    try {
+      const disableFile = join(dir.dir, 'down');
+      const { app, bus } = makeApp({ secret: 's3cret', disableFile });
+      registerCheck('database', () => true, { bus });
+      const get = (path: string) => request(app.callback()).get(path);
+      await get('/health?checks=all&auth=s3cret').expect(200);
+      for (const format of ['json', 'health%2Bjson']) {
+        const bare = await get(`/health?format=${format}`).expect(200);
+        expect(bare.text).to.not.include('database');
+        expect(bare.text).to.not.include(hostname());
+      }
+      expect((await get('/health?format=json&auth=s3cret')).body).to.include({ hostname: hostname() });
+      writeFileSync(disableFile, '');
+      const maintenance = await get('/health?format=json').expect(299);
+      expect(maintenance.text).to.not.include('database');
+      expect(maintenance.text).to.not.include(hostname());
+      expect((await get('/health?format=json').set('Authorization', 'Bearer s3cret')).body.available_checks).to.deep.equal(['database']);
+    } finally {
+      dir.remove();
+    }
   });
 });

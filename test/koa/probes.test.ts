@@ -117,7 +117,7 @@ describe('Kubernetes probes', () => {
     await get('/health/ready/database').expect(200, 'OK');
     state.database = false;
     await get('/health/ready/database').expect(503, 'ERROR');
-    await get('/health/ready/nope').expect(400);
+    await get('/health/ready/nope').expect(404, 'unknown check: nope');
     await get('/health/ready/a%20b').expect(400);
     await get('/health/ready/database/extra').expect(200, 'downstream');
   });
@@ -131,3 +131,65 @@ function probeAppWith(state: { migrations: boolean; database: boolean; cache: bo
   registerCheck('cache', () => state.cache, { bus: test.bus, critical: false });
   return test.app.callback();
 }
+
+describe('Kubernetes probes, against hostile requests', () => {
+  it('/ready/<name> runs exactly the one check named: all, TRUE, a,b and @tag select nothing', async () => {
+    const { get, state } = probeApp();
+    for (const [path, status] of [['all', 404], ['TRUE', 404], ['_defaults', 404], ['a,b', 400], ['@startup', 400], ['%40startup', 400]] as const) {
+      await get(`/health/ready/${path}`).expect(status);
+    }
+    // Not one check function ran, `default: false` ones included.
+    expect(state.runs).to.equal(0);
+    await get('/health/ready/migrations').expect(503);
+    expect(state.runs).to.equal(1);
+  });
+
+  it('reads the secret from ?auth= as from Authorization: Bearer, and lists check names only to whoever gives it', async () => {
+    const { get, state } = probeApp({ secret: 's3cret' });
+    state.migrations = true;
+    state.database = false;
+    await get('/health/ready?verbose').expect(503, /database failed: reason withheld/);
+    await get('/health/ready?verbose&auth=s3cret').expect(503, /database failed: check returned false/);
+    await get('/health/ready?verbose&auth=wrong').expect(503, /database failed: reason withheld/);
+    await get('/health/ready/nope').expect(404, 'unknown check: nope');
+    const told = await get('/health/ready/nope?auth=s3cret').expect(404);
+    expect(told.text).to.include('known: cache, database, migrations');
+    const json = await get('/health/ready?format=json').expect(503);
+    expect(json.body).to.not.have.any.keys('available_checks', 'hostname');
+    expect(json.body.components).to.deep.equal({});
+    expect((await get('/health/ready?format=json&auth=s3cret')).body).to.include.keys('available_checks', 'hostname');
+  });
+
+  it('keeps ?verbose to a line per check: a message with CR/LF cannot forge another line', async () => {
+    const test = makeApp();
+    registerCheck('database', () => {
+      throw new Error('syntax error at SELECT 1\r\n[+]forged ok\nreadyz check passed');
+    }, { bus: test.bus });
+    const res = await request(test.app.callback()).get('/health/ready?verbose').expect(503);
+    expect(res.text.split('\n')).to.deep.equal([
+      '[-]database failed: syntax error at SELECT 1\\r\\n[+]forged ok\\nreadyz check passed',
+      '[-]startup failed: not yet passed',
+      'readyz check failed',
+      '',
+    ]);
+    expect(res.text).to.not.match(/^\[\+\]forged/m);
+  });
+
+  it('takes readiness and startup at health(); a name no check has is logged once at error and left out, never a 400', async () => {
+    expect(() => makeApp({ readiness: 'bad name' })).to.throw(TypeError, 'readiness');
+    const test = makeApp({ readiness: 'database,@nothing', startup: 'databse' });
+    registerCheck('database', () => true, { bus: test.bus });
+    const get = (path: string) => request(test.app.callback()).get(path);
+    for (let i = 0; i < 3; i++) {
+      await get('/health/startup').expect(200);
+      await get('/health/ready').expect(200, 'OK');
+    }
+    const errors = test.logger.lines.filter(([level]) => level === 'error').map(([, line]) => line);
+    expect(errors).to.deep.equal([
+      'koa-health: option "readiness" names no check: @nothing (known: database); the probes leave it out',
+      'koa-health: option "startup" names no check: databse (known: database); the probes leave it out',
+    ]);
+    const page = await get('/health?format=html').expect(200);
+    expect(page.text).to.include('option &#34;readiness&#34; names no check: @nothing');
+  });
+});

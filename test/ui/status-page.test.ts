@@ -1,11 +1,13 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import Koa from 'koa';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
 import { createHealthBus, health, registerCheck, type HealthOptions } from '../../src/index.js';
+import { tempDir } from '../helpers.js';
 import { launchChromium } from './browser.js';
 
 const HOSTILE = '<img src=x onerror=alert(1)>';
@@ -140,5 +142,30 @@ describe('the status page over HTTP', () => {
     const historyTable = res.text.slice(res.text.indexOf('<h2>History</h2>'));
     expect(historyTable.match(/<tr><td/g)).to.have.length(3);
     expect(() => health({ history: -1 })).to.throw(TypeError, 'history');
+  });
+});
+
+describe('the status page, against careless use', () => {
+  it('never prints the secret as text: the query row shows the query without it; only the link keeps it', async () => {
+    const { app } = pageApp({ secret: 's3cret' });
+    const res = await request(app.callback()).get('/health?format=html&checks=all&auth=s3cret').expect(200);
+    const withoutLinks = res.text.replace(/href="[^"]*"/g, '');
+    expect(withoutLinks).to.not.include('s3cret');
+    expect(res.text).to.include('/health?format=html&#38;checks=all</span>');
+  });
+
+  it('says MAINTENANCE in its title for every query while the disable file exists, ?checks=all included', async () => {
+    const dir = tempDir();
+    try {
+      const disableFile = join(dir.dir, 'down');
+      writeFileSync(disableFile, '');
+      const { app } = pageApp({ disableFile });
+      for (const query of ['', '&checks=all', '&checks=database']) {
+        const res = await request(app.callback()).get(`/health?format=html${query}`).expect(299);
+        expect(res.text).to.include('<title>MAINTENANCE · health</title>');
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });
