@@ -69,7 +69,10 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
     const onResult = (result: HealthResult): void => record(metrics, result);
     const onChange = (change: HealthChange): void => {
       for (const { name, before, after } of change.checks) {
-        metrics.transitions.inc({ check: name, from: before === undefined ? 'none' : statusLabel(before), to: statusLabel(after) });
+        const from = before === undefined ? 'none' : statusLabel(before);
+        const to = statusLabel(after);
+        // Between two words of failure (NOK → ERROR) the metric's status did not change.
+        if (from !== to) metrics.transitions.inc({ check: name, from, to });
       }
     };
     bus.on('healthresult', onResult);
@@ -91,19 +94,47 @@ function record(metrics: Metrics, result: HealthResult): void {
   metrics.runDuration.observe(result.duration / 1000);
 }
 
-/** The metrics in `registry`: the ones there already (another mount, another copy of the package), or new ones. */
+// Each metric: its type, its labels and its help; made in `registry` under `prefix` + the key.
+const METRICS = {
+  check_status: ['gauge', ['check'], 'Last result of each check: 2 OK, 1 WARN, 0 ERROR.'],
+  check_duration_seconds: ['histogram', ['check'], 'How long each check took.'],
+  check_runs_total: ['counter', ['check', 'status'], 'Results recorded, by check and status.'],
+  check_transitions_total: ['counter', ['check', 'from', 'to'], 'Status changes of each check, from and to (alert on flapping).'],
+  check_last_success_timestamp_seconds: ['gauge', ['check'], 'When each check last passed.'],
+  runs_total: ['counter', ['status'], 'Runs of the checks, by overall status.'],
+  run_duration_seconds: ['histogram', [], 'How long each run took.'],
+} as const satisfies Record<string, readonly ['gauge' | 'counter' | 'histogram', readonly string[], string]>;
+
+/**
+ * The metrics in `registry`: the ones there already (another mount, another copy of the package), or new ones.
+ * @throws {TypeError} when a metric of one of these names is there with another type or other labels (before making any)
+ */
 function metricsIn(registry: Registry, prefix: string): Metrics {
-  const registers = [registry];
-  const make = <T>(name: string, create: (name: string) => T): T => (registry.getSingleMetric(prefix + name) as T | undefined) ?? create(prefix + name);
+  for (const [suffix, [type, labelNames]] of Object.entries(METRICS)) {
+    const existing = registry.getSingleMetric(prefix + suffix) as { type?: unknown; labelNames?: unknown } | undefined;
+    if (existing === undefined) continue;
+    const labels = Array.isArray(existing.labelNames) ? (existing.labelNames as unknown[]).map(String).sort() : [];
+    if (existing.type !== type || labels.join() !== [...labelNames].sort().join()) {
+      throw new TypeError(
+        `prometheusMetrics(): the registry has a ${String(existing.type)} "${prefix + suffix}" with labels [${labels.join(', ')}], ` +
+        `where koa-health needs a ${type} with labels [${labelNames.join(', ')}]: give another "prefix", or remove the other metric`,
+      );
+    }
+  }
+  const make = <L extends string, T>(
+    suffix: keyof typeof METRICS, Kind: new (config: { name: string; help: string; labelNames: L[]; registers: Registry[] }) => T,
+  ): T => {
+    const [, labelNames, help] = METRICS[suffix];
+    const name = prefix + suffix;
+    return (registry.getSingleMetric(name) as T | undefined) ?? new Kind({ name, help, labelNames: [...labelNames] as L[], registers: [registry] });
+  };
   return {
-    checkStatus: make('check_status', (name) => new Gauge({ name, help: 'Last result of each check: 2 OK, 1 WARN, 0 ERROR.', labelNames: ['check'], registers })),
-    checkDuration: make('check_duration_seconds', (name) => new Histogram({ name, help: 'How long each check took.', labelNames: ['check'], registers })),
-    checkRuns: make('check_runs_total', (name) => new Counter({ name, help: 'Results recorded, by check and status.', labelNames: ['check', 'status'], registers })),
-    transitions: make('check_transitions_total', (name) => new Counter({
-      name, help: 'Status changes of each check, from and to (alert on flapping).', labelNames: ['check', 'from', 'to'], registers,
-    })),
-    lastSuccess: make('check_last_success_timestamp_seconds', (name) => new Gauge({ name, help: 'When each check last passed.', labelNames: ['check'], registers })),
-    runs: make('runs_total', (name) => new Counter({ name, help: 'Runs of the checks, by overall status.', labelNames: ['status'], registers })),
-    runDuration: make('run_duration_seconds', (name) => new Histogram({ name, help: 'How long each run took.', registers })),
+    checkStatus: make('check_status', Gauge<'check'>),
+    checkDuration: make('check_duration_seconds', Histogram<'check'>),
+    checkRuns: make('check_runs_total', Counter<'check' | 'status'>),
+    transitions: make('check_transitions_total', Counter<'check' | 'from' | 'to'>),
+    lastSuccess: make('check_last_success_timestamp_seconds', Gauge<'check'>),
+    runs: make('runs_total', Counter<'status'>),
+    runDuration: make('run_duration_seconds', Histogram),
   };
 }

@@ -3,8 +3,8 @@
  * the app's own hot-shots client, and a Datadog event on each transition (never one per failing probe).
  * @module
  */
-import { healthBus, knownOptions, passes, validBus, type HealthBus, type HealthChange, type HealthResult } from '../core/index.js';
-import { statusValue } from './scale.js';
+import { healthBus, knownOptions, validBus, type CheckStatus, type HealthBus, type HealthChange, type HealthResult } from '../core/index.js';
+import { statusLabel, statusValue } from './scale.js';
 
 /** What `statsdReporter()` uses of a hot-shots `StatsD` client. */
 export interface StatsdClient {
@@ -70,12 +70,13 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
     client.gauge(name('status'), statusValue(result.status));
   };
   const onChange = ({ checks }: HealthChange): void => {
-    for (const { name: check, after, message } of checks) {
-      const failed = !passes(after);
+    for (const { name: check, before, after, message } of checks) {
+      const event = transitionEvent(before, after);
+      if (event === undefined) continue;
       client.event(
-        `${prefix || 'koa-health'}: ${tagValue(check)} ${failed ? 'failed' : 'recovered'}`,
+        `${prefix || 'koa-health'}: ${tagValue(check)} ${event.title}`,
         sanitize(message || after),
-        { alert_type: failed ? 'error' : 'success' },
+        { alert_type: event.alertType },
         [`check:${tagValue(check)}`],
       );
     }
@@ -83,6 +84,17 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
   bus.on('healthresult', onResult);
   bus.on('healthchange', onChange);
   return { close: () => (bus.off('healthresult', onResult), bus.off('healthchange', onChange)) };
+}
+
+/**
+ * The event a check's transition is: into a failure it failed, into `WARN` it warns (never a recovery, from
+ * whatever it came), into `OK` it recovered; between two words of failure (`NOK` → `ERROR`), nothing.
+ */
+function transitionEvent(before: CheckStatus | undefined, after: CheckStatus): { title: string; alertType: 'error' | 'warning' | 'success' } | undefined {
+  const to = statusLabel(after);
+  if (before !== undefined && statusLabel(before) === to) return undefined;
+  if (to === 'ok') return { title: 'recovered', alertType: 'success' };
+  return to === 'warn' ? { title: 'warns', alertType: 'warning' } : { title: 'failed', alertType: 'error' };
 }
 
 /** A message DogStatsD can carry: hot-shots escapes neither `|` nor newlines, which would end the field or the datagram. */

@@ -9,6 +9,7 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes
 import {
   failingNames, healthBus, holdShared, instrument, passes, knownOptions, sharedOn, validBus, type CheckResult, type HealthBus, type HealthResult, type SharedEntries,
 } from '../core/index.js';
+import { statusLabel } from './scale.js';
 import { RUN_SPAN } from './span-filter.js';
 
 export { healthSpanFilter, RUN_SPAN, type SpanFilterOptions } from './span-filter.js';
@@ -92,8 +93,9 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
               }, runContext);
               endCheck(span, check, undefined, check.startedAt + check.duration);
             }
-            const changed = result.checks.some(({ name, status }) => (last.get(name) ?? 'OK') !== status);
-            for (const { name, status } of result.checks) last.set(name, status);
+            // Changed as the span's status sees it: two words of failure (NOK, ERROR) are no change.
+            const changed = result.checks.some(({ name, status }) => (last.get(name) ?? 'ok') !== statusLabel(status));
+            for (const { name, status } of result.checks) last.set(name, statusLabel(status));
             run.setAttributes({ 'koa_health.status': result.status, 'koa_health.changed': changed });
             if (result.status === 'ERROR') run.setStatus({ code: SpanStatusCode.ERROR, message: failingNames(result.checks).join(', ') });
             run.end(result.startedAt + result.duration);
@@ -120,9 +122,11 @@ function endCheck(span: Span, result: CheckResult, errorType: string | undefined
   span.end(endTime);
 }
 
+/** The class of what a check threw, for `error.type`: only an `Error` has one; a string or a number is `_OTHER`. */
 function classOf(error: unknown): string | undefined {
-  const name = (error as { constructor?: { name?: unknown } } | null)?.constructor?.name;
-  return typeof name === 'string' && name !== '' && name !== 'Object' ? name : undefined;
+  if (!(error instanceof Error)) return undefined;
+  const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

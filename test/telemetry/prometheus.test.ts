@@ -96,4 +96,32 @@ describe('prometheusMetrics()', () => {
     expect(() => prometheusMetrics({ registry: {} as Registry })).to.throw(TypeError, 'registry');
     expect(() => prometheusMetrics({ regsitry: new Registry() } as never)).to.throw(TypeError, 'regsitry');
   });
+
+  it('throws a TypeError at the call when the registry has a metric of the same name with another type or labels', async () => {
+    const { Gauge, Counter } = await import('prom-client');
+    const registry = new Registry();
+    new Gauge({ name: 'koa_health_runs_total', help: 'an app metric of the same name', registers: [registry] });
+    const bus = createHealthBus();
+    expect(() => prometheusMetrics({ bus, registry })).to.throw(TypeError, /gauge "koa_health_runs_total".*needs a counter with labels \[status\].*prefix/);
+    // Nothing was made, nothing listens: a run later logs nothing and counts nothing.
+    expect(registry.getSingleMetric('koa_health_check_status')).to.equal(undefined);
+    expect(bus.all.get('healthresult') ?? []).to.have.length(0);
+    const other = new Registry();
+    new Counter({ name: 'koa_health_runs_total', help: 'same type, other labels', labelNames: ['outcome'], registers: [other] });
+    expect(() => prometheusMetrics({ bus, registry: other })).to.throw(TypeError, 'labels');
+    expect(() => prometheusMetrics({ bus, registry: other, prefix: 'app_health_' })).to.not.throw();
+  });
+
+  it('counts a transition only when the metric status changes: NOK → ERROR is none', async () => {
+    const registry = new Registry();
+    const { app, bus } = makeApp();
+    prometheusMetrics({ bus, registry });
+    let status = 'NOK';
+    bus.on('healthcheck', (event) => event.report('queue', status));
+    await request(app.callback()).get('/health?checks=all').expect(503);
+    status = 'ERROR';
+    await request(app.callback()).get('/health?checks=all').expect(503);
+    const families = await scrape(registry);
+    expect(families.koa_health_check_transitions_total?.metrics.map(({ labels }) => labels)).to.deep.equal([{ check: 'queue', from: 'none', to: 'error' }]);
+  });
 });

@@ -79,6 +79,34 @@ describe('statsdReporter() with hot-shots, over real UDP', () => {
     }
   });
 
+  it('says OK → WARN warns (never a recovery), WARN → OK recovered, and nothing between two words of failure', async () => {
+    const server = await listen();
+    const client = new StatsD({ host: '127.0.0.1', port: server.port });
+    try {
+      const bus = createHealthBus();
+      const statuses = ['OK', 'WARN', 'OK', 'NOK', 'ERROR', 'WARN'];
+      let status = 'OK';
+      bus.on('healthcheck', (event) => event.report('queue', status, `now ${status}`));
+      statsdReporter({ client, bus });
+      const { health } = await import('../../src/index.js');
+      const Koa = (await import('koa')).default;
+      const request = (await import('supertest')).default;
+      const app = new Koa().use(health({ bus, logger: false, disableFile: false }));
+      for (status of statuses) await request(app.callback()).get('/health?checks=all');
+      await settle();
+      const events = server.lines.filter((line) => line.startsWith('_e{')).map((line) => line.replace(/^_e\{\d+,\d+\}:/, ''));
+      expect(events).to.deep.equal([
+        'koa_health: queue warns|now WARN|t:warning|#check:queue',
+        'koa_health: queue recovered|now OK|t:success|#check:queue',
+        'koa_health: queue failed|now NOK|t:error|#check:queue',
+        'koa_health: queue warns|now WARN|t:warning|#check:queue',
+      ]);
+    } finally {
+      client.close();
+      server.socket.close();
+    }
+  });
+
   it('sends nothing when not enabled, and throws a TypeError for a wrong option', async () => {
     const server = await listen();
     const client = new StatsD({ host: '127.0.0.1', port: server.port });

@@ -76,6 +76,8 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
     tracing({ bus, tracerProvider: provider });
     registerCheck('typed', () => { throw new TypeError('bad config'); }, { bus });
     registerCheck('plain', () => Promise.reject({ code: 'E1' }), { bus });
+    registerCheck('thrown-string', () => { throw 'disk full'; }, { bus });
+    registerCheck('rejected-number', () => Promise.reject(42), { bus });
     registerCheck('slow', () => new Promise(() => {}), { bus, timeout: 50 });
     registerCheck('reported-fine', () => true, { bus });
     bus.on('healthcheck', (event) => event.report('reported', 'ERROR', 'queue stuck'));
@@ -84,6 +86,8 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
     const failure = (name: string) => [byName[`koa-health check ${name}`]!.status, byName[`koa-health check ${name}`]!.attributes['error.type']];
     expect(failure('typed')).to.deep.equal([{ code: 2, message: 'bad config' }, 'TypeError']);
     expect(failure('plain')).to.deep.equal([{ code: 2, message: '{"code":"E1"}' }, '_OTHER']);
+    expect(failure('thrown-string')).to.deep.equal([{ code: 2, message: 'disk full' }, '_OTHER']);
+    expect(failure('rejected-number')).to.deep.equal([{ code: 2, message: '42' }, '_OTHER']);
     expect(failure('slow')).to.deep.equal([{ code: 2, message: 'timed out after 50 ms' }, 'timeout']);
     expect(failure('reported')).to.deep.equal([{ code: 2, message: 'queue stuck' }, '_OTHER']);
     expect(byName['koa-health run']!.status.code).to.equal(2);
