@@ -12,13 +12,14 @@ import { knownOptions } from '../core/index.js';
 /** Options of `discoverChecks()`. */
 export interface DiscoverOptions {
   /**
-   * Which file names are check modules.
-   * @default /^(?:.+\.)?healthchecks\.(?:js|mjs|cjs|ts)$/ (`healthchecks.js`, `db.healthchecks.ts`, …)
+   * Which file names are check modules. Its `g` and `y` flags are dropped (each name is tested whole, never
+   * from the `lastIndex` of an earlier test).
+   * @default /^(?:.+\.)?healthchecks\.(?:js|mjs|cjs|ts)$/s (`healthchecks.js`, `db.healthchecks.ts`, …; a name with a line break too)
    */
   pattern?: RegExp;
 }
 
-const DEFAULT_PATTERN = /^(?:.+\.)?healthchecks\.(?:js|mjs|cjs|ts)$/;
+const DEFAULT_PATTERN = /^(?:.+\.)?healthchecks\.(?:js|mjs|cjs|ts)$/s;
 // Every module imported so far, by real path: a second call imports nothing twice.
 const imported = new Set<string>();
 
@@ -32,6 +33,8 @@ export async function discoverChecks(root: string | URL, options: DiscoverOption
   knownOptions(options, ['pattern'], 'discoverChecks()');
   const { pattern = DEFAULT_PATTERN } = options;
   if (!(pattern instanceof RegExp)) throw new TypeError('option "pattern" must be a RegExp');
+  // A copy without `g` and `y`: those make `test()` start at the last match's end, and skip files.
+  const matches = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
   const path = root instanceof URL || (typeof root === 'string' && root.startsWith('file:')) ? fileURLToPath(root) : root;
   if (typeof path !== 'string' || path === '') throw new TypeError('discoverChecks(): "root" must be a folder path or file: URL');
   let top: string;
@@ -41,7 +44,7 @@ export async function discoverChecks(root: string | URL, options: DiscoverOption
   } catch (cause) {
     throw new Error(`discoverChecks(): cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
-  const found = [...new Set(await walk(top, top, pattern, new Set()))].sort((a, b) => relative(top, a).localeCompare(relative(top, b)));
+  const found = [...new Set(await walk(top, top, matches, new Set()))].sort((a, b) => relative(top, a).localeCompare(relative(top, b)));
   const fresh: string[] = [];
   for (const file of found) {
     if (imported.has(file)) continue;

@@ -65,6 +65,30 @@ describe('discoverChecks() on real temporary trees', () => {
     expect(globalThis.discovered).to.deep.equal(['a']);
   });
 
+  it('finds every match with a g or y pattern, and leaves the caller\'s lastIndex alone', async () => {
+    tree(dir.dir, { 'a/checks.mjs': module('a'), 'b/checks.mjs': module('b'), 'c/checks.mjs': module('c') });
+    for (const flags of ['g', 'y', 'gy']) {
+      const pattern = new RegExp('^checks\\.mjs$', flags);
+      pattern.lastIndex = 3;
+      globalThis.discovered = [];
+      const other = tempDir();
+      try {
+        tree(other.dir, { 'a/checks.mjs': module('a'), 'b/checks.mjs': module('b'), 'c/checks.mjs': module('c') });
+        expect(await discoverChecks(other.dir, { pattern })).to.have.length(3);
+        expect(globalThis.discovered).to.deep.equal(['a', 'b', 'c']);
+        expect(pattern.lastIndex).to.equal(3);
+      } finally {
+        other.remove();
+      }
+    }
+  });
+
+  it('matches a file name with a line break in it by the default pattern', async () => {
+    tree(dir.dir, { 'a/odd\nname.healthchecks.mjs': module('odd') });
+    expect(await discoverChecks(dir.dir)).to.have.length(1);
+    expect(globalThis.discovered).to.deep.equal(['odd']);
+  });
+
   it('rejects naming the file, with the cause, when a module throws while importing: never a silent gap', async () => {
     tree(dir.dir, { 'a/healthchecks.mjs': module('a'), 'b/healthchecks.mjs': 'throw new Error("no DATABASE_URL");\n' });
     let caught: Error | undefined;

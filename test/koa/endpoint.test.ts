@@ -1,4 +1,4 @@
-import { symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, lchownSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -281,6 +281,42 @@ describe('maintenance', () => {
         ['info', 'Health response: MAINTENANCE'],
         ['info', 'Health response: maintenance is over'],
       ]);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('a disable file of another user', () => {
+  // Making a file of another user needs root (as CI runs); elsewhere this is skipped with a line saying so.
+  const root = process.getuid?.() === 0;
+
+  it('is ignored with one warning, as is a symlink of another user pointing at a root file', async function () {
+    if (!root) {
+      if (process.env.CI === 'true') throw new Error('this test needs root to chown a file to another user; CI runs as root');
+      console.log('      (skipped: run as root to chown a disable file to another user)');
+      return this.skip();
+    }
+    const dir = tempDir();
+    try {
+      const disableFile = join(dir.dir, 'down');
+      const { app, logger } = makeApp({ disableFile });
+      writeFileSync(disableFile, '');
+      chownSync(disableFile, 65534, 65534);
+      for (let i = 0; i < 3; i++) await request(app.callback()).get('/health').expect(200, 'OK');
+      expect(logger.lines).to.deep.equal([
+        ['warn', `koa-health: ignoring the disable file ${disableFile}: owned by uid 65534, not by this process's user or root`],
+      ]);
+      // Taken by root again: maintenance at once.
+      chownSync(disableFile, 0, 0);
+      await request(app.callback()).get('/health').expect(299);
+      unlinkSync(disableFile);
+      // A link of another user to a file of root's: still ignored.
+      const rootFile = join(dir.dir, 'root-owned');
+      writeFileSync(rootFile, '');
+      symlinkSync(rootFile, disableFile);
+      lchownSync(disableFile, 65534, 65534);
+      await request(app.callback()).get('/health').expect(200, 'OK');
     } finally {
       dir.remove();
     }
