@@ -1,4 +1,4 @@
-import { knownOptions, type CheckFunction } from '../core/index.js';
+import { knownOptions, messageOf, type CheckFunction } from '../core/index.js';
 import { argumentError } from './probe.js';
 
 /** Which statuses pass: one, a list, a class such as `'2xx'`, or a predicate. */
@@ -26,8 +26,10 @@ export interface HttpCheckOptions {
 /**
  * Checks an HTTP dependency with `fetch` under the check's signal (impact_stack's API liveliness, panopticon's
  * `check_url`). The response body is always cancelled, so a body that never ends costs nothing; the message
- * says the status and the time.
- * @throws {TypeError} for a URL that does not parse, or a wrong option
+ * says the status and the time, or the real cause of a failure (`ECONNREFUSED`, `ENOTFOUND`, the TLS error).
+ * Credentials in the URL are sent as `Authorization: Basic` and appear nowhere else: not in a message, a log
+ * line, an answer or a span.
+ * @throws {TypeError} for a URL that does not parse, a method or header `fetch` refuses, or a wrong option
  */
 export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): CheckFunction {
   let target: URL;
@@ -38,19 +40,56 @@ export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): Ch
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL');
   knownOptions(options, ['method', 'expect', 'headers'], 'httpCheck()');
-  const { method = 'GET', expect = '2xx', headers = {} } = options;
-  if (typeof method !== 'string' || !/^[A-Z]+$/i.test(method)) throw argumentError('httpCheck()', 'method', 'an HTTP method');
-  if (typeof headers !== 'object' || headers === null) throw argumentError('httpCheck()', 'headers', 'an object of strings');
+  const { method = 'GET', expect = '2xx', headers: given = {} } = options;
+  if (typeof method !== 'string') throw argumentError('httpCheck()', 'method', 'an HTTP method');
+  let headers: Headers;
+  try {
+    headers = new Headers(given as Record<string, string>);
+  } catch {
+    throw argumentError('httpCheck()', 'headers', 'an object of valid header names to values without CR, LF or NUL');
+  }
+  if (target.username !== '' || target.password !== '') {
+    if (headers.has('authorization')) throw argumentError('httpCheck()', 'url', 'without credentials when "headers" has an Authorization');
+    // fetch refuses such a URL, and its error would quote it, password and all: send them as Basic instead.
+    const credentials = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
+    headers.set('Authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
+    target.username = '';
+    target.password = '';
+  }
+  try {
+    // What fetch would refuse later (CONNECT, TRACE, a method with a space) is refused now.
+    void new Request(target, { method });
+  } catch {
+    throw argumentError('httpCheck()', 'method', 'an HTTP method fetch can send');
+  }
   const passes = expected(expect);
   return async (signal) => {
     const started = performance.now();
-    const response = await fetch(target, { method, headers, signal, redirect: 'manual' });
+    let response: Response;
+    try {
+      response = await fetch(target, { method, headers, signal, redirect: 'manual' });
+    } catch (error) {
+      // The deadline's own message stands; anything else is said by its cause, not as `fetch failed`.
+      throw signal.aborted ? error : new Error(causeOf(error));
+    }
     // Only the status matters: never wait for (or buffer) the body.
     await response.body?.cancel().catch(() => undefined);
     const message = `HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`;
     if (!passes(response.status)) throw new Error(`${message}, expected ${describe(expect)}`);
     return message;
   };
+}
+
+/** What made `fetch` fail, as the cause says it: `connect ECONNREFUSED 127.0.0.1:5000`, `ENOTFOUND`, a TLS code. */
+function causeOf(error: unknown): string {
+  let cause = (error as { cause?: unknown } | null)?.cause ?? error;
+  // Several addresses tried (happy eyeballs): the first one's failure.
+  const { errors } = cause as { errors?: unknown };
+  if (Array.isArray(errors) && errors.length > 0) cause = errors[0];
+  const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
+  // OpenSSL writes `80BC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…`: the reason is enough.
+  const text = typeof message === 'string' ? (/^[0-9A-F]+:error:[^:]*:[^:]*:[^:]*:([^:]+)/.exec(message)?.[1] ?? message) : messageOf(cause);
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
 }
 
 function expected(expect: unknown): (status: number) => boolean {

@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { httpCheck } from '../../src/checks/index.js';
+import request from 'supertest';
 import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
+import { makeApp } from '../helpers.js';
 
 /** A local server whose answer each test chooses. */
 function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
@@ -85,5 +87,69 @@ describe('httpCheck() against a local server', () => {
     expect(() => httpCheck(url, { expect: '6xx' as never })).to.throw(TypeError, '"expect"');
     expect(() => httpCheck(url, { expect: [] })).to.throw(TypeError, '"expect"');
     expect(() => httpCheck(url, { method: 'GET /' })).to.throw(TypeError, '"method"');
+  });
+
+  it('throws a TypeError at the call for a method or header fetch would refuse, never at the first run', () => {
+    for (const method of ['CONNECT', 'TRACE', 'TRACK', 'G T', '']) {
+      expect(() => httpCheck(url, { method }), method).to.throw(TypeError, '"method"');
+    }
+    expect(() => httpCheck(url, { headers: { 'bad name': 'x' } })).to.throw(TypeError, '"headers"');
+    expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\r\nInjected: yes' } })).to.throw(TypeError, '"headers"');
+    expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\u0000b' } })).to.throw(TypeError, '"headers"');
+    expect(() => httpCheck(url, { method: 'PATCH', headers: { 'X-Probe': 'ok' } })).to.not.throw();
+  });
+});
+
+describe('httpCheck() with credentials in its URL', () => {
+  it('sends them as Authorization: Basic, and the password reaches no message, log line or answer', async () => {
+    let authorization: string | undefined;
+    let code = 200;
+    const { server, url } = await serve((req, res) => {
+      authorization = req.headers.authorization;
+      res.writeHead(code).end();
+    });
+    const closed = await serve(() => undefined);
+    closed.server.close();
+    try {
+      const password = 'p@ss:w0rd/secret';
+      const withCredentials = (base: string) => base.replace('http://', `http://user%20name:${encodeURIComponent(password)}@`);
+      const bus = createHealthBus();
+      registerCheck('upstream', httpCheck(withCredentials(url)), { bus });
+      registerCheck('refused', httpCheck(withCredentials(closed.url)), { bus });
+      const { app, logger } = makeApp({ bus });
+      const said: string[] = [];
+      for (code of [200, 500]) {
+        said.push((await request(app.callback()).get('/health?checks=all&format=json')).text);
+        said.push((await request(app.callback()).get('/health/ready?verbose')).text);
+      }
+      expect(authorization).to.equal(`Basic ${Buffer.from(`user name:${password}`).toString('base64')}`);
+      said.push(...logger.lines.map(([, line]) => line));
+      const everything = said.join('\n');
+      expect(everything).to.include('HTTP 500');
+      expect(everything).to.include('ECONNREFUSED');
+      for (const part of [password, encodeURIComponent(password), 'w0rd', 'user%20name']) expect(everything).to.not.include(part);
+      expect(() => httpCheck(withCredentials(url), { headers: { Authorization: 'Bearer x' } })).to.throw(TypeError, '"url"');
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('httpCheck() failures, said by their cause', () => {
+  it('names ECONNREFUSED, ENOTFOUND and the TLS error, never just "fetch failed"', async () => {
+    const closed = await serve(() => undefined);
+    closed.server.close();
+    const refused = await run(httpCheck(closed.url));
+    expect(refused.message).to.match(/^connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    const notFound = await run(httpCheck('http://no-such-host.invalid/'), 3000);
+    expect(notFound.message).to.match(/ENOTFOUND|EAI_AGAIN/);
+    const plain = await serve((_req, res) => res.end('not TLS'));
+    try {
+      const tls = await run(httpCheck(plain.url.replace('http:', 'https:')));
+      expect(tls.message).to.match(/^(ERR_SSL_WRONG_VERSION_NUMBER: wrong version number|ECONNRESET: .*)$/);
+      expect(tls.message).to.not.include('fetch failed');
+    } finally {
+      plain.server.close();
+    }
   });
 });
