@@ -16,8 +16,21 @@ interface KeyScrubber extends ScrubFunction {
   secretFlag(item: string): boolean;
 }
 
-// `scheme://user:password@host`: keep the shape, hide the password.
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s@/]+)@/gi;
+// `scheme://user:password@host`: keep the shape, hide the password, up to the last `@` before the path (a raw
+// `@` in a password is taken up to there by Node's URL parser too).
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s/?#]+)@/gi;
+// A Sentry DSN's key is its user: `https://<32 hex>@o1.ingest.sentry.io/1`.
+const DSN_KEY = /(\b[a-z][a-z0-9+.-]*:\/\/)[0-9a-f]{32}(?=[:@])/gi;
+// Tokens whose shape says what they are, wherever they stand: GitHub, Stripe, Slack, AWS access keys, JWTs.
+const TOKEN_SHAPES = new RegExp([
+  '\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})',
+  '\\b[rs]k_(?:live|test)_[A-Za-z0-9]{10,}',
+  '\\bxox[abposr]-[A-Za-z0-9-]{10,}',
+  '\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b',
+  '\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*',
+].join('|'), 'g');
+// A string that holds JSON (`NODE_CONFIG`, `VCAP_SERVICES`) is scrubbed by the key rules inside it; up to this long.
+const MAX_JSON_STRING = 1_000_000;
 // `?access_token=x` or `&password=x` in a URL's query string.
 const QUERY_PARAMETER = /([?&;])([^=&;#\s]+)=([^&;#\s]*)/g;
 // `--db-password=x`, `API_TOKEN=x`, or `--db-password x` in a command line.
@@ -35,7 +48,11 @@ export function keyScrubber(extra: readonly (string | RegExp)[] = []): KeyScrubb
   const rule = (key: string, value: unknown): unknown => {
     if (secretKey(key)) return MASK;
     if (typeof value !== 'string') return value;
+    const json = heldJson(value);
+    if (json !== undefined) return JSON.stringify(sanitize(json, scrubber));
     return value
+      .replace(TOKEN_SHAPES, MASK)
+      .replace(DSN_KEY, `$1${MASK}`)
       .replace(URL_PASSWORD, `$1${MASK}@`)
       .replace(QUERY_PARAMETER, (whole, separator: string, name: string) =>
         (secretKey(decoded(name)) ? `${separator}${name}=${MASK}` : whole))
@@ -43,7 +60,20 @@ export function keyScrubber(extra: readonly (string | RegExp)[] = []): KeyScrubb
         // A flag followed by a word is only an assignment when the flag has dashes: `--password x`, not `password x`.
         (secretKey(name) && secret !== '' && (between === '=' || name.startsWith('-')) ? `${before}${name}${between}${MASK}` : whole));
   };
-  return Object.assign(rule, { secretFlag: (item: string) => FLAG.test(item) && secretKey(item) });
+  const scrubber: KeyScrubber = Object.assign(rule, { secretFlag: (item: string) => FLAG.test(item) && secretKey(item) });
+  return scrubber;
+}
+
+/** The object or array a string holds as JSON, if it does. */
+function heldJson(value: string): object | undefined {
+  const start = value.trimStart()[0];
+  if ((start !== '{' && start !== '[') || value.length > MAX_JSON_STRING) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
 import { environment, MASK } from '../../src/index.js';
+import { recordingLogger } from '../helpers.js';
 
 async function configShown(config: object): Promise<{ shown: Record<string, unknown>; text: string }> {
   const app = new Koa().use(environment({ include: { os: false, node: false, process: false }, config }));
@@ -35,7 +36,63 @@ describe('scrubbing secrets in shapes the key rule does not see', () => {
   });
 });
 
+describe('scrubbing secrets a careless config holds', () => {
+  it('masks a URL password holding a raw @ whole, as Node\'s URL parser reads it up to the last @', async () => {
+    const { shown, text } = await configShown({
+      url: 'postgres://app:p@ss@w0rd@db.internal:5432/app',
+      two: 'redis://:s3@cr3t@cache:6379 and amqp://guest:gu@st@mq/',
+    });
+    expect(shown.url).to.equal(`postgres://app:${MASK}@db.internal:5432/app`);
+    expect(shown.two).to.equal(`redis://:${MASK}@cache:6379 and amqp://guest:${MASK}@mq/`);
+    for (const secret of ['ss@w0rd', 'w0rd', 'cr3t', 'st@mq']) expect(text).to.not.include(secret);
+  });
+
+  it('masks secrets inside JSON held in a string (NODE_CONFIG) by the key rules', async () => {
+    const { shown, text } = await configShown({
+      NODE_CONFIG: JSON.stringify({ db: { host: 'db', password: 'js0npass' }, api: { token: 'js0ntoken' }, port: 5432 }),
+      list: ' [{"apiKey":"k1"},{"name":"x"}]',
+      notJson: '{ not json',
+    });
+    expect(JSON.parse(shown.NODE_CONFIG as string)).to.deep.equal({ db: { host: 'db', password: MASK }, api: { token: MASK }, port: 5432 });
+    expect(JSON.parse(shown.list as string)).to.deep.equal([{ apiKey: MASK }, { name: 'x' }]);
+    expect(shown.notJson).to.equal('{ not json');
+    for (const secret of ['js0npass', 'js0ntoken', 'k1']) expect(text).to.not.include(secret);
+  });
+
+  it('masks well-known token shapes wherever they appear, under any key', async () => {
+    const tokens = {
+      github: `ghp_${'a'.repeat(36)}`,
+      githubFine: `github_pat_11ABCDEFG0${'x'.repeat(60)}`,
+      stripe: `sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}`,
+      slack: 'xoxb-1234567890-0987654321-AbCdEfGhIjKl',
+      aws: 'AKIAIOSFODNN7EXAMPLE',
+      jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+    };
+    const sentryKey = 'abcdef0123456789abcdef0123456789';
+    const { shown, text } = await configShown({
+      ...Object.fromEntries(Object.entries(tokens).map(([name, token]) => [name, `use ${token} here`])),
+      dsn: `https://${sentryKey}@o123.ingest.sentry.io/42`,
+      plain: 'a sentence with ghp_short and AKIA lowercase words',
+    });
+    for (const name of Object.keys(tokens)) expect(shown[name], name).to.equal(`use ${MASK} here`);
+    expect(shown.dsn).to.equal(`https://${MASK}@o123.ingest.sentry.io/42`);
+    expect(shown.plain).to.equal('a sentence with ghp_short and AKIA lowercase words');
+    for (const token of [...Object.values(tokens), sentryKey]) expect(text).to.not.include(token);
+  });
+});
+
 describe('environment() and its secret', () => {
+  it('logs a refused request at warn, as health() does, naming the address and never what was sent', async () => {
+    const logger = recordingLogger();
+    const app = new Koa().use(environment({ secret: 's3cret', logger }));
+    await request(app.callback()).get('/environment?auth=wrong-guess').expect(401);
+    await request(app.callback()).get('/environment').set('Authorization', 'Bearer s3cret').expect(200);
+    expect(logger.lines).to.have.length(1);
+    expect(logger.lines[0]![0]).to.equal('warn');
+    expect(logger.lines[0]![1]).to.match(/^koa-health: refused an environment request without the right secret from \S+$/);
+    expect(logger.lines[0]![1]).to.not.include('wrong-guess');
+  });
+
   it('refuses ?auth= given twice with 400, as health() does', async () => {
     const app = new Koa().use(environment({ secret: 's' }));
     await request(app.callback()).get('/environment?auth=s&auth=s').expect(400, '"auth" must be given once, as text');
