@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { healthBus, knownOptions, validLogger, validTimeout, type HealthBus, type Logger } from '../core/index.js';
 
 /** Options of `gracefulShutdown()`. */
@@ -68,6 +69,9 @@ export interface ShutdownSettings {
   readonly logger: Logger;
 }
 
+// Signals the kernel never lets a process handle (Node throws when one is listened for).
+const UNCATCHABLE: readonly string[] = ['SIGKILL', 'SIGSTOP'];
+
 const OPTIONS = [
   'signals', 'shutdownDelay', 'drainTimeout', 'beforeShutdown', 'onShutdown', 'hookTimeout', 'gracePeriod', 'health', 'exit', 'logger',
 ] as const;
@@ -90,9 +94,11 @@ export function shutdownSettings(options: ShutdownOptions): ShutdownSettings {
     exit = true,
     logger = console,
   } = options;
-  if (!Array.isArray(signals) || signals.length === 0 || !signals.every((signal) => typeof signal === 'string' && /^SIG[A-Z0-9]+$/.test(signal))) {
-    throw new TypeError('option "signals" must be a list of signal names, such as [\'SIGTERM\', \'SIGINT\']');
+  if (!Array.isArray(signals) || signals.length === 0 || !signals.every((signal) => typeof signal === 'string' && Object.hasOwn(constants.signals, signal))) {
+    throw new TypeError('option "signals" must be a list of signal names Node knows, such as [\'SIGTERM\', \'SIGINT\']');
   }
+  const uncatchable = signals.find((signal) => UNCATCHABLE.includes(signal));
+  if (uncatchable !== undefined) throw new TypeError(`option "signals" has ${uncatchable}, which no process can catch`);
   if (shutdownDelay !== 0) validTimeout(shutdownDelay, 'shutdownDelay');
   validTimeout(drainTimeout, 'drainTimeout');
   validTimeout(hookTimeout, 'hookTimeout');

@@ -1,11 +1,23 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { entryOf, lifecycleOf, logText, settleWithin } from '../core/index.js';
+import { handleOf, stopListening } from './listening.js';
 import { shutdownSettings, type ShutdownOptions } from './options.js';
 
-/** A socket's counts before its first request. */
-const noRequests = (): { inFlight: number; served: number } => ({ inFlight: 0, served: 0 });
+/** What is known of one socket: requests in flight, requests answered, the newest response, the one marked last. */
+interface SocketState {
+  inFlight: number;
+  served: number;
+  latest: ServerResponse | undefined;
+  closing: ServerResponse | undefined;
+}
+
+/** A socket's state before its first request. */
+const noRequests = (): SocketState => ({ inFlight: 0, served: 0, latest: undefined, closing: undefined });
+
+// The servers gracefulShutdown() was set up on: a second call would be a second drain.
+const drained = new WeakSet<Server>();
 
 /** Where a shutdown is: serving, draining (signalled, until the process may exit), or closed. */
 export type ShutdownState = 'running' | 'draining' | 'closed';
@@ -46,22 +58,30 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
     throw new TypeError('gracefulShutdown(): "server" must be the http.Server the app listens on');
   }
   const settings = shutdownSettings(options);
-  // Per socket: requests in flight, and requests answered.
-  const sockets = new Map<Socket, { inFlight: number; served: number }>();
+  if (drained.has(server)) throw new Error('gracefulShutdown(): already set up for this server; call it once, and use the handle it returned');
+  drained.add(server);
+  // Per socket: requests in flight, requests answered, the newest response.
+  const sockets = new Map<Socket, SocketState>();
   let state: ShutdownState = 'running';
   let started: Promise<ShutdownReport> | undefined;
   let servedAfter = 0;
 
   // Counts requests per socket, so idle keep-alive sockets can be told from busy and from fresh ones.
   const onRequest = (request: IncomingMessage, response: ServerResponse): void => {
+    const { socket } = request;
     // A socket connected before gracefulShutdown() was called has no counts yet.
-    const counts = entryOf(sockets, request.socket, noRequests);
+    const counts = entryOf(sockets, socket, noRequests);
     counts.inFlight++;
-    if (state !== 'running') response.setHeader('Connection', 'close');
+    counts.latest = response;
+    if (state !== 'running') lastOnSocket(socket, counts);
     response.once('close', () => {
       counts.inFlight--;
       counts.served++;
-      if (state !== 'running') servedAfter++;
+      if (counts.latest === response) counts.latest = undefined;
+      if (state === 'running') return;
+      servedAfter++;
+      // Its last answer is out: a socket kept alive from before the signal is closed now, not at keepAliveTimeout.
+      if (counts.inFlight === 0 && !socket.destroyed) socket.end();
     });
   };
   const onConnection = (socket: Socket): void => {
@@ -94,6 +114,8 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
 
   async function drain(signal: NodeJS.Signals | undefined): Promise<ShutdownReport> {
     state = 'draining';
+    // Requests in flight at the signal: their answers carry `Connection: close` too.
+    for (const [socket, counts] of sockets) if (counts.inFlight > 0) lastOnSocket(socket, counts);
     for (const bus of settings.buses) lifecycleOf(bus).drainingSince = Date.now();
     settings.logger.info(`koa-health: ${signal ?? 'shutdown()'}: draining (readiness 503, liveness 200)`);
     const phases = { beforeShutdown: 0, delay: 0, drain: 0, onShutdown: 0 };
@@ -126,6 +148,13 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
         // end(), not destroy(): whatever the last answer still has in the buffers goes out first.
         socket.end();
       }
+      // A connection that has sent nothing yet (a preconnect, a scanner) gets a moment to send its request
+      // (the parked ones were just let read), then is closed: it must not hold the exit until drainTimeout.
+      void sleep(Math.min(FRESH_GRACE_MS, settings.drainTimeout), undefined, { ref: false }).then(() => {
+        for (const [socket, { inFlight, served }] of sockets) {
+          if (inFlight === 0 && served === 0 && socket.bytesRead === 0) socket.end();
+        }
+      });
       const timer = sleep(settings.drainTimeout, 'timeout', { ref: false });
       if (await Promise.race([closed.then(() => 'closed'), timer]) === 'timeout') {
         socketsDestroyed = sockets.size;
@@ -152,56 +181,23 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
 }
 
 /**
- * Closes the listening socket without resetting anyone. The kernel resets the connections still waiting
- * to be accepted when it closes, so first new connections are parked (accepted, not read): their clients
- * wait for an answer instead of connecting again, and once no connection has come for a moment the queue
- * is empty and the port closes. Then the parked ones are served (with `Connection: close`).
+ * Makes the newest request on a socket its last, once draining: its answer carries `Connection: close`, and
+ * nothing more is read from the socket. A pipelined request already read is answered before it (the close
+ * moves from an earlier answer not yet written to the newest), so every request the app handles is answered.
  */
-async function stopListening(server: Server, budget: number): Promise<{ closed: Promise<void> }> {
-  const parked: Socket[] = [];
-  // http's parser reads straight from the socket's handle, past the stream: pause() would not stop it.
-  const park = (socket: Socket): void => {
-    handleOf(socket)?.readStop();
-    parked.push(socket);
-  };
-  server.on('connection', park);
-  await quiet(server, QUIET_MS, Math.min(MAX_QUIET_MS, budget / 2));
-  server.off('connection', park);
-  const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
-  for (const socket of parked) if (!socket.destroyed) handleOf(socket)?.readStart();
-  return { closed };
+function lastOnSocket(socket: Socket, counts: SocketState): void {
+  const { latest, closing } = counts;
+  // Node ends the socket after an answer with `Connection: close`, dropping the answers queued behind it.
+  if (closing !== undefined && closing !== latest && !closing.headersSent) closing.removeHeader('Connection');
+  if (latest !== undefined && !latest.headersSent) {
+    latest.setHeader('Connection', 'close');
+    counts.closing = latest;
+  }
+  handleOf(socket)?.readStop();
 }
 
-/** The libuv stream under a socket, which reads whether or not the JavaScript stream is paused. */
-function handleOf(socket: Socket): { readStop(): number; readStart(): number } | undefined {
-  const handle = (socket as { _handle?: { readStop?: unknown; readStart?: unknown } })._handle;
-  return typeof handle?.readStop === 'function' && typeof handle.readStart === 'function'
-    ? handle as { readStop(): number; readStart(): number }
-    : undefined;
-}
-
-// No new connection for this long: every client is waiting on one already accepted.
-const QUIET_MS = 20;
-const MAX_QUIET_MS = 500;
-
-/** Resolves once no connection has come for `ms`, or after `max` ms whatever comes. */
-function quiet(server: Server, ms: number, max: number): Promise<void> {
-  return new Promise((resolve) => {
-    let timer = setTimeout(done, ms);
-    const bound = setTimeout(done, max);
-    const restart = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(done, ms);
-    };
-    server.on('connection', restart);
-    function done(): void {
-      clearTimeout(timer);
-      clearTimeout(bound);
-      server.off('connection', restart);
-      resolve();
-    }
-  });
-}
+// How long a connection that has sent nothing may still send its first request once the port has closed.
+const FRESH_GRACE_MS = 500;
 
 function describe({ signal, requestsServed, socketsClosedIdle, socketsDestroyed, phases, failed }: ShutdownReport): string {
   return `koa-health: shut down after ${signal ?? 'shutdown()'}${failed ? ' (a hook failed)' : ''}: ` +

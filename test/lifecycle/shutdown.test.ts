@@ -1,7 +1,7 @@
 import { Agent, createServer, get as httpGet, type IncomingMessage } from 'node:http';
 import { expect } from 'chai';
 import Koa from 'koa';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createHealthBus, gracefulShutdown, health } from '../../src/index.js';
 import { startApp, type ChildApp } from './child.js';
@@ -175,5 +175,94 @@ describe('gracefulShutdown() set up in-process', () => {
     expect(server.listening).to.equal(false);
     expect(lines.at(-1)).to.match(/^koa-health: shut down after shutdown\(\)/);
     expect(process.listenerCount('SIGUSR2')).to.equal(0);
+  });
+});
+
+/** A Koa app with a slow route, listening on port 0, with gracefulShutdown() by code (exit: false). */
+async function drainable(options: Parameters<typeof gracefulShutdown>[1] = {}) {
+  const mount = health({ bus: createHealthBus(), disableFile: false, logger: false });
+  const handled: string[] = [];
+  const app = new Koa().use(mount).use(async (ctx) => {
+    handled.push(ctx.url);
+    await new Promise((resolve) => setTimeout(resolve, Number(ctx.query.ms ?? 0)));
+    ctx.body = `answer ${ctx.url}`;
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  const handle = gracefulShutdown(server, { health: mount, exit: false, signals: ['SIGUSR2'], logger: false, ...options });
+  return { server, port, handle, handled };
+}
+
+describe('gracefulShutdown(), the drain against what clients do', () => {
+  it('answers a request in flight at the signal with Connection: close, and its socket does not hold the exit', async () => {
+    const { port, handle } = await drainable({ drainTimeout: 5000 });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const answer = new Promise<IncomingMessage>((resolve) => {
+        httpGet({ host: '127.0.0.1', port, path: '/slow?ms=300', agent }, (res) => {
+          res.resume();
+          resolve(res);
+        });
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const signalled = performance.now();
+      const report = handle.shutdown();
+      expect((await answer).headers.connection).to.equal('close');
+      await report;
+      // The slow request's 250 ms left, not Node's keepAliveTimeout (5 s) nor drainTimeout.
+      expect(performance.now() - signalled).to.be.within(200, 1000);
+      expect((await report).socketsDestroyed).to.equal(0);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('does not let a connection that has sent nothing (a preconnect, a scanner) hold the exit until drainTimeout', async () => {
+    const { port, handle } = await drainable({ drainTimeout: 5000 });
+    const idle = connect(port, '127.0.0.1');
+    await new Promise((resolve) => idle.once('connect', resolve));
+    const closed = new Promise<boolean>((resolve) => idle.once('close', resolve));
+    idle.on('error', () => {});
+    idle.resume();
+    const signalled = performance.now();
+    const report = await handle.shutdown();
+    expect(performance.now() - signalled).to.be.below(1500);
+    expect(report.socketsDestroyed).to.equal(0);
+    expect(await closed, 'closed with an error').to.equal(false);
+  });
+
+  it('answers every pipelined request the app handled after the signal, or does not handle it at all', async () => {
+    const { port, handle, handled } = await drainable({ shutdownDelay: 300 });
+    const report = handle.shutdown();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.on('error', () => {});
+    const ended = new Promise((resolve) => socket.once('close', resolve));
+    const pipelined = [1, 2, 3, 4].map((id) => `GET /slow?ms=${10 * (5 - id)}&id=${id} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+    socket.write(pipelined);
+    // A request sent later on the same connection, after the answers began: it may go unread, never unanswered.
+    setTimeout(() => socket.writable && socket.write('GET /slow?ms=0&id=5 HTTP/1.1\r\nHost: x\r\n\r\n'), 60);
+    await ended;
+    await report;
+    const answered = [...received.matchAll(/answer \/slow\?ms=\d+&id=(\d)/g)].map((match) => `id=${match[1]}`);
+    expect(handled.length).to.be.at.least(4);
+    expect(answered).to.deep.equal(handled.map((url) => /id=\d/.exec(url)![0]));
+    expect(received.match(/Connection: close/gi)).to.have.length(1);
+  });
+
+  it('refuses a signal Node does not know or that cannot be caught, leaving no listener; a second call on one server is an error', () => {
+    const server = createServer();
+    const before = { term: process.listenerCount('SIGTERM'), request: server.listenerCount('request'), connection: server.listenerCount('connection') };
+    for (const signals of [['SIGFOO'], ['SIGKILL'], ['SIGTERM', 'SIGSTOP'], ['sigterm']]) {
+      expect(() => gracefulShutdown(server, { signals: signals as NodeJS.Signals[], exit: false }), signals.join()).to.throw(TypeError, '"signals"');
+    }
+    expect({ term: process.listenerCount('SIGTERM'), request: server.listenerCount('request'), connection: server.listenerCount('connection') }).to.deep.equal(before);
+    gracefulShutdown(server, { signals: ['SIGUSR2'], exit: false, logger: false });
+    expect(() => gracefulShutdown(server, { signals: ['SIGUSR2'], exit: false, logger: false })).to.throw(Error, 'already set up for this server');
+    expect(process.listenerCount('SIGUSR2')).to.equal(1);
+    process.removeAllListeners('SIGUSR2');
   });
 });
