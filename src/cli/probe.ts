@@ -8,11 +8,14 @@
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
 
-const USAGE = 'usage: koa-health-probe [URL] [--timeout 2s] [--expect 2xx] [--header "Name: value"] [--fail-on-maintenance] [--quiet]';
+const USAGE = 'usage: koa-health-probe [URL | --ready] [--timeout 2s] [--expect 2xx] [--header "Name: value"] [--fail-on-maintenance] [--quiet]';
 const HELP = `${USAGE}
 
-  URL                    default: $HEALTH_URL, else http://127.0.0.1:$PORT/health/ready ($PORT default 3000)
-  --timeout 500ms|2s|1m  give up after this long (default 2s)
+  URL                    default: $HEALTH_URL, else http://127.0.0.1:$PORT/health/live ($PORT default 3000):
+                         liveness, so that an orchestrator restarting on a failed HEALTHCHECK (Docker, ECS,
+                         Swarm, autoheal) does not restart every container when a dependency is down
+  --ready                probe http://127.0.0.1:$PORT/health/ready instead (for a load balancer's view)
+  --timeout 500ms|2s|1m  the whole probe, from connect to the last byte, within this (default 2s)
   --expect 2xx|200,204   the statuses that pass (default 2xx)
   --header "Name: value" an extra request header (repeatable)
   --fail-on-maintenance  299 MAINTENANCE fails (by default it passes)
@@ -20,6 +23,8 @@ const HELP = `${USAGE}
   The secret, if any, comes from $HEALTH_AUTH and is sent as Authorization: Bearer.
   Exit status: 0 for an expected status, 1 for anything else.`;
 const MAX_OUTPUT = 4096;
+// The body's first line, as the state: `OK`, `ERROR`, or a custom format's first words.
+const MAX_STATE = 64;
 
 interface Options {
   url: string;
@@ -34,12 +39,14 @@ interface Options {
 class UsageError extends Error {}
 
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options | 'help' {
+  const local = (probe: 'live' | 'ready'): string => `http://127.0.0.1:${env.PORT || 3000}/health/${probe}`;
   const options: Options = {
-    url: env.HEALTH_URL || `http://127.0.0.1:${env.PORT || 3000}/health/ready`,
+    url: env.HEALTH_URL || local('live'),
     timeout: 2000, expect: (status) => status >= 200 && status < 300, expectText: '2xx',
     headers: {}, failOnMaintenance: false, quiet: false,
   };
   let urlGiven = false;
+  let ready = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -50,6 +57,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options | 'help
     if (arg === '--help' || arg === '-h') return 'help';
     else if (arg === '--quiet' || arg === '-q') options.quiet = true;
     else if (arg === '--fail-on-maintenance') options.failOnMaintenance = true;
+    else if (arg === '--ready') ready = true;
     else if (arg === '--timeout') options.timeout = duration(value());
     else if (arg === '--expect') [options.expect, options.expectText] = [expected(value()), argv[i]!];
     else if (arg === '--header') {
@@ -60,6 +68,8 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options | 'help
     else if (urlGiven) throw new UsageError('one URL at most');
     else [options.url, urlGiven] = [arg, true];
   }
+  if (ready && urlGiven) throw new UsageError('give a URL or --ready, not both');
+  if (ready) options.url = env.HEALTH_URL || local('ready');
   if (env.HEALTH_AUTH) options.headers.Authorization = `Bearer ${env.HEALTH_AUTH}`;
   return options;
 }
@@ -78,16 +88,21 @@ function expected(text: string): (status: number) => boolean {
   throw new UsageError(`bad --expect ${JSON.stringify(text)}: give 2xx, or statuses such as 200,204`);
 }
 
-/** One request: the status and the start of the body (never more than the output can hold). */
+/**
+ * One request: the status and the start of the body (never more than the output can hold). `timeout` bounds
+ * all of it, from connect to the last byte: a status line or a body trickled a byte at a time, or `1xx`
+ * answers that never end, fail it. A `101` or a connection closed without an answer is a failure too.
+ */
 function probe({ url, timeout, headers }: Options): Promise<{ status: number; body: string }> {
   const target = new URL(url);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new UsageError(`bad URL ${JSON.stringify(url)}: http or https only`);
   const send = target.protocol === 'https:' ? requestTls : request;
   return new Promise((resolve, reject) => {
-    const req = send(target, { headers: { 'User-Agent': 'koa-health-probe', Accept: 'text/plain, */*', ...headers }, timeout }, (res) => {
+    const req = send(target, { headers: { 'User-Agent': 'koa-health-probe', Accept: 'text/plain, */*', ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       const done = (): void => {
+        clearTimeout(timer);
         res.destroy();
         resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_OUTPUT).toString('utf8') });
       };
@@ -99,18 +114,38 @@ function probe({ url, timeout, headers }: Options): Promise<{ status: number; bo
       });
       res.on('end', done);
       res.on('error', reject);
+      // The server closed before the body's end: what came is not an answer to trust.
+      res.on('aborted', () => reject(new Error('connection closed before the answer ended')));
     });
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeout} ms`)));
-    req.on('error', reject);
+    const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeout} ms`)), timeout);
+    // Without a listener Node would drop a 101 silently, and the probe would exit 0 on no answer at all.
+    req.on('upgrade', (res, socket) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new Error(`${res.statusCode ?? 101} ${res.statusMessage || 'Switching Protocols'}: an upgrade, not a health answer`));
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(error.code === 'ECONNRESET' && error.message === 'socket hang up' ? new Error('connection closed without an answer') : error);
+    });
     req.end();
   });
 }
 
-/** One line, without control characters, at most 4 KB. */
+/** One line, without control characters, at most 4 KB with its newline. */
 function line(text: string): string {
   // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return flat.length > MAX_OUTPUT - 1 ? `${flat.slice(0, MAX_OUTPUT - 2)}…` : flat;
+  return clip(text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim(), MAX_OUTPUT - 1);
+}
+
+/** Text of at most `bytes` bytes: a longer one is cut at a word boundary (within a word only if it has none), with an ellipsis. */
+function clip(text: string, bytes: number): string {
+  if (Buffer.byteLength(text) <= bytes) return text;
+  // Room for the ellipsis (3 bytes); a character cut in two is dropped.
+  let cut = Buffer.from(text).subarray(0, bytes - 3).toString('utf8').replace(/\uFFFD$/, '');
+  const space = cut.lastIndexOf(' ');
+  if (space > 0) cut = cut.slice(0, space);
+  return `${cut.trimEnd()}…`;
 }
 
 async function main(): Promise<number> {
@@ -131,7 +166,7 @@ async function main(): Promise<number> {
   try {
     const { status, body } = await probe(options);
     const ms = Math.round(performance.now() - started);
-    const state = body.split('\n')[0]?.trim().slice(0, 64) || '';
+    const state = clip(body.split('\n')[0]?.trim() ?? '', MAX_STATE);
     const maintenance = status === 299;
     const ok = maintenance ? !failOnMaintenance : expect(status);
     say(`${status} ${state} ${ms} ms${ok ? '' : `: ${maintenance ? 'in maintenance' : `expected ${expectText}`}`}`);
@@ -144,8 +179,16 @@ async function main(): Promise<number> {
   }
 }
 
+// Whatever happens, no verdict is a failure: a probe that ends without one must never exit 0.
+process.exitCode = 1;
+process.once('beforeExit', () => {
+  if (!decided) process.stdout.write(`${line('failed: the probe ended without an answer')}\n`);
+});
+let decided = false;
 main().then((code) => {
+  decided = true;
   process.exitCode = code;
 }, () => {
+  decided = true;
   process.exitCode = 1;
 });
