@@ -24,3 +24,6 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   const from = relative(dirname(wrapper), declarations).replace(/\.js$/, '.js');
   writeFileSync(wrapper.replace(/\.cjs$/, '.d.cts'), `export * from ${JSON.stringify(from.startsWith('.') ? from : `./${from}`)};\n`);
 }
+
+// The stamp `npm start` compares with the sources, to build only when they changed.
+writeFileSync(join(root, 'dist/.built'), `${new Date().toISOString()}\n`);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { expect } from 'chai';
@@ -156,5 +156,49 @@ describe('the packed tarball, installed into an app', function () {
     const [kind, same, resolved] = out.trim().split(' ');
     expect([kind, same]).to.deep.equal(['function', 'true']);
     expect(resolved).to.equal(join(app, 'node_modules', 'koa-health', 'dist', 'index.cjs'));
+  });
+});
+
+describe('the two commands on a fresh clone', () => {
+  it('npm install leaves package-lock.json as it is: its root entry says what package.json says', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { name: string; version: string; packages: Record<string, Record<string, unknown>> };
+    expect([lock.name, lock.version]).to.deep.equal([pkg.name, pkg.version]);
+    const entry = lock.packages['']!;
+    // What npm copies from package.json into the lock's root entry: a difference is a lock rewritten by `npm install`.
+    for (const field of ['name', 'version', 'license', 'bin', 'engines', 'dependencies', 'devDependencies', 'peerDependencies', 'peerDependenciesMeta']) {
+      const expected = field === 'bin' && pkg.bin !== undefined
+        ? Object.fromEntries(Object.entries(pkg.bin as Record<string, string>).map(([name, path]) => [name, path.replace(/^\.\//, '')]))
+        : pkg[field];
+      expect(entry[field], field).to.deep.equal(expected);
+    }
+  });
+
+  it('npm start builds only when a source is newer than the last build', () => {
+    const stamp = join(root, 'dist/.built');
+    const fakeNpm = join(root, '.test-tmp/fake-npm.mjs');
+    const marker = join(root, '.test-tmp/fake-npm-ran');
+    mkdirSync(join(root, '.test-tmp'), { recursive: true });
+    writeFileSync(fakeNpm, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, process.argv.slice(2).join(' '));\n`);
+    const prestart = (): string | undefined => {
+      rmSync(marker, { force: true });
+      execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: root, env: { ...process.env, npm_execpath: fakeNpm } });
+      try {
+        return readFileSync(marker, 'utf8');
+      } catch {
+        return undefined;
+      }
+    };
+    const { atime, mtime } = statSync(stamp);
+    try {
+      expect(prestart(), 'built though nothing changed').to.equal(undefined);
+      // A build from before the sources' last change: stale.
+      utimesSync(stamp, new Date(0), new Date(0));
+      expect(prestart()).to.equal('run build');
+    } finally {
+      utimesSync(stamp, atime, mtime);
+      rmSync(fakeNpm, { force: true });
+      rmSync(marker, { force: true });
+    }
   });
 });

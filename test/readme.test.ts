@@ -91,3 +91,90 @@ describe('the README check samples, run against the real servers', function () {
     expect(results.disk).to.match(/^ERROR .*ENOENT/);
   });
 });
+
+/** What the README's samples take from the app around them, declared as that app would have it. */
+const CONTEXT: Record<string, string> = {
+  app: "declare const app: import('koa');",
+  router: "declare const router: import('@koa/router').default;",
+  queue: 'declare const queue: unknown[];',
+  metrics: 'declare const metrics: { event(text: string): void };',
+  appConfig: 'declare const appConfig: Record<string, unknown>;',
+  pool: 'declare const pool: { end(): Promise<void> };',
+};
+/** Names a sample may use without importing, as the sample before it in the same section imported them. */
+const IMPORTS: Record<string, string> = {
+  health: 'koa-health', healthBus: 'koa-health', registerCheck: 'koa-health', gracefulShutdown: 'koa-health',
+  runHealthChecks: 'koa-health', environment: 'koa-health', outcome: 'koa-health',
+  postgresCheck: 'koa-health/checks', mysqlCheck: 'koa-health/checks', redisCheck: 'koa-health/checks', httpCheck: 'koa-health/checks',
+  tcpCheck: 'koa-health/checks', diskCheck: 'koa-health/checks', memoryCheck: 'koa-health/checks', eventLoopCheck: 'koa-health/checks',
+};
+
+describe('the README samples, as a user compiles them', function () {
+  this.timeout(120_000);
+
+  it('every ts sample compiles against the built package under strict, exactOptionalPropertyTypes and noUncheckedIndexedAccess', async () => {
+    const { mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const dir = fileURLToPath(new URL('../.test-tmp/readme-types/', import.meta.url));
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(`${dir}checks`, { recursive: true });
+    const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(blocks.length).to.be.at.least(20);
+    const files: string[] = [];
+    blocks.forEach((block, index) => {
+      const uses = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(block);
+      const has = (name: string): boolean => new RegExp(`^import [^;]*\\b${name}\\b|^(?:const|let|function) ${name}\\b`, 'm').test(block);
+      const prelude = [
+        ...Object.entries(IMPORTS).filter(([name]) => uses(name) && !has(name)).map(([name, from]) => `import { ${name} } from '${from}';`),
+        ...Object.entries(CONTEXT).filter(([name]) => uses(name) && !has(name)).map(([, declaration]) => declaration),
+      ];
+      // A sample that says which file it is goes there (the check module next to the app that imports it).
+      const file = block.startsWith('// checks/database.ts') ? 'checks/database.ts' : `sample-${index}.ts`;
+      writeFileSync(`${dir}${file}`, `${prelude.join('\n')}\n${block}\nexport {};\n`);
+      files.push(file);
+    });
+    // The app's own pool, which the check module imports.
+    writeFileSync(`${dir}db.ts`, "import pg from 'pg';\nexport const pool = new pg.Pool();\n");
+    writeFileSync(`${dir}tsconfig.json`, JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022', 'DOM'], types: ['node'],
+        strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, verbatimModuleSyntax: false,
+        skipLibCheck: true, noEmit: true,
+      },
+      files: [...files, 'db.ts'],
+    }));
+    const output = await new Promise<string>((resolve) => {
+      const tsc = spawn(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', dir], { cwd: dir });
+      let out = '';
+      tsc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      tsc.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      tsc.once('exit', () => resolve(out));
+    });
+    expect(output).to.equal('');
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('the README discovery sample, run from a built app', () => {
+  it('finds the check modules beside the module that calls it, wherever the build put them', async () => {
+    const { mkdirSync, rmSync, writeFileSync } = await import('node:fs');
+    const ts = (await import('typescript')).default;
+    const dir = fileURLToPath(new URL('../.test-tmp/discover-sample/dist/', import.meta.url));
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(`${dir}orders`, { recursive: true });
+    const code = ts.transpileModule(sample('discoverChecks(new URL('), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+    writeFileSync(`${dir}server.mjs`, `${code}\nconsole.log(JSON.stringify(files.map((file) => file.slice(${JSON.stringify(dir)}.length))));\n`);
+    writeFileSync(`${dir}orders/orders.healthchecks.mjs`, 'export {};\n');
+    try {
+      const output = await new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [`${dir}server.mjs`], { cwd: root });
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+        child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(out))));
+      });
+      expect(JSON.parse(output)).to.deep.equal(['orders/orders.healthchecks.mjs']);
+    } finally {
+      rmSync(fileURLToPath(new URL('../.test-tmp/discover-sample/', import.meta.url)), { recursive: true, force: true });
+    }
+  });
+});

@@ -61,9 +61,11 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
   const last = new Map<string, string>();
   return instrument(bus, {
       runStarted({ selection, startedAt }) {
+        // Started in the root context, not the request's: a probe request whose tracing is suppressed (the
+        // HTTP instrumentation's ignoreIncomingRequestHook) must not make the run a non-recording span.
         const run = tracer.startSpan(RUN_SPAN, {
           kind: SpanKind.INTERNAL, root: true, startTime: startedAt, attributes: { 'koa_health.selection': selection },
-        });
+        }, ROOT_CONTEXT);
         const runContext = trace.setSpan(ROOT_CONTEXT, run);
         const traced = new Set<string>();
         return {
