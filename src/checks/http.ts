@@ -1,6 +1,14 @@
 import { knownOptions, messageOf, type CheckFunction } from '../core/index.js';
 import { argumentError } from './probe.js';
 
+// The Fetch standard's blocked ports: Node's fetch fails every request to them with `bad port`.
+const BAD_PORTS: ReadonlySet<number> = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113,
+  115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556,
+  563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667,
+  6668, 6669, 6679, 6697, 10080,
+]);
+
 /** Which statuses pass: one, a list, a class such as `'2xx'`, or a predicate. */
 export type ExpectedStatus = number | readonly number[] | `${1 | 2 | 3 | 4 | 5}xx` | ((status: number) => boolean);
 
@@ -39,6 +47,7 @@ export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): Ch
     throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL');
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:') throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL');
+  if (BAD_PORTS.has(Number(target.port))) throw argumentError('httpCheck()', 'url', `on a port fetch can reach (it refuses ${target.port})`);
   knownOptions(options, ['method', 'expect', 'headers'], 'httpCheck()');
   const { method = 'GET', expect = '2xx', headers: given = {} } = options;
   if (typeof method !== 'string') throw argumentError('httpCheck()', 'method', 'an HTTP method');

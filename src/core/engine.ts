@@ -142,14 +142,15 @@ export class HealthEngine {
 
   /**
    * What a selection really selects, as a key: the names it includes among the checks known, so that
-   * `?exclude=x1`, `x2`, … (names no check has) share one run, one cache entry and one log line.
+   * `?exclude=x1`, `x2`, … or `?checks=x1`, `x2`, … (names no check has) share one run and one log line.
    */
   #keyOf(selection: Selection): string {
     const known = this.#known;
     if (known === undefined) return selection.key;
     let key = this.#keys.get(selection);
     if (key === undefined) {
-      key = selection.missing(known).length > 0 ? selection.key : `checks:${this.selects(selection).sort().join(',')}`;
+      // Names no check has add nothing to run: `/ready/x1`, `/ready/x2`, … share one run with each other.
+      key = `checks:${this.selects(selection).sort().join(',')}`;
       this.#keys.set(selection, key);
     }
     return key;

@@ -19,10 +19,19 @@ export class SelectionError extends HealthError {
   override name = 'SelectionError';
   /** The names that did report, to help the caller. */
   readonly known: readonly string[];
+  /** The message without the known names, for a caller who may not see them. */
+  readonly brief: string;
 
-  constructor(message: string, known: readonly string[] = []) {
+  /**
+   * @param message what is wrong, with the known names if any
+   * @param known the names that did report
+   * @param brief the message without the known names
+   * @default brief the message
+   */
+  constructor(message: string, known: readonly string[] = [], brief = message) {
     super(400, message);
     this.known = known;
+    this.brief = brief;
   }
 }
 

@@ -203,7 +203,8 @@ export function selectResult({ result, known }: Run, selection: Selection, lenie
   // A crashed subscriber may be why a name is missing: then the failure is the answer, not a 400.
   if (missing.length > 0 && selected.status !== 'ERROR') {
     const names = [...known.keys()].sort();
-    throw new SelectionError(`unknown check: ${missing.join(', ')} (known: ${names.join(', ') || 'none'})`, names);
+    const brief = `unknown check: ${missing.join(', ')}`;
+    throw new SelectionError(`${brief} (known: ${names.join(', ') || 'none'})`, names, brief);
   }
   return selected;
 }

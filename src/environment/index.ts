@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Context, Middleware, Next } from 'koa';
 import { DEFAULT_TIMEOUT, knownOptions, settleWithin, validLogger, validTimeout, type Logger } from '../core/index.js';
-import { authorizer, outside, refuse, replyText, setHeader, validPath, type Secret } from '../koa/index.js';
+import { authorizer, outside, Refusals, replyText, setHeader, validPath, type Secret } from '../koa/index.js';
 import { keyScrubber, sanitize, type ScrubFunction } from './scrub.js';
 import { nodeSection, osSection, processSection } from './sections.js';
 
@@ -120,7 +120,7 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     packageJson = join(process.cwd(), 'package.json'),
     logger = console,
   } = options;
-  const log = validLogger(logger, 'logger');
+  const refusals = new Refusals(validLogger(logger, 'logger'), 'an environment request');
   const endpoint = validPath(path, 'path');
   knownOptions(include, BUILT_IN, 'environment() option "include"');
   if (typeof config !== 'object' || config === null) throw new TypeError('option "config" must be an object');
@@ -157,7 +157,7 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     const { auth } = ctx.query as Record<string, unknown>;
     // As for health(): a parameter that takes one value, given twice or as an object, is refused.
     if (auth !== undefined && typeof auth !== 'string') return replyText(ctx, 400, '"auth" must be given once, as text');
-    if (authorize && !authorize(ctx, auth)) return refuse(ctx, log, 'an environment request');
+    if (authorize && !authorize(ctx, auth)) return refusals.refuse(ctx);
     const entries = await Promise.all([...all].map(async ([name, fn]) => {
       const settled = await settleWithin(fn, timeout);
       return [name, settled.ok ? settled.value : { error: settled.message }] as const;

@@ -21,14 +21,22 @@ interface KeyScrubber extends ScrubFunction {
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s/?#]+)@/gi;
 // A Sentry DSN's key is its user: `https://<32 hex>@o1.ingest.sentry.io/1`.
 const DSN_KEY = /(\b[a-z][a-z0-9+.-]*:\/\/)[0-9a-f]{32}(?=[:@])/gi;
-// Tokens whose shape says what they are, wherever they stand: GitHub, Stripe, Slack, AWS access keys, JWTs.
+// Tokens whose shape says what they are, wherever they stand: GitHub, GitLab, npm, Stripe, Slack, Google API
+// and AWS access keys, JWTs, and PEM private keys.
 const TOKEN_SHAPES = new RegExp([
   '\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})',
+  '\\bglpat-[A-Za-z0-9_-]{20,}',
+  '\\bnpm_[A-Za-z0-9]{36,}',
   '\\b[rs]k_(?:live|test)_[A-Za-z0-9]{10,}',
   '\\bxox[abposr]-[A-Za-z0-9-]{10,}',
+  '\\bAIza[0-9A-Za-z_-]{35}',
   '\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b',
   '\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*',
+  '-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z ]*PRIVATE KEY-----',
 ].join('|'), 'g');
+// `Authorization: Bearer x` or `Basic x` written into a string: the scheme stays, the credentials go.
+// A plain word after it ("Basic authentication") is prose, not credentials: a token has a digit or a sign.
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/-]{8,}=*/g;
 // A string that holds JSON (`NODE_CONFIG`, `VCAP_SERVICES`) is scrubbed by the key rules inside it; up to this long.
 const MAX_JSON_STRING = 1_000_000;
 // `?access_token=x` or `&password=x` in a URL's query string.
@@ -52,6 +60,7 @@ export function keyScrubber(extra: readonly (string | RegExp)[] = []): KeyScrubb
     if (json !== undefined) return JSON.stringify(sanitize(json, scrubber));
     return value
       .replace(TOKEN_SHAPES, MASK)
+      .replace(AUTH_SCHEME, `$1 ${MASK}`)
       .replace(DSN_KEY, `$1${MASK}`)
       .replace(URL_PASSWORD, `$1${MASK}@`)
       .replace(QUERY_PARAMETER, (whole, separator: string, name: string) =>

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { HealthError, jsonSafe } from '../core/index.js';
+import { HealthError, jsonSafe, SelectionError } from '../core/index.js';
 import { FORMATS, type FormatName, type HealthReport } from '../formats/index.js';
 import type { HealthConfig } from './options.js';
 import { replyText, setHeader } from './reply.js';
@@ -41,8 +41,11 @@ export function allowedMethod(ctx: Context): boolean {
   return false;
 }
 
-/** Our own 4xx answers; anything else is not ours to swallow. */
-export function replyError(ctx: Context, error: unknown): void {
+/**
+ * Our own 4xx answers; anything else is not ours to swallow. An unknown check's answer lists the known names
+ * only where `names` says the caller may see them.
+ */
+export function replyError(ctx: Context, error: unknown, names = true): void {
   if (!(error instanceof HealthError)) throw error;
-  replyText(ctx, error.status, error.message);
+  replyText(ctx, error.status, !names && error instanceof SelectionError ? error.brief : error.message);
 }

@@ -6,7 +6,7 @@ import { allowedMethod, replyError, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
 import { combine, MAX_PARAMETER_LENGTH, QueryReader, readBody, type HealthParameters } from './parameters.js';
 import { maySeeDetails, reportOf, type EndpointParts } from './parts.js';
-import { refuse } from './access.js';
+import { Refusals } from './access.js';
 import { replyText, setHeader } from './reply.js';
 import { StatusPage } from './status-page.js';
 
@@ -23,11 +23,13 @@ export class HealthEndpoint {
   // Parses POST bodies of this endpoint only; the app's own parser, if any, has gone first.
   readonly #parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' });
   readonly #statusPage: StatusPage;
+  readonly #refusals: Refusals;
 
   constructor(parts: EndpointParts) {
     this.#parts = parts;
     ({ config: this.#config, engine: this.#engine } = parts);
     this.#statusPage = new StatusPage(parts);
+    this.#refusals = new Refusals(this.#config.logger, 'a check request');
   }
 
   /** Answers `path`. */
@@ -79,17 +81,17 @@ export class HealthEndpoint {
     if (!this.#authorized(ctx, auth)) return;
     try {
       const answered = this.#statusPage.answer(ctx, selection, auth);
-      return answered?.catch((error: unknown) => replyError(ctx, error));
+      return answered?.catch((error: unknown) => replyError(ctx, error, this.#config.showDetails));
     } catch (error) {
-      return replyError(ctx, error);
+      return replyError(ctx, error, this.#config.showDetails);
     }
   }
 
   /** Whether the request may run checks; a refusal is answered 401 here, and logged. */
   #authorized(ctx: Context, auth: string | undefined): boolean {
-    const { authorize, logger } = this.#config;
+    const { authorize } = this.#config;
     if (!authorize || authorize(ctx, auth)) return true;
-    refuse(ctx, logger, 'a check request');
+    this.#refusals.refuse(ctx);
     return false;
   }
 
@@ -102,12 +104,12 @@ export class HealthEndpoint {
     try {
       ready = this.#engine.ready(selection);
     } catch (error) {
-      return replyError(ctx, error);
+      return replyError(ctx, error, this.#config.showDetails);
     }
     if (ready) return this.#sendResult(ctx, formatName, ready);
     return this.#engine.serve(selection).then(
       (served) => this.#sendResult(ctx, formatName, served),
-      (error: unknown) => replyError(ctx, error),
+      (error: unknown) => replyError(ctx, error, this.#config.showDetails),
     );
   }
 

@@ -8,6 +8,6 @@
 export { health } from './middleware.js';
 export type { HealthMiddleware, HealthOptions, StateHeaders } from './options.js';
 export { validPath } from './validate.js';
-export { authorizer, refuse, type Authorizer, type DetailsLevel, type Secret } from './access.js';
+export { authorizer, Refusals, type Authorizer, type DetailsLevel, type Secret } from './access.js';
 export { outside } from './path.js';
 export { replyText, setHeader } from './reply.js';

@@ -78,8 +78,8 @@ export class ProbeEndpoint {
     if (!(verdict instanceof Promise)) return send(verdict);
     return verdict.then(send, (error: unknown) => {
       // `path/ready/<name>` for a name no check has: the known names only to those who may see details.
-      if (error instanceof SelectionError && name !== undefined) return replyText(ctx, 404, allowed ? error.message : `unknown check: ${name}`);
-      return replyError(ctx, error);
+      if (error instanceof SelectionError && name !== undefined) return replyText(ctx, 404, allowed ? error.message : error.brief);
+      return replyError(ctx, error, allowed);
     });
   }
 

@@ -97,6 +97,8 @@ describe('httpCheck() against a local server', () => {
     expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\r\nInjected: yes' } })).to.throw(TypeError, '"headers"');
     expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\u0000b' } })).to.throw(TypeError, '"headers"');
     expect(() => httpCheck(url, { method: 'PATCH', headers: { 'X-Probe': 'ok' } })).to.not.throw();
+    // Ports fetch refuses with `bad port` on every request (SMTP, X11, SIP, …).
+    for (const port of [25, 6000, 5060]) expect(() => httpCheck(`http://127.0.0.1:${port}/`), String(port)).to.throw(TypeError, '"url"');
   });
 });
 

@@ -279,3 +279,27 @@ describe('floods a client can drive', () => {
     }
   });
 });
+
+describe('invented names after the checks are known', () => {
+  it('/ready/<name> for fifty invented names at once runs the subscribers once, and answers each 404', async () => {
+    const { app, bus } = makeApp();
+    let subscriberRuns = 0;
+    // A pyramid_health subscriber that does its work whatever was asked, then reports.
+    bus.on('healthcheck', async (event) => {
+      subscriberRuns++;
+      await sleep(30);
+      event.report('database', 'OK');
+    });
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      await request(server).get('/health/ready/database').expect(200);
+      subscriberRuns = 0;
+      const statuses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
+        request(server).get(`/health/ready/invented${i}`).then((res) => res.status)));
+      expect(statuses).to.deep.equal(Array(50).fill(404));
+      expect(subscriberRuns).to.equal(1);
+    } finally {
+      server.close();
+    }
+  });
+});

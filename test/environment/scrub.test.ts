@@ -67,17 +67,27 @@ describe('scrubbing secrets a careless config holds', () => {
       slack: 'xoxb-1234567890-0987654321-AbCdEfGhIjKl',
       aws: 'AKIAIOSFODNN7EXAMPLE',
       jwt: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U',
+      gitlab: 'glpat-AbCdEfGhIjKlMnOpQrSt12',
+      npm: `npm_${'b'.repeat(36)}`,
+      google: `AIza${'c'.repeat(35)}`,
+      pem: '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----',
     };
     const sentryKey = 'abcdef0123456789abcdef0123456789';
     const { shown, text } = await configShown({
       ...Object.fromEntries(Object.entries(tokens).map(([name, token]) => [name, `use ${token} here`])),
       dsn: `https://${sentryKey}@o123.ingest.sentry.io/42`,
       plain: 'a sentence with ghp_short and AKIA lowercase words',
+      prose: 'Basic authentication with Bearer tokens',
+      header: 'Authorization: Bearer abc.def-ghi_jkl',
+      basic: 'curl -H "Authorization: Basic dXNlcjpwYXNzd29yZA=="',
     });
     for (const name of Object.keys(tokens)) expect(shown[name], name).to.equal(`use ${MASK} here`);
     expect(shown.dsn).to.equal(`https://${MASK}@o123.ingest.sentry.io/42`);
     expect(shown.plain).to.equal('a sentence with ghp_short and AKIA lowercase words');
-    for (const token of [...Object.values(tokens), sentryKey]) expect(text).to.not.include(token);
+    expect(shown.prose).to.equal('Basic authentication with Bearer tokens');
+    expect(shown.header).to.equal(`Authorization: Bearer ${MASK}`);
+    expect(shown.basic).to.equal(`curl -H "Authorization: Basic ${MASK}"`);
+    for (const token of [...Object.values(tokens), sentryKey, 'abc.def-ghi_jkl', 'dXNlcjpwYXNzd29yZA']) expect(text).to.not.include(token);
   });
 });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import { health, registerCheck, type HealthOptions } from '../../src/index.js';
-import { makeApp, tempDir } from '../helpers.js';
+import { fakeClock, makeApp, tempDir } from '../helpers.js';
 
 function guardedApp(options: HealthOptions = {}) {
   return openApp({ secret: 's3cret-token', ...options });
@@ -30,10 +30,28 @@ describe('access control', () => {
     // A single-valued parameter given twice is refused outright, as documented.
     await request(app.callback()).get('/health?checks=all&auth=s3cret-token&auth=s3cret-token').expect(400);
     expect(ran).to.equal(0);
-    expect(logger.lines).to.have.length(3);
+    // The first refusal is logged; the next, within a minute, are counted into the next line.
+    expect(logger.lines).to.have.length(1);
     for (const [level, line] of logger.lines) {
       expect(level).to.equal('warn');
       expect(line).to.include('refused a check request').and.not.include('s3cret');
+    }
+  });
+
+  it('logs a flood of refused requests as one line a minute, counting the rest, never a line per request', async () => {
+    const clock = fakeClock();
+    try {
+      const { app, logger } = guardedApp();
+      for (let i = 0; i < 500; i++) await request(app.callback()).get(`/health?checks=all&auth=guess${i}`).expect(401);
+      expect(logger.lines).to.have.length(1);
+      clock.tick(60_000);
+      await request(app.callback()).get('/health?checks=all&auth=again').expect(401);
+      expect(logger.lines.map(([, line]) => line.replace(/from \S+/, 'from IP'))).to.deep.equal([
+        'koa-health: refused a check request without the right secret from IP',
+        'koa-health: refused a check request without the right secret from IP (and 499 more since the last line)',
+      ]);
+    } finally {
+      clock.uninstall();
     }
   });
 
@@ -137,5 +155,16 @@ describe('with a secret, nothing unauthenticated names the checks or the host', 
     } finally {
       dir.remove();
     }
+  });
+});
+
+describe('unknown check names and who may see the others', () => {
+  it("lists the known names in a 400 only to a caller who may see details ('never' withholds them)", async () => {
+    const hidden = makeApp({ details: 'never' });
+    registerCheck('database', () => true, { bus: hidden.bus });
+    await request(hidden.app.callback()).get('/health?checks=nope').expect(400, 'unknown check: nope');
+    const open = makeApp();
+    registerCheck('database', () => true, { bus: open.bus });
+    await request(open.app.callback()).get('/health?checks=nope').expect(400, 'unknown check: nope (known: database)');
   });
 });
