@@ -97,7 +97,8 @@ function causeOf(error: unknown): string {
   if (Array.isArray(errors) && errors.length > 0) cause = errors[0];
   const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
   // OpenSSL writes `80BC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…`: the reason is enough.
-  const text = typeof message === 'string' ? (/^[0-9A-F]+:error:[^:]*:[^:]*:[^:]*:([^:]+)/.exec(message)?.[1] ?? message) : messageOf(cause);
+  const reason = typeof message === 'string' ? /^[0-9A-F]+:error:[^:]*:[^:]*:[^:]*:([^:]+)/.exec(message)?.[1] : undefined;
+  const text = reason ?? (typeof message === 'string' ? message : messageOf(cause));
   return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
 }
 

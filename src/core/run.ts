@@ -115,7 +115,8 @@ function warnOfWiring({ bus, logger }: RunSettings, selection: Selection, run: R
     logger.warn(message);
   };
   for (const name of run.duplicates) {
-    once(`duplicate ${name}`, `koa-health: two checks are named "${logText(name)}" on one bus: the first registered runs, the other is ignored`);
+    const message = `koa-health: two checks are named "${logText(name)}" on one bus: the first registered runs, the other is ignored`;
+    once(`duplicate ${name}`, message);
   }
   if (run.known.size > 0 || run.checks.length > 0 || selection === Selection.none) return;
   once('empty', "koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)");

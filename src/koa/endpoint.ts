@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import { type HealthEngine, type HealthResult, type Served } from '../core/index.js';
+import type { HealthEngine, HealthResult, Served } from '../core/index.js';
 import { MEDIA_TYPES, negotiate, type AnswerState, type FormatName, type HealthReport } from '../formats/index.js';
 import { allowedMethod, replyError, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';

@@ -52,7 +52,8 @@ export class MaintenanceWatch {
     if (foreign !== this.#ignoring) {
       // Said once when such a file appears (or changes owner), not on every request.
       if (foreign !== undefined) {
-        this.#logger.warn(`koa-health: ignoring the disable file ${logText(this.#file)}: owned by uid ${foreign}, not by this process's user or root`);
+        const file = logText(this.#file);
+        this.#logger.warn(`koa-health: ignoring the disable file ${file}: owned by uid ${foreign}, not by this process's user or root`);
       }
       this.#ignoring = foreign;
     }

@@ -94,7 +94,8 @@ export function shutdownSettings(options: ShutdownOptions): ShutdownSettings {
     exit = true,
     logger = console,
   } = options;
-  if (!Array.isArray(signals) || signals.length === 0 || !signals.every((signal) => typeof signal === 'string' && Object.hasOwn(constants.signals, signal))) {
+  const known = (signal: unknown): boolean => typeof signal === 'string' && Object.hasOwn(constants.signals, signal);
+  if (!Array.isArray(signals) || signals.length === 0 || !signals.every(known)) {
     throw new TypeError('option "signals" must be a list of signal names Node knows, such as [\'SIGTERM\', \'SIGINT\']');
   }
   const uncatchable = signals.find((signal) => UNCATCHABLE.includes(signal));

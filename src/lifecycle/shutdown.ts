@@ -58,7 +58,9 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
     throw new TypeError('gracefulShutdown(): "server" must be the http.Server the app listens on');
   }
   const settings = shutdownSettings(options);
-  if (drained.has(server)) throw new Error('gracefulShutdown(): already set up for this server; call it once, and use the handle it returned');
+  if (drained.has(server)) {
+    throw new Error('gracefulShutdown(): already set up for this server; call it once, and use the handle it returned');
+  }
   drained.add(server);
   // Per socket: requests in flight, requests answered, the newest response.
   const sockets = new Map<Socket, SocketState>();

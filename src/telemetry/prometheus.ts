@@ -126,7 +126,8 @@ function metricsIn(registry: Registry, prefix: string): Metrics {
   ): T => {
     const [, labelNames, help] = METRICS[suffix];
     const name = prefix + suffix;
-    return (registry.getSingleMetric(name) as T | undefined) ?? new Kind({ name, help, labelNames: [...labelNames] as L[], registers: [registry] });
+    const existing = registry.getSingleMetric(name) as T | undefined;
+    return existing ?? new Kind({ name, help, labelNames: [...labelNames] as L[], registers: [registry] });
   };
   return {
     checkStatus: make('check_status', Gauge<'check'>),

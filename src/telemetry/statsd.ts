@@ -90,7 +90,9 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
  * The event a check's transition is: into a failure it failed, into `WARN` it warns (never a recovery, from
  * whatever it came), into `OK` it recovered; between two words of failure (`NOK` → `ERROR`), nothing.
  */
-function transitionEvent(before: CheckStatus | undefined, after: CheckStatus): { title: string; alertType: 'error' | 'warning' | 'success' } | undefined {
+function transitionEvent(
+  before: CheckStatus | undefined, after: CheckStatus,
+): { title: string; alertType: 'error' | 'warning' | 'success' } | undefined {
   const to = statusLabel(after);
   if (before !== undefined && statusLabel(before) === to) return undefined;
   if (to === 'ok') return { title: 'recovered', alertType: 'success' };
