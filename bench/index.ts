@@ -119,7 +119,7 @@ for (const [name, figures] of Object.entries(bare)) {
     figures.p50, figures.p99, ms(figures.serverP50), target);
 }
 
-rows.push('', `20 checks of 20 ms each, 50 connections, ${CHECK_SECONDS} s rounds; ratios to koa-health\'s bare /health in the same run. ` +
+rows.push('', `20 checks of 20 ms each, 50 connections, ${CHECK_SECONDS} s rounds; ratios to koa-health's bare /health in the same run. ` +
   'koa-simple-healthcheck is not here: its `test` callback cannot hold the answer for async checks (it answers 404 before they finish). ' +
   'The hand-written shared run is the limit for any shared run through Koa: one run of the same checks at a time, every waiting request answered `OK` when it ends. ' +
   '"finish p50" stops at Node\'s `\'finish\'` event instead, which comes only after every answer written in the same tick: for a shared run, after the whole burst of its answers.', '');

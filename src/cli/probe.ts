@@ -134,7 +134,7 @@ function probe({ url, timeout, headers }: Options): Promise<{ status: number; bo
 
 /** One line, without control characters, at most 4 KB with its newline. */
 function line(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it removes.
   return clip(text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim(), MAX_OUTPUT - 1);
 }
 

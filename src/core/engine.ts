@@ -198,7 +198,9 @@ export class HealthEngine {
   #schedule(delay: number): void {
     this.#timer = setTimeout(() => {
       this.#shared(Selection.all, false).then(
-        (run) => void (this.#latest = run),
+        (run) => {
+          this.#latest = run;
+        },
         // Nothing in a run should throw; if something does, the next run must still happen on time.
         (error: unknown) => this.#options.logger.error(`koa-health: a background run failed: ${logText(messageOf(error))}`),
       ).finally(() => {

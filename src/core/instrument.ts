@@ -84,7 +84,9 @@ export function callObserved(
       return once();
     };
   }
-  const ended = (result: CheckResult): void => endings.forEach((end) => guarded(() => end(result)));
+  const ended = (result: CheckResult): void => {
+    for (const end of endings) guarded(() => end(result));
+  };
   return { ...callAlone(next), ended };
 }
 

@@ -36,7 +36,7 @@ export function messageOf(error: unknown): string {
 /** Text safe for one log line: control characters (newlines, ANSI escapes) written as escapes, so no line can be forged. */
 export function logText(value: unknown): string {
   const text = typeof value === 'string' ? value : messageOf(value);
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes.
   return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(text) ? JSON.stringify(text).slice(1, -1) : text;
 }
 

@@ -81,7 +81,8 @@ export class RunRecorder {
     // Node 20 builds each AbortSignal in microseconds: a function that names no parameter cannot use a
     // signal of its own, and shares the run's, aborted when the run's deadline fails it.
     const own = fn.length > 0 || timeout !== undefined;
-    const controller = own ? new AbortController() : (this.#deadline ??= new AbortController());
+    if (!own) this.#deadline ??= new AbortController();
+    const controller = own ? new AbortController() : this.#deadline!;
     let timer: NodeJS.Timeout | undefined;
     let settle!: () => void;
     const pending: Pending = {

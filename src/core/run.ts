@@ -142,7 +142,9 @@ export interface StartedRun {
  */
 export function startRun(settings: RunSettings, selection: Selection, requested: boolean): StartedRun {
   const observers = observeRun(settings.bus, { selection: selection.key, startedAt: Date.now() });
-  const joined = (): void => observers.forEach((observer) => guarded(() => observer.joined?.()));
+  const joined = (): void => {
+    for (const observer of observers) guarded(() => observer.joined?.());
+  };
   // The request that starts the run waits on it from the start, before any check is called.
   if (requested) joined();
   return { done: collect(settings, selection, observers), joined };
@@ -161,10 +163,12 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
   // A copy, so a subscriber that (un)subscribes while running does not shift the others.
   const subscribers = [...((bus.all.get('healthcheck') ?? []) as Handler<HealthCheckEvent>[])];
   const wildcards = [...((bus.all.get('*') ?? []) as WildcardHandler<HealthEvents>[])];
-  subscribers.forEach((subscriber, index) => start(run, subscriber.name || `subscriber #${index + 1}`, () => subscriber(event)));
-  wildcards.forEach((subscriber, index) =>
-    start(run, subscriber.name || `wildcard subscriber #${index + 1}`, () => subscriber('healthcheck', event)),
-  );
+  for (const [index, subscriber] of subscribers.entries()) {
+    start(run, subscriber.name || `subscriber #${index + 1}`, () => subscriber(event));
+  }
+  for (const [index, subscriber] of wildcards.entries()) {
+    start(run, subscriber.name || `wildcard subscriber #${index + 1}`, () => subscriber('healthcheck', event));
+  }
 
   if (await expires(run.settled(), timeout)) {
     run.expire('check');

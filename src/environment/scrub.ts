@@ -51,7 +51,7 @@ const FLAG = /^-{1,2}[A-Za-z_][\w.-]*$/;
  * name matches; in an array, the word after a flag whose name matches (argv) is masked.
  */
 export function keyScrubber(extra: readonly (string | RegExp)[] = []): KeyScrubber {
-  const patterns = [...SECRET_KEY_PATTERNS.map((fragment) => new RegExp(escape(fragment), 'i')), ...extra.map(toRegExp)];
+  const patterns = [...SECRET_KEY_PATTERNS.map((fragment) => new RegExp(escapeRegExp(fragment), 'i')), ...extra.map(toRegExp)];
   const secretKey = (key: string): boolean => key !== '' && patterns.some((pattern) => pattern.test(key));
   const rule = (key: string, value: unknown): unknown => {
     if (secretKey(key)) return MASK;
@@ -115,10 +115,10 @@ function decoded(name: string): string {
 
 function toRegExp(pattern: string | RegExp): RegExp {
   if (pattern instanceof RegExp) return new RegExp(pattern.source, pattern.flags.replace('g', ''));
-  if (typeof pattern === 'string' && pattern !== '') return new RegExp(escape(pattern), 'i');
+  if (typeof pattern === 'string' && pattern !== '') return new RegExp(escapeRegExp(pattern), 'i');
   throw new TypeError('option "scrub" patterns must be non-empty strings or RegExps');
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -38,7 +38,7 @@ export class HealthEndpoint {
     if (!allowedMethod(ctx)) return;
     const { querystring } = ctx.request;
     if (querystring.length > MAX_PARAMETER_LENGTH) return replyText(ctx, 414, 'query string too long');
-    let query;
+    let query: ReturnType<QueryReader['read']>;
     try {
       query = this.#queries.read(ctx, querystring);
     } catch (error) {

@@ -63,7 +63,8 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
     throw new TypeError('option "prefix" must be a valid metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)');
   }
   const holder = registry as Registry & { [LISTENERS]?: Listeners };
-  const byPrefix = (holder[LISTENERS] ??= new Map());
+  holder[LISTENERS] ??= new Map();
+  const byPrefix = holder[LISTENERS];
   const { release } = holdShared(entryOf(byPrefix, prefix, () => new Map()), bus, () => {
     const metrics = metricsIn(registry, prefix);
     const onResult = (result: HealthResult): void => record(metrics, result);
@@ -77,7 +78,11 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
     };
     bus.on('healthresult', onResult);
     bus.on('healthchange', onChange);
-    return { value: undefined, stop: () => (bus.off('healthresult', onResult), bus.off('healthchange', onChange)) };
+    const stop = (): void => {
+      bus.off('healthresult', onResult);
+      bus.off('healthchange', onChange);
+    };
+    return { value: undefined, stop };
   });
   return { close: release };
 }

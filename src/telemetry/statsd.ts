@@ -83,7 +83,12 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
   };
   bus.on('healthresult', onResult);
   bus.on('healthchange', onChange);
-  return { close: () => (bus.off('healthresult', onResult), bus.off('healthchange', onChange)) };
+  return {
+    close() {
+      bus.off('healthresult', onResult);
+      bus.off('healthchange', onChange);
+    },
+  };
 }
 
 /**

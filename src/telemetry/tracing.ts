@@ -79,7 +79,11 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
             let errorType: string | undefined;
             try {
               const returned = context.with(trace.setSpan(runContext, span), call);
-              if (isThenable(returned)) returned.then(undefined, (error: unknown) => void (errorType = classOf(error)));
+              if (isThenable(returned)) {
+                returned.then(undefined, (error: unknown) => {
+                  errorType = classOf(error);
+                });
+              }
             } catch (error) {
               errorType = classOf(error);
             }

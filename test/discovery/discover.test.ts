@@ -94,7 +94,7 @@ describe('discoverChecks() on real temporary trees', () => {
     let caught: Error | undefined;
     await discoverChecks(dir.dir).catch((error: Error) => (caught = error));
     expect(caught?.message).to.equal(`discoverChecks(): ${join(dir.dir, 'b/healthchecks.mjs')} failed to import: no DATABASE_URL`);
-    expect((caught?.cause as Error).message).to.equal('no DATABASE_URL');
+    expect((caught?.cause as Error | undefined)?.message).to.equal('no DATABASE_URL');
   });
 
   it('rejects a root that does not exist, or is not a folder', async () => {
