@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import Koa, { type Middleware } from 'koa';
-import { createHealthBus, health, type HealthBus, type HealthOptions } from '../dist/index.js';
+import { createHealthBus, type HealthBus, type HealthOptions, health } from '../dist/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -69,7 +69,9 @@ export const httpApps: Record<string, () => Server> = {
   'koa-health': () => createServer(koaHealthApp().callback()),
   'koa-health checks': () => createServer(koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20) }).callback()),
   'koa-health checks cached': () =>
-    createServer(koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20), cache: { success: 1000, failure: 1000 } }).callback()),
+    createServer(
+      koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20), cache: { success: 1000, failure: 1000 } }).callback(),
+    ),
   'koa-health checks refresh': () =>
     createServer(koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20), refreshInterval: 1000 }).callback()),
   'koa-simple-healthcheck': () => createServer(simpleHealthcheckApp().callback()),
@@ -102,7 +104,8 @@ interface HealthConnect {
 function healthConnectApp(checks: number): Koa {
   const connect = require('@cloudnative/health-connect') as HealthConnect;
   const checker = new connect.HealthChecker();
-  for (let i = 0; i < checks; i++) checker.registerReadinessCheck(new connect.ReadinessCheck(`check${i}`, slowCheck(20)));
+  for (let i = 0; i < checks; i++)
+    checker.registerReadinessCheck(new connect.ReadinessCheck(`check${i}`, slowCheck(20)));
   const endpoint = connect.HealthEndpoint(checker);
   const adapter: Middleware = (ctx, next) => {
     if (ctx.path !== '/health') return next();
@@ -129,7 +132,8 @@ function terminusServer(checks: number): Server {
 /** The least a shared run costs through Koa: one run of the checks at a time, and every request waiting on it answered `OK` when it ends. */
 function sharedRunApp(): Koa {
   let current: Promise<unknown> | undefined;
-  const run = () => Promise.all(Array.from({ length: CHECKS_PER_RUN }, slowCheck(20))).finally(() => (current = undefined));
+  const run = () =>
+    Promise.all(Array.from({ length: CHECKS_PER_RUN }, slowCheck(20))).finally(() => (current = undefined));
   const sharedRun: Middleware = (ctx, next) => {
     if (ctx.path !== '/health') return next();
     current ??= run();

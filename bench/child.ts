@@ -1,5 +1,5 @@
 // A benchmark process of ours: forked, asked one thing at a time over IPC, and killed at the end.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export class Child {

@@ -6,8 +6,8 @@ import { Redis } from 'ioredis';
 import Koa from 'koa';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createHealthBus, health, registerCheck } from '../dist/index.js';
 import { mysqlCheck, postgresCheck, redisCheck } from '../dist/checks/index.js';
+import { createHealthBus, health, registerCheck } from '../dist/index.js';
 import { median } from './stats.js';
 
 export interface DriverFigures {
@@ -17,7 +17,11 @@ export interface DriverFigures {
   readonly flood: { requests: number; probes: Record<string, number> };
 }
 
-interface Server { name: string; bare: () => Promise<unknown>; check: (signal: AbortSignal) => unknown }
+interface Server {
+  name: string;
+  bare: () => Promise<unknown>;
+  check: (signal: AbortSignal) => unknown;
+}
 
 /** µs per call of `call`, sequentially, `n` times. */
 async function time(call: () => unknown, n: number): Promise<number> {
@@ -28,7 +32,13 @@ async function time(call: () => unknown, n: number): Promise<number> {
 
 export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigures> {
   const pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', max: 5 });
-  const mariadb = mysql.createPool({ host: '127.0.0.1', port: 3306, user: 'root', database: 'test', connectionLimit: 5 });
+  const mariadb = mysql.createPool({
+    host: '127.0.0.1',
+    port: 3306,
+    user: 'root',
+    database: 'test',
+    connectionLimit: 5,
+  });
   const redis = new Redis({ host: '127.0.0.1', port: 6379 });
   await new Promise((resolve) => redis.once('ready', resolve));
   try {
@@ -54,13 +64,20 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
           bare.push(await time(server.bare, n));
         }
       }
-      perRun[server.name] = { bare: median(bare), check: median(checked), ratio: median(checked.map((value, i) => value / bare[i]!)) };
+      perRun[server.name] = {
+        bare: median(bare),
+        check: median(checked),
+        ratio: median(checked.map((value, i) => value / bare[i]!)),
+      };
     }
     // The flood: 50 connections of ?checks=all against an app with the three checks on counting clients.
     const probes: Record<string, number> = { PostgreSQL: 0, MariaDB: 0, Redis: 0 };
-    const counted = <T extends object>(client: T, method: string, name: string): T => Object.assign(Object.create(client) as T, {
-      [method]: (...args: unknown[]) => (probes[name]!++, (client as Record<string, (...a: unknown[]) => unknown>)[method]!(...args)),
-    });
+    const counted = <T extends object>(client: T, method: string, name: string): T =>
+      Object.assign(Object.create(client) as T, {
+        [method]: (...args: unknown[]) => (
+          probes[name]!++, (client as Record<string, (...a: unknown[]) => unknown>)[method]!(...args)
+        ),
+      });
     const bus = createHealthBus();
     registerCheck('postgres', postgresCheck(counted(pool, 'query', 'PostgreSQL')), { bus });
     registerCheck('mariadb', mysqlCheck(counted(mariadb, 'query', 'MariaDB')), { bus });
@@ -68,7 +85,11 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
     const app = new Koa().use(health({ bus, disableFile: false, logger: false }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
-    const result = await autocannon({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health?checks=all`, connections: 50, duration: 3 });
+    const result = await autocannon({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health?checks=all`,
+      connections: 50,
+      duration: 3,
+    });
     server.close();
     return { perRun, flood: { requests: result.requests.total, probes } };
   } finally {

@@ -1,7 +1,7 @@
 // Over HTTP: autocannon against apps in processes of their own on 127.0.0.1, rounds interleaved, medians.
 import autocannon from 'autocannon';
-import { Child } from './child.js';
 import { CHECKS_PER_RUN } from './apps.js';
+import { Child } from './child.js';
 import { median } from './stats.js';
 
 export interface HttpFigures {
@@ -60,20 +60,25 @@ export async function measure(apps: Record<string, Load>, rounds: number): Promi
         finishP50s[name]!.push(counted.finishP50);
       }
     }
-    return Object.fromEntries(names.map((name) => {
-      const results = samples[name]!;
-      return [name, {
-        rps: median(results.map((result) => result.requests.average)),
-        rpsByRound: results.map((result) => result.requests.average),
-        serverP50: median(serverP50s[name]!),
-        finishP50: median(finishP50s[name]!),
-        p50: median(results.map((result) => result.latency.p50)),
-        p99: median(results.map((result) => result.latency.p99)),
-        runs: runs[name]!,
-        runMs: durations[name]!.length ? median(durations[name]!) : 0,
-        errors: results.reduce((sum, result) => sum + result.errors + result.timeouts + result.non2xx, 0),
-      }];
-    }));
+    return Object.fromEntries(
+      names.map((name) => {
+        const results = samples[name]!;
+        return [
+          name,
+          {
+            rps: median(results.map((result) => result.requests.average)),
+            rpsByRound: results.map((result) => result.requests.average),
+            serverP50: median(serverP50s[name]!),
+            finishP50: median(finishP50s[name]!),
+            p50: median(results.map((result) => result.latency.p50)),
+            p99: median(results.map((result) => result.latency.p99)),
+            runs: runs[name]!,
+            runMs: durations[name]!.length ? median(durations[name]!) : 0,
+            errors: results.reduce((sum, result) => sum + result.errors + result.timeouts + result.non2xx, 0),
+          },
+        ];
+      }),
+    );
   } finally {
     for (const child of Object.values(children)) child.stop();
   }

@@ -2,12 +2,12 @@
 // Prints the table, writes BENCHMARKS.md, and exits 1 if the heap grew (a leak per request).
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { measure, type HttpFigures } from './http.js';
-import { median, paired, pairs, withSpread, type Samples } from './stats.js';
-import { runInProcess } from './run-inprocess.js';
 import { measureDrivers } from './drivers.js';
+import { type HttpFigures, measure } from './http.js';
 import { measureProbe } from './probe.js';
+import { runInProcess } from './run-inprocess.js';
 import { measureShutdown } from './shutdown.js';
+import { median, paired, pairs, type Samples, withSpread } from './stats.js';
 import { measureStatusPage } from './status-page.js';
 import { FLOORS, measureTelemetry, RUN } from './telemetry.js';
 
@@ -16,7 +16,8 @@ const CHECK_ROUNDS = 3;
 const CHECK_SECONDS = 4;
 const started = Date.now();
 /** What the bench is doing, with the seconds it has taken so far (it must stay under 6 minutes). */
-const progress = (what: string): void => console.error(`${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  ${what}`);
+const progress = (what: string): void =>
+  console.error(`${String(Math.round((Date.now() - started) / 1000)).padStart(4)} s  ${what}`);
 const rows: string[] = [];
 const row = (...cells: Array<string | number>): number => rows.push(`| ${cells.join(' | ')} |`);
 const verdict = (met: boolean): string => (met ? 'met' : '**missed**');
@@ -30,7 +31,8 @@ const inProcess = await runInProcess({
   checks: { rounds: 9, n: 5_000, processes: 1 },
 });
 const { pass, health: bareHealth, checks: checkRuns } = inProcess.samples as Record<string, Samples>;
-const inRatio = (name: string): number => paired(bareHealth!, name, 'hand-written OK', (variant, base) => base / variant);
+const inRatio = (name: string): number =>
+  paired(bareHealth!, name, 'hand-written OK', (variant, base) => base / variant);
 const nsOf = (samples: Samples, name: string): string => ns(median(samples[name]!));
 const signed = (value: number): string => `${value >= 0 ? '+' : ''}${Math.round(value)} ns`;
 
@@ -40,21 +42,42 @@ const loads = (connections: number, seconds: number, apps: Array<[string, string
 const ALL = '/health?checks=all';
 
 progress('HTTP, bare endpoints');
-const bare = await measure(loads(10, 1, [
-  ['koa OK', '/health'], ['hand-written', '/health'], ['hand-written + one stat', '/health'], ['koa-health', '/health'], ['koa-simple-healthcheck', '/health'],
-  ['@cloudnative/health-connect', '/health'], ['@godaddy/terminus', '/health'], ['koa-health checks refresh', ALL],
-]), 7);
+const bare = await measure(
+  loads(10, 1, [
+    ['koa OK', '/health'],
+    ['hand-written', '/health'],
+    ['hand-written + one stat', '/health'],
+    ['koa-health', '/health'],
+    ['koa-simple-healthcheck', '/health'],
+    ['@cloudnative/health-connect', '/health'],
+    ['@godaddy/terminus', '/health'],
+    ['koa-health checks refresh', ALL],
+  ]),
+  7,
+);
 
 progress('HTTP, 20 checks of 20 ms at 50 connections');
-const checks = await measure(loads(50, CHECK_SECONDS, [
-  ['koa-health', '/health'], ['koa-health checks', ALL], ['koa-health checks cached', ALL], ['koa-health checks refresh', ALL],
-  ['hand-written shared run', '/health'], ['@cloudnative/health-connect checks', '/health'], ['@godaddy/terminus checks', '/health'],
-]), CHECK_ROUNDS);
+const checks = await measure(
+  loads(50, CHECK_SECONDS, [
+    ['koa-health', '/health'],
+    ['koa-health checks', ALL],
+    ['koa-health checks cached', ALL],
+    ['koa-health checks refresh', ALL],
+    ['hand-written shared run', '/health'],
+    ['@cloudnative/health-connect checks', '/health'],
+    ['@godaddy/terminus checks', '/health'],
+  ]),
+  CHECK_ROUNDS,
+);
 
 // A peer whose answers are errors is not ahead of anything.
 const valid = (figures: { errors: number }): boolean => figures.errors === 0;
-const note = (figures: { errors: number }): string => (valid(figures) ? '' : `${figures.errors} errors or non-2xx answers`);
-rows.push('### In-process (ns per request, median of interleaved blocks on one Koa app, each group in fresh processes (pass-through five, the rest three); deltas and ratios taken round by round, with the lowest and highest in brackets)', '');
+const note = (figures: { errors: number }): string =>
+  valid(figures) ? '' : `${figures.errors} errors or non-2xx answers`;
+rows.push(
+  '### In-process (ns per request, median of interleaved blocks on one Koa app, each group in fresh processes (pass-through five, the rest three); deltas and ratios taken round by round, with the lowest and highest in brackets)',
+  '',
+);
 row('item', 'variant', 'ns/request', 'vs bare', 'target');
 row('---', '---', '---', '---', '---');
 row('1 pass-through', 'bare chain (no middleware before the app)', nsOf(pass!, 'bare chain'), '', '');
@@ -62,10 +85,12 @@ row('1 pass-through', 'bare chain (no middleware before the app)', nsOf(pass!, '
 const perProcess = (name: string, other: string): number[] =>
   inProcess.byProcess.pass!.map((samples) => paired(samples, name, other, (a, b) => a - b));
 for (const name of ['koa-health', 'hand-written', 'empty middleware', 'koa-simple-healthcheck']) {
-  const versus = (other: string): string => withSpread(median(perProcess(name, other)), perProcess(name, other), signed);
+  const versus = (other: string): string =>
+    withSpread(median(perProcess(name, other)), perProcess(name, other), signed);
   const overEmpty = median(perProcess(name, 'empty middleware'));
   const targets: Record<string, string> = {
-    'koa-health': `within +20 ns of an empty middleware (${versus('empty middleware')}, median of ${perProcess(name, 'empty middleware').length} processes, lowest–highest): ` +
+    'koa-health':
+      `within +20 ns of an empty middleware (${versus('empty middleware')}, median of ${perProcess(name, 'empty middleware').length} processes, lowest–highest): ` +
       `${verdict(overEmpty <= 20)}; vs the one-compare hand-written middleware: ${versus('hand-written')}`,
     'empty middleware': '`return next()` alone: what any middleware costs here',
   };
@@ -74,20 +99,39 @@ for (const name of ['koa-health', 'hand-written', 'empty middleware', 'koa-simpl
 row('2 bare /health', 'hand-written OK', nsOf(bareHealth!, 'hand-written OK'), '1.00', '');
 const statCost = paired(bareHealth!, 'hand-written OK + one stat', 'hand-written OK', (a, b) => a - b);
 const overLimit = paired(bareHealth!, 'koa-health', 'hand-written OK + one stat', (a, b) => b / a);
-for (const name of ['hand-written OK + one stat', 'koa-health', 'koa-health without disable file', 'koa-simple-healthcheck']) {
+for (const name of [
+  'hand-written OK + one stat',
+  'koa-health',
+  'koa-health without disable file',
+  'koa-simple-healthcheck',
+]) {
   const targets: Record<string, string> = {
     'hand-written OK + one stat': `the one syscall the target allows costs ${signed(statCost)} on this machine`,
-    'koa-health': `≥ 0.9 of hand-written OK + one stat (${withSpread(overLimit, pairs(bareHealth!, 'koa-health', 'hand-written OK + one stat', (a, b) => b / a), (value) => fixed(value))}): ${verdict(overLimit >= 0.9)}`,
+    'koa-health': `≥ 0.9 of hand-written OK + one stat (${withSpread(
+      overLimit,
+      pairs(bareHealth!, 'koa-health', 'hand-written OK + one stat', (a, b) => b / a),
+      (value) => fixed(value),
+    )}): ${verdict(overLimit >= 0.9)}`,
     'koa-health without disable file': `≥ 0.8 of hand-written OK: ${verdict(inRatio(name) >= 0.8)}`,
   };
   const ratios = pairs(bareHealth!, name, 'hand-written OK', (variant, base) => base / variant);
-  row('2 bare /health', name, nsOf(bareHealth!, name), withSpread(inRatio(name), ratios, (value) => fixed(value)), targets[name] ?? '');
+  row(
+    '2 bare /health',
+    name,
+    nsOf(bareHealth!, name),
+    withSpread(inRatio(name), ratios, (value) => fixed(value)),
+    targets[name] ?? '',
+  );
 }
 row('3 ?checks=all, 10 sync checks', 'uncached', nsOf(checkRuns!, 'uncached'), '', '');
 row('3 ?checks=all, 10 sync checks', 'cached', nsOf(checkRuns!, 'cached'), '', '');
 const { memory } = inProcess;
 const heapGrowth = memory.heapEndMB - memory.heapStartMB;
-rows.push('', `Memory after ${memory.requests.toLocaleString('en')} uncached \`?checks=all\` requests, with five checks and prometheusMetrics() and tracing() listening: heap ${memory.heapStartMB} → ${memory.heapEndMB} MB, RSS ${memory.rssStartMB} → ${memory.rssEndMB} MB (heap growth ≤ ${HEAP_GROWTH_LIMIT_MB} MB: ${verdict(heapGrowth <= HEAP_GROWTH_LIMIT_MB)}).`, '');
+rows.push(
+  '',
+  `Memory after ${memory.requests.toLocaleString('en')} uncached \`?checks=all\` requests, with five checks and prometheusMetrics() and tracing() listening: heap ${memory.heapStartMB} → ${memory.heapEndMB} MB, RSS ${memory.rssStartMB} → ${memory.rssEndMB} MB (heap growth ≤ ${HEAP_GROWTH_LIMIT_MB} MB: ${verdict(heapGrowth <= HEAP_GROWTH_LIMIT_MB)}).`,
+  '',
+);
 
 // HTTP ratios are taken round by round (apps of one round ran side by side), then the median.
 const byRound = (results: Record<string, HttpFigures>): Samples =>
@@ -97,11 +141,18 @@ const checkRounds = byRound(checks);
 const rpsRatio = (rounds: Samples, name: string, base: string): number => paired(rounds, name, base, (a, b) => a / b);
 /** The median ratio, with the lowest and highest of the rounds'. */
 const ratioSpread = (rounds: Samples, name: string, base: string): string =>
-  withSpread(rpsRatio(rounds, name, base), pairs(rounds, name, base, (a, b) => a / b), (value) => fixed(value));
+  withSpread(
+    rpsRatio(rounds, name, base),
+    pairs(rounds, name, base, (a, b) => a / b),
+    (value) => fixed(value),
+  );
 
 rows.push('### Over HTTP (autocannon; req/s as ratios, round by round, to an app measured in the same run)', '');
-rows.push('Server p50 is the median time from a request\'s arrival in the server to its last byte handed to the kernel (when `res.end()` returns with the socket\'s buffer empty); ' +
-  'p50 and p99 are as autocannon saw them, on the same two cores.', '');
+rows.push(
+  "Server p50 is the median time from a request's arrival in the server to its last byte handed to the kernel (when `res.end()` returns with the socket's buffer empty); " +
+    'p50 and p99 are as autocannon saw them, on the same two cores.',
+  '',
+);
 row('item', 'app', 'req/s', 'vs koa OK', 'p50 ms', 'p99 ms', 'server p50 ms', 'target');
 row('---', '---', '---', '---', '---', '---', '---', '---');
 const ms = (value: number): string => fixed(value, 1);
@@ -110,20 +161,45 @@ for (const [name, figures] of Object.entries(bare)) {
   if (name === 'koa-health') {
     // Re-based as in-process (issue 17): the limit is the hand-written answer with the one stat the target allows.
     const ratio = rpsRatio(bareRounds, name, 'hand-written + one stat');
-    target = `≥ 0.9 of hand-written + one stat (${ratioSpread(bareRounds, name, 'hand-written + one stat')}): ${verdict(ratio >= 0.9)}; ` +
+    target =
+      `≥ 0.9 of hand-written + one stat (${ratioSpread(bareRounds, name, 'hand-written + one stat')}): ${verdict(ratio >= 0.9)}; ` +
       `of hand-written without the stat: ${ratioSpread(bareRounds, name, 'hand-written')}`;
   }
   if (name === '@godaddy/terminus') target = 'answers before Koa (wraps the Node server)';
-  if (name === 'koa-health checks refresh') target = `?checks=all from the background run: p99 < 5 ms: ${verdict(figures.p99 < 5)}`;
-  row('4 bare /health, 10 connections, 1 s rounds', name, Math.round(figures.rps), ratioSpread(bareRounds, name, 'koa OK'),
-    figures.p50, figures.p99, ms(figures.serverP50), target);
+  if (name === 'koa-health checks refresh')
+    target = `?checks=all from the background run: p99 < 5 ms: ${verdict(figures.p99 < 5)}`;
+  row(
+    '4 bare /health, 10 connections, 1 s rounds',
+    name,
+    Math.round(figures.rps),
+    ratioSpread(bareRounds, name, 'koa OK'),
+    figures.p50,
+    figures.p99,
+    ms(figures.serverP50),
+    target,
+  );
 }
 
-rows.push('', `20 checks of 20 ms each, 50 connections, ${CHECK_SECONDS} s rounds; ratios to koa-health's bare /health in the same run. ` +
-  'koa-simple-healthcheck is not here: its `test` callback cannot hold the answer for async checks (it answers 404 before they finish). ' +
-  'The hand-written shared run is the limit for any shared run through Koa: one run of the same checks at a time, every waiting request answered `OK` when it ends. ' +
-  '"finish p50" stops at Node\'s `\'finish\'` event instead, which comes only after every answer written in the same tick: for a shared run, after the whole burst of its answers.', '');
-row('item', 'app', 'req/s', 'vs bare /health', 'p50 ms', 'p99 ms', 'server p50 ms', 'finish p50 ms', `check runs per ${CHECK_SECONDS} s (ms each)`, 'target');
+rows.push(
+  '',
+  `20 checks of 20 ms each, 50 connections, ${CHECK_SECONDS} s rounds; ratios to koa-health's bare /health in the same run. ` +
+    'koa-simple-healthcheck is not here: its `test` callback cannot hold the answer for async checks (it answers 404 before they finish). ' +
+    'The hand-written shared run is the limit for any shared run through Koa: one run of the same checks at a time, every waiting request answered `OK` when it ends. ' +
+    "\"finish p50\" stops at Node's `'finish'` event instead, which comes only after every answer written in the same tick: for a shared run, after the whole burst of its answers.",
+  '',
+);
+row(
+  'item',
+  'app',
+  'req/s',
+  'vs bare /health',
+  'p50 ms',
+  'p99 ms',
+  'server p50 ms',
+  'finish p50 ms',
+  `check runs per ${CHECK_SECONDS} s (ms each)`,
+  'target',
+);
 row('---', '---', '---', '---', '---', '---', '---', '---', '---', '---');
 const checked = checks['koa-health checks']!;
 const cachedRatio = rpsRatio(checkRounds, 'koa-health checks cached', 'koa-health');
@@ -134,7 +210,8 @@ const versusPeer = (peer: string): string => {
   return `${peer.replace(' checks', '')} ${verdict(met)} (${Math.round(checked.runs / CHECK_ROUNDS)} vs ${Math.round(figures.runs / CHECK_ROUNDS)} runs per ${CHECK_SECONDS} s, server p50 ${ms(checked.serverP50)} vs ${ms(figures.serverP50)} ms)`;
 };
 const targets: Record<string, string> = {
-  'koa-health checks': `server p50 ≤ the checks' own ${ms(checked.runMs)} ms + 1.5 ms: ${verdict(checked.serverP50 <= checked.runMs + 1.5)}; ` +
+  'koa-health checks':
+    `server p50 ≤ the checks' own ${ms(checked.runMs)} ms + 1.5 ms: ${verdict(checked.serverP50 <= checked.runMs + 1.5)}; ` +
     `≤ 1/20 of each peer's runs at an equal or lower server p50: ${peerRuns.map(versusPeer).join(', ')}; ` +
     `the limit, a hand-written shared run: server p50 ${ms(checks['hand-written shared run']!.serverP50)} ms`,
   // A cache of 1 s: one run per second of the round, and one more where a round starts just before an expiry.
@@ -144,22 +221,41 @@ const targets: Record<string, string> = {
 };
 for (const [name, figures] of Object.entries(checks)) {
   const label = name === 'koa-health' ? 'koa-health, bare /health' : name;
-  const runs = name === 'koa-health' ? '' : `${Math.round(figures.runs / CHECK_ROUNDS)}${figures.runMs ? ` (${figures.runMs} ms)` : ''}`;
-  row('4/5 checks', label, Math.round(figures.rps), ratioSpread(checkRounds, name, 'koa-health'), figures.p50, figures.p99,
-    ms(figures.serverP50), ms(figures.finishP50), runs, [targets[name], note(figures)].filter(Boolean).join('; '));
+  const runs =
+    name === 'koa-health'
+      ? ''
+      : `${Math.round(figures.runs / CHECK_ROUNDS)}${figures.runMs ? ` (${figures.runMs} ms)` : ''}`;
+  row(
+    '4/5 checks',
+    label,
+    Math.round(figures.rps),
+    ratioSpread(checkRounds, name, 'koa-health'),
+    figures.p50,
+    figures.p99,
+    ms(figures.serverP50),
+    ms(figures.finishP50),
+    runs,
+    [targets[name], note(figures)].filter(Boolean).join('; '),
+  );
 }
 progress('built-in checks on the real servers');
 const drivers = await measureDrivers().catch((error: Error) => error);
 rows.push('', '### The built-in checks on the real servers (PostgreSQL 15, MariaDB 10.11, Redis 7 on 127.0.0.1)', '');
-if (drivers instanceof Error) rows.push(`Not measured: ${drivers.message} (start the servers: see test/checks/services.ts).`);
+if (drivers instanceof Error)
+  rows.push(`Not measured: ${drivers.message} (start the servers: see test/checks/services.ts).`);
 else {
   row('item', 'server', 'bare driver call µs', 'check run µs', 'ratio', 'target');
   row('---', '---', '---', '---', '---', '---');
   for (const [server, { bare: bareCall, check, ratio }] of Object.entries(drivers.perRun)) {
     row('6 per run', server, fixed(bareCall, 1), fixed(check, 1), fixed(ratio), `≤ 1.1×: ${verdict(ratio <= 1.1)}`);
   }
-  rows.push('', `Under 50 connections of \`?checks=all\` for 3 s: ${drivers.flood.requests.toLocaleString('en')} answers; probes that reached each server: ` +
-    `${Object.entries(drivers.flood.probes).map(([server, count]) => `${server} ${count}`).join(', ')} (one per shared run: none queued behind another).`);
+  rows.push(
+    '',
+    `Under 50 connections of \`?checks=all\` for 3 s: ${drivers.flood.requests.toLocaleString('en')} answers; probes that reached each server: ` +
+      `${Object.entries(drivers.flood.probes)
+        .map(([server, count]) => `${server} ${count}`)
+        .join(', ')} (one per shared run: none queued behind another).`,
+  );
 }
 
 progress('shutdown under load');
@@ -168,8 +264,14 @@ const drainTarget = drain.shutdownDelay + drain.slowestMs;
 rows.push('', '### Shutdown under load (autocannon, 50 keep-alive connections, SIGTERM after 1.5 s)', '');
 row('item', 'completed', 'dropped', 'refused after close', 'signal → exit ms', 'target');
 row('---', '---', '---', '---', '---', '---');
-row('7 gracefulShutdown', drain.completed, drain.dropped, drain.refusedAfterClose, drain.signalToExitMs,
-  `0 dropped: ${verdict(drain.dropped === 0)}; exit within +100 ms of shutdownDelay + the slowest request (${drainTarget} ms): ${verdict(drain.signalToExitMs <= drainTarget + 100)}`);
+row(
+  '7 gracefulShutdown',
+  drain.completed,
+  drain.dropped,
+  drain.refusedAfterClose,
+  drain.signalToExitMs,
+  `0 dropped: ${verdict(drain.dropped === 0)}; exit within +100 ms of shutdownDelay + the slowest request (${drainTarget} ms): ${verdict(drain.signalToExitMs <= drainTarget + 100)}`,
+);
 rows.push('', `The app's own line: ${drain.report.replace(/\|/g, '/')}`);
 
 progress('telemetry, status page, probe CLI');
@@ -182,18 +284,39 @@ row('---', '---', '---', '---');
 for (const name of ['prometheus', 'statsd', 'tracing'] as const) {
   const cost = telemetry[name]!;
   const floor = telemetry[FLOORS[name]]!;
-  row('8 added cost per check, run of 20 checks', name, `${fixed(cost / 1000)} µs`,
-    `< 5 µs: ${verdict(cost < 5000)}; the client alone, ${FLOORS[name]}: ${fixed(floor / 1000)} µs, the least it can cost here`);
+  row(
+    '8 added cost per check, run of 20 checks',
+    name,
+    `${fixed(cost / 1000)} µs`,
+    `< 5 µs: ${verdict(cost < 5000)}; the client alone, ${FLOORS[name]}: ${fixed(floor / 1000)} µs, the least it can cost here`,
+  );
 }
-row('8 the run itself', 'a run of 20 checks without telemetry', `${fixed(telemetry[RUN]! / 1000)} µs per check`, 'what the costs above are added to');
+row(
+  '8 the run itself',
+  'a run of 20 checks without telemetry',
+  `${fixed(telemetry[RUN]! / 1000)} µs per check`,
+  'what the costs above are added to',
+);
 row('9 status page', 'render 50 checks × 100 history entries', `${fixed(page, 3)} ms`, `< 1 ms: ${verdict(page < 1)}`);
-row('10 probe CLI', `wall time vs node -e 0 (${fixed(cli.node, 1)} ms) + the request (${fixed(cli.request, 1)} ms)`, `${fixed(cli.probe, 1)} ms (${fixed(cli.ratio)}×)`, `≤ 1.5×: ${verdict(cli.ratio <= 1.5)}`);
+row(
+  '10 probe CLI',
+  `wall time vs node -e 0 (${fixed(cli.node, 1)} ms) + the request (${fixed(cli.request, 1)} ms)`,
+  `${fixed(cli.probe, 1)} ms (${fixed(cli.ratio)}×)`,
+  `≤ 1.5×: ${verdict(cli.ratio <= 1.5)}`,
+);
 
 const errors = [...Object.values(bare), ...Object.values(checks)].reduce((sum, figures) => sum + figures.errors, 0);
-rows.push('', `Errors, timeouts and non-2xx answers over all HTTP runs: ${errors}. Total bench time: ${Math.round((Date.now() - started) / 1000)} s.`);
+rows.push(
+  '',
+  `Errors, timeouts and non-2xx answers over all HTTP runs: ${errors}. Total bench time: ${Math.round((Date.now() - started) / 1000)} s.`,
+);
 
 const versions = (name: string): string =>
-  (JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+  (
+    JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 const header = [
   '# Benchmarks',
   '',

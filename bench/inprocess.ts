@@ -2,14 +2,19 @@
 // times per block, blocks of the variants interleaved, medians compared. Small costs hide in HTTP noise.
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
-import { appResponse, busWithChecks, handWritten, handWrittenStat, koaHealth, simpleHealthcheck } from './apps.js';
-import type { Samples } from './stats.js';
-import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
 import { prometheusMetrics } from '../dist/telemetry/prometheus.js';
 import { tracing } from '../dist/telemetry/tracing.js';
+import { appResponse, busWithChecks, handWritten, handWrittenStat, koaHealth, simpleHealthcheck } from './apps.js';
+import type { Samples } from './stats.js';
 
 /** An exporter that takes every span and keeps none: a million runs must not look like a leak of ours. */
 class InMemoryDropping implements SpanExporter {
@@ -38,7 +43,8 @@ export function runner(app: Koa, url: string, middleware: Middleware[] = app.mid
   const unparsed = req as unknown as { _parsedUrl: unknown };
   const fresh = res as unknown as Record<symbol, unknown>;
   const outHeaders = Object.getOwnPropertySymbols(res).find((symbol) => symbol.description === 'kOutHeaders');
-  if (outHeaders === undefined) throw new Error('Node keeps no kOutHeaders on a response any more: reset the headers another way');
+  if (outHeaders === undefined)
+    throw new Error('Node keeps no kOutHeaders on a response any more: reset the headers another way');
   return async (n) => {
     const started = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
@@ -75,7 +81,10 @@ const passOn: Middleware = function passOn(_ctx, next) {
  */
 export function inProcessGroups(): Record<string, Record<string, () => Runner>> {
   const app = new Koa();
-  const chain = (url: string, ...middleware: Middleware[]) => (): Runner => runner(app, url, [...middleware, appResponse]);
+  const chain =
+    (url: string, ...middleware: Middleware[]) =>
+    (): Runner =>
+      runner(app, url, [...middleware, appResponse]);
   const checks = (cached: boolean): Middleware =>
     koaHealth({ bus: busWithChecks(10, 0), ...(cached ? { cache: { success: 60_000, failure: 60_000 } } : {}) });
   // The memory group: checks with metrics and tracing listening, as a production app would. Five are
@@ -83,7 +92,10 @@ export function inProcessGroups(): Record<string, Record<string, () => Runner>> 
   const observed = (): Middleware => {
     const bus = busWithChecks(5, 0);
     prometheusMetrics({ bus, registry: new Registry() });
-    tracing({ bus, tracerProvider: new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new InMemoryDropping())] }) });
+    tracing({
+      bus,
+      tracerProvider: new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new InMemoryDropping())] }),
+    });
     return koaHealth({ bus });
   };
   return {
@@ -130,5 +142,11 @@ export async function memory(run: Runner, requests: number): Promise<MemoryFigur
   gc();
   const end = process.memoryUsage();
   const mb = (bytes: number): number => Math.round((bytes / 1024 / 1024) * 10) / 10;
-  return { requests, heapStartMB: mb(start.heapUsed), heapEndMB: mb(end.heapUsed), rssStartMB: mb(start.rss), rssEndMB: mb(end.rss) };
+  return {
+    requests,
+    heapStartMB: mb(start.heapUsed),
+    heapEndMB: mb(end.heapUsed),
+    rssStartMB: mb(start.rss),
+    rssEndMB: mb(end.rss),
+  };
 }

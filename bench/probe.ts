@@ -8,15 +8,20 @@ import { median } from './stats.js';
 const probe = fileURLToPath(new URL('../dist/cli/probe.js', import.meta.url));
 
 /** Medians in ms: `node -e 0`, one request from this process, and the probe; rounds interleaved. */
-export async function measureProbe(rounds = 15): Promise<{ node: number; request: number; probe: number; ratio: number }> {
+export async function measureProbe(
+  rounds = 15,
+): Promise<{ node: number; request: number; probe: number; ratio: number }> {
   // The server in a process of its own, so that this one can block on each child.
   const server = createServer((_req, res) => res.end('OK'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/health/ready`;
-  const time = (args: string[]): Promise<number> => new Promise((resolve, reject) => {
-    const started = performance.now();
-    import('node:child_process').then(({ execFile }) => execFile(process.execPath, args, (error) => (error ? reject(error) : resolve(performance.now() - started))));
-  });
+  const time = (args: string[]): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const started = performance.now();
+      import('node:child_process').then(({ execFile }) =>
+        execFile(process.execPath, args, (error) => (error ? reject(error) : resolve(performance.now() - started))),
+      );
+    });
   const samples = { node: [] as number[], request: [] as number[], probe: [] as number[] };
   execFileSync(process.execPath, ['-e', '0']);
   for (let round = 0; round < rounds; round++) {

@@ -15,7 +15,9 @@ export interface InProcessResults {
  * Each group in `processes` fresh processes one after the other: where V8 lays out and optimizes the chain
  * moves a whole process's figures by tens of ns, so one process is one sample of that luck.
  */
-export async function runInProcess(groups: Record<string, { rounds: number; n: number; processes: number }>): Promise<InProcessResults> {
+export async function runInProcess(
+  groups: Record<string, { rounds: number; n: number; processes: number }>,
+): Promise<InProcessResults> {
   const samples: InProcessResults['samples'] = {};
   const byProcess: InProcessResults['byProcess'] = {};
   for (const [group, { rounds, n, processes }] of Object.entries(groups)) {

@@ -29,7 +29,12 @@ server.listen(0, '127.0.0.1', () => {
 });
 process.on('message', (message: { type: string }) => {
   if (message.type === 'runs') {
-    process.send!({ checks: runs.count, durations: runs.durations, p50: latencies.length ? median(latencies) : 0, finishP50: finished.length ? median(finished) : 0 });
+    process.send!({
+      checks: runs.count,
+      durations: runs.durations,
+      p50: latencies.length ? median(latencies) : 0,
+      finishP50: finished.length ? median(finished) : 0,
+    });
     finished = [];
     runs.count = 0;
     runs.durations = [];

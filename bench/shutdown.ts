@@ -19,15 +19,24 @@ export interface ShutdownFigures {
 const SLOW_MS = 20;
 
 /** One run: `connections` keep-alive clients for `seconds`, SIGTERM at `signalAt` seconds. */
-export async function measureShutdown(connections = 50, seconds = 4, signalAt = 1.5, shutdownDelay = 1000): Promise<ShutdownFigures> {
+export async function measureShutdown(
+  connections = 50,
+  seconds = 4,
+  signalAt = 1.5,
+  shutdownDelay = 1000,
+): Promise<ShutdownFigures> {
   const child = fork(fileURLToPath(new URL('./shutdown-child.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'], env: { ...process.env, SHUTDOWN_DELAY: String(shutdownDelay) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, SHUTDOWN_DELAY: String(shutdownDelay) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const lines: string[] = [];
-  const port = await new Promise<number>((resolve) => child.on('message', (message: { port?: number; line?: string }) => {
-    if (message.port) resolve(message.port);
-    if (message.line) lines.push(message.line);
-  }));
+  const port = await new Promise<number>((resolve) =>
+    child.on('message', (message: { port?: number; line?: string }) => {
+      if (message.port) resolve(message.port);
+      if (message.line) lines.push(message.line);
+    }),
+  );
   const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
   // The load runs in a process of its own: this one stays idle, so it sees the exit when it happens.
   const load = new Child('./load-child.ts', 'shutdown');
@@ -41,8 +50,13 @@ export async function measureShutdown(connections = 50, seconds = 4, signalAt = 
     const refused = errors.ECONNREFUSED ?? 0;
     const dropped = Object.values(errors).reduce((sum, count) => sum + count, 0) - refused;
     return {
-      completed, dropped, refusedAfterClose: refused, signalToExitMs: Math.round(exitAt - signalled),
-      shutdownDelay, slowestMs: SLOW_MS, report: lines.at(-1) ?? '',
+      completed,
+      dropped,
+      refusedAfterClose: refused,
+      signalToExitMs: Math.round(exitAt - signalled),
+      shutdownDelay,
+      slowestMs: SLOW_MS,
+      report: lines.at(-1) ?? '',
     };
   } finally {
     load.stop();

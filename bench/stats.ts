@@ -4,7 +4,12 @@
 export type Samples = Record<string, number[]>;
 
 /** The median over rounds of `compare(variant, base)`, each pair measured side by side: drift between rounds cancels. */
-export function paired(samples: Samples, variant: string, base: string, compare: (variant: number, base: number) => number): number {
+export function paired(
+  samples: Samples,
+  variant: string,
+  base: string,
+  compare: (variant: number, base: number) => number,
+): number {
   return median(pairs(samples, variant, base, compare));
 }
 
@@ -16,7 +21,12 @@ export function median(values: number[]): number {
 }
 
 /** Each round's `compare(variant, base)`, in round order: what `paired()` takes the median of. */
-export function pairs(samples: Samples, variant: string, base: string, compare: (variant: number, base: number) => number): number[] {
+export function pairs(
+  samples: Samples,
+  variant: string,
+  base: string,
+  compare: (variant: number, base: number) => number,
+): number[] {
   const bases = samples[base]!;
   return samples[variant]!.map((value, round) => compare(value, bases[round]!));
 }

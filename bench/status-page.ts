@@ -1,19 +1,44 @@
 // Rendering the status page: 50 checks and 100 history entries, in-process.
-import { renderPage, type PageModel } from '../dist/ui/index.js';
+import { type PageModel, renderPage } from '../dist/ui/index.js';
 import { median } from './stats.js';
 
 /** Median ms to render a page of `checks` checks and `history` transitions. */
 export function measureStatusPage(checks = 50, history = 100, rounds = 15, renders = 200): number {
   const now = Date.now();
   const model: PageModel = {
-    state: 'ERROR', now, details: true, refresh: undefined, runAllHref: '/health?checks=all&format=html',
+    state: 'ERROR',
+    now,
+    details: true,
+    refresh: undefined,
+    runAllHref: '/health?checks=all&format=html',
     facts: { hostname: 'host', uptime: 3600, version: '0.1.0', refreshing: false },
-    probes: ['bare', 'live', 'ready', 'startup'].map((probe) => ({ probe, path: `/health/${probe}`, statusCode: 200, state: 'OK', reason: 'because' })),
-    checks: Array.from({ length: checks }, (_, i) => ({
-      name: `check-${i}`, status: i % 7 ? 'OK' : 'ERROR', message: `message <${i}> & "quoted"`, duration: 12.5, lastChecked: now,
-      since: now - 60_000, lastSuccess: now, lastFailure: undefined, consecutiveFailures: 0, critical: true, tags: ['ready', 'db'],
+    probes: ['bare', 'live', 'ready', 'startup'].map((probe) => ({
+      probe,
+      path: `/health/${probe}`,
+      statusCode: 200,
+      state: 'OK',
+      reason: 'because',
     })),
-    transitions: Array.from({ length: history }, (_, i) => ({ at: now - i * 1000, check: `check-${i % checks}`, from: 'OK', to: 'ERROR', message: `failure ${i}` })),
+    checks: Array.from({ length: checks }, (_, i) => ({
+      name: `check-${i}`,
+      status: i % 7 ? 'OK' : 'ERROR',
+      message: `message <${i}> & "quoted"`,
+      duration: 12.5,
+      lastChecked: now,
+      since: now - 60_000,
+      lastSuccess: now,
+      lastFailure: undefined,
+      consecutiveFailures: 0,
+      critical: true,
+      tags: ['ready', 'db'],
+    })),
+    transitions: Array.from({ length: history }, (_, i) => ({
+      at: now - i * 1000,
+      check: `check-${i % checks}`,
+      from: 'OK',
+      to: 'ERROR',
+      message: `failure ${i}`,
+    })),
   };
   for (let i = 0; i < renders; i++) renderPage(model);
   const samples: number[] = [];

@@ -2,10 +2,15 @@
 // process of its own, each integration paired with a run without it, a collection before each.
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import StatsD from 'hot-shots';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { createHealthBus, instrument, registerCheck, runHealthChecks, type HealthBus } from '../dist/index.js';
+import { createHealthBus, type HealthBus, instrument, registerCheck, runHealthChecks } from '../dist/index.js';
 import { prometheusMetrics } from '../dist/telemetry/prometheus.js';
 import { statsdReporter } from '../dist/telemetry/statsd.js';
 import { tracing } from '../dist/telemetry/tracing.js';
@@ -19,7 +24,8 @@ export const RUN = 'the run itself, without telemetry';
 export const FLOORS = {
   prometheus: 'a bare listener making the same 4 prom-client calls with labels',
   statsd: 'a bare listener making the same 2 hot-shots calls (mock client)',
-  tracing: 'a bare instrumentation: a root span per run and a child per check, the check called inside it (BatchSpanProcessor, an exporter that drops)',
+  tracing:
+    'a bare instrumentation: a root span per run and a child per check, the check called inside it (BatchSpanProcessor, an exporter that drops)',
 } as const;
 
 /** Takes every span and keeps none, as an exporter that has sent them does: kept spans would be the GC's cost, not ours. */
@@ -51,9 +57,16 @@ export async function measureTelemetry(rounds = 15, runs = 300): Promise<Record<
 async function measureHere(rounds: number, runs: number): Promise<Record<string, number>> {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   // Batched, as production exports: the SDK's SimpleSpanProcessor alone costs ~10 µs per span here.
-  const provider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(new Dropping(), { maxQueueSize: 100_000, scheduledDelayMillis: 50 })] });
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(new Dropping(), { maxQueueSize: 100_000, scheduledDelayMillis: 50 })],
+  });
   const statsd = new StatsD({ mock: true });
-  const buses: Record<string, HealthBus> = { none: busWithChecks(), prometheus: busWithChecks(), statsd: busWithChecks(), tracing: busWithChecks() };
+  const buses: Record<string, HealthBus> = {
+    none: busWithChecks(),
+    prometheus: busWithChecks(),
+    statsd: busWithChecks(),
+    tracing: busWithChecks(),
+  };
   prometheusMetrics({ bus: buses.prometheus!, registry: new Registry() });
   statsdReporter({ client: statsd, bus: buses.statsd! });
   tracing({ bus: buses.tracing!, tracerProvider: provider });
@@ -71,9 +84,23 @@ async function measureHere(rounds: number, runs: number): Promise<Record<string,
   // a run than in a loop of their own, so a floor measured apart would flatter nobody.
   const floorRegistry = new Registry();
   const gauge = new Gauge({ name: 'floor_status', help: 'h', labelNames: ['check'], registers: [floorRegistry] });
-  const histogram = new Histogram({ name: 'floor_seconds', help: 'h', labelNames: ['check'], registers: [floorRegistry] });
-  const counter = new Counter({ name: 'floor_total', help: 'h', labelNames: ['check', 'status'], registers: [floorRegistry] });
-  const floorBuses: Record<string, HealthBus> = { [FLOORS.prometheus]: busWithChecks(), [FLOORS.statsd]: busWithChecks(), [FLOORS.tracing]: busWithChecks() };
+  const histogram = new Histogram({
+    name: 'floor_seconds',
+    help: 'h',
+    labelNames: ['check'],
+    registers: [floorRegistry],
+  });
+  const counter = new Counter({
+    name: 'floor_total',
+    help: 'h',
+    labelNames: ['check', 'status'],
+    registers: [floorRegistry],
+  });
+  const floorBuses: Record<string, HealthBus> = {
+    [FLOORS.prometheus]: busWithChecks(),
+    [FLOORS.statsd]: busWithChecks(),
+    [FLOORS.tracing]: busWithChecks(),
+  };
   floorBuses[FLOORS.prometheus]!.on('healthresult', (result) => {
     for (const { name, duration } of result.checks) {
       gauge.set({ check: name }, 2);
@@ -104,7 +131,9 @@ async function measureHere(rounds: number, runs: number): Promise<Record<string,
     },
   });
   const variants: Record<string, () => unknown> = {
-    prometheus: run(buses.prometheus!), statsd: run(buses.statsd!), tracing: run(buses.tracing!),
+    prometheus: run(buses.prometheus!),
+    statsd: run(buses.statsd!),
+    tracing: run(buses.tracing!),
     ...Object.fromEntries(Object.entries(floorBuses).map(([name, bus]) => [name, run(bus)])),
   };
   const none = run(buses.none!);

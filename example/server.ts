@@ -14,10 +14,16 @@ const healthMiddleware = health({
 });
 app.use(healthMiddleware);
 // Operators only: the dump needs this secret as a Bearer token or ?auth=.
-app.use(environment({
-  secret: process.env.ENVIRONMENT_SECRET ?? 'change-me',
-  config: { port, greeting: 'hello', databaseUrl: process.env.DATABASE_URL ?? 'postgres://app:example-password@localhost:5432/app' },
-}));
+app.use(
+  environment({
+    secret: process.env.ENVIRONMENT_SECRET ?? 'change-me',
+    config: {
+      port,
+      greeting: 'hello',
+      databaseUrl: process.env.DATABASE_URL ?? 'postgres://app:example-password@localhost:5432/app',
+    },
+  }),
+);
 app.use((ctx) => {
   ctx.body = 'Hello from the example app. Try /health?checks=all\n';
 });

@@ -10,8 +10,20 @@ const root = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 // The same declarations, in a folder Node and TypeScript read as CommonJS.
-execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json',
-  '--emitDeclarationOnly', '--declarationMap', 'false', '--outDir', 'dist/cjs'], { cwd: root, stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    join(root, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    'tsconfig.build.json',
+    '--emitDeclarationOnly',
+    '--declarationMap',
+    'false',
+    '--outDir',
+    'dist/cjs',
+  ],
+  { cwd: root, stdio: 'inherit' },
+);
 writeFileSync(join(root, 'dist/cjs/package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 
 for (const [subpath, target] of Object.entries(pkg.exports)) {
@@ -22,7 +34,10 @@ for (const [subpath, target] of Object.entries(pkg.exports)) {
   writeFileSync(wrapper, `'use strict';\nmodule.exports = require(${JSON.stringify(esm)});\n`);
   const declarations = join(root, 'dist/cjs', relative(join(root, 'dist'), target.import));
   const from = relative(dirname(wrapper), declarations).replace(/\.js$/, '.js');
-  writeFileSync(wrapper.replace(/\.cjs$/, '.d.cts'), `export * from ${JSON.stringify(from.startsWith('.') ? from : `./${from}`)};\n`);
+  writeFileSync(
+    wrapper.replace(/\.cjs$/, '.d.cts'),
+    `export * from ${JSON.stringify(from.startsWith('.') ? from : `./${from}`)};\n`,
+  );
 }
 
 // The stamp `npm start` compares with the sources, to build only when they changed.

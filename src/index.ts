@@ -6,22 +6,10 @@
  * middleware, `formats/` the answer formats, `environment/` the environment dump.
  * @module
  */
-export { health, type DetailsLevel, type HealthMiddleware, type HealthOptions, type Secret } from './koa/index.js';
+
 export {
-  createHealthBus,
-  healthBus,
-  HealthCheckEvent,
-  HealthError,
-  instrument,
-  outcome,
-  registerCheck,
-  runHealthChecks,
-  Selection,
-  SelectionError,
   type CacheOptions,
   type CheckCall,
-  type Instrumentation,
-  type RunObserver,
   type CheckChange,
   type CheckFunction,
   type CheckList,
@@ -29,29 +17,43 @@ export {
   type CheckOutcome,
   type CheckResult,
   type CheckStatus,
+  createHealthBus,
   type HealthBus,
   type HealthChange,
+  HealthCheckEvent,
+  HealthError,
   type HealthEvents,
   type HealthResult,
   type HealthStatus,
+  healthBus,
+  type Instrumentation,
+  instrument,
   type KnownCheck,
   type Logger,
   type Outcome,
+  outcome,
   type RegisterOptions,
+  type RunObserver,
   type RunOptions,
   type RunStatus,
+  registerCheck,
+  runHealthChecks,
+  Selection,
+  SelectionError,
 } from './core/index.js';
-export type { AnswerState, CustomFormat, FormatName, HealthReport, HealthState } from './formats/index.js';
+export { type DiscoverOptions, discoverChecks } from './discovery/index.js';
 export {
-  environment,
-  MASK,
-  SECRET_KEY_PATTERNS,
   type EnvironmentMiddleware,
   type EnvironmentOptions,
+  environment,
   type IncludeOptions,
+  MASK,
   type ScrubFunction,
+  SECRET_KEY_PATTERNS,
   type SectionFunction,
 } from './environment/index.js';
+export type { AnswerState, CustomFormat, FormatName, HealthReport, HealthState } from './formats/index.js';
+export { type DetailsLevel, type HealthMiddleware, type HealthOptions, health, type Secret } from './koa/index.js';
 export {
   gracefulShutdown,
   type ShutdownHandle,
@@ -59,4 +61,3 @@ export {
   type ShutdownReport,
   type ShutdownState,
 } from './lifecycle/index.js';
-export { discoverChecks, type DiscoverOptions } from './discovery/index.js';

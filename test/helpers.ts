@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import Koa, { type Context } from 'koa';
-import { createHealthBus, health, type HealthBus, type HealthOptions, type Logger } from '../src/index.js';
+import { createHealthBus, type HealthBus, type HealthOptions, health, type Logger } from '../src/index.js';
 
 /** A logger that keeps what it was told. */
 export interface RecordingLogger extends Logger {

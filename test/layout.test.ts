@@ -17,7 +17,8 @@ function sources(dir = src): string[] {
 function imports(file: string): string[] {
   const text = readFileSync(join(src, file), 'utf8');
   return [...text.matchAll(/(?:from|import)\s+'(\.[^']+)'/g)].map((match) =>
-    relative(src, resolve(dirname(join(src, file)), match[1]!)).replace(/\.js$/, '.ts'));
+    relative(src, resolve(dirname(join(src, file)), match[1]!)).replace(/\.js$/, '.ts'),
+  );
 }
 
 const folderOf = (file: string): string => (file.includes('/') ? file.split('/')[0]! : '.');
@@ -41,9 +42,11 @@ describe('the layout of src/', () => {
   const files = sources();
 
   it('keeps every folder to the folders it may import from', () => {
-    const wrong = files.flatMap((file) => imports(file)
-      .filter((target) => !(ALLOWED[folderOf(file)] ?? []).includes(folderOf(target)))
-      .map((target) => `${file} -> ${target}`));
+    const wrong = files.flatMap((file) =>
+      imports(file)
+        .filter((target) => !(ALLOWED[folderOf(file)] ?? []).includes(folderOf(target)))
+        .map((target) => `${file} -> ${target}`),
+    );
     expect(wrong).to.deep.equal([]);
   });
 

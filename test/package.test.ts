@@ -13,29 +13,39 @@ function node(cwd: string, args: string[]): string {
 
 describe('the built package', () => {
   it('imports by name as ESM', () => {
-    const out = node(root, ['--input-type=module', '-e', `
+    const out = node(root, [
+      '--input-type=module',
+      '-e',
+      `
       import { health, healthBus, HealthCheckEvent, runHealthChecks } from 'koa-health';
       console.log(typeof health, typeof healthBus.on, typeof HealthCheckEvent, typeof runHealthChecks);
-    `]);
+    `,
+    ]);
     expect(out.trim()).to.equal('function function function function');
   });
 
   it('loads with require()', () => {
-    const out = node(root, ['-e', `
+    const out = node(root, [
+      '-e',
+      `
       const { health, healthBus, HealthCheckEvent } = require('koa-health');
       console.log(typeof health({ disableFile: false }), typeof healthBus.emit, typeof HealthCheckEvent);
-    `]);
+    `,
+    ]);
     expect(out.trim()).to.equal('function function function');
   });
 
   it('declares ESM, exports for import and require, and types beside each', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(pkg.type).to.equal('module');
     expect(pkg.exports).to.deep.include({ '.': { import: './dist/index.js', require: './dist/index.cjs' } });
     expect(readFileSync(new URL('../dist/index.d.ts', import.meta.url), 'utf8')).to.include('health');
     // The require entry is a one-line wrapper around the ESM, not a second copy of the code.
     expect(readFileSync(new URL('../dist/index.cjs', import.meta.url), 'utf8')).to.equal(
-      "'use strict';\nmodule.exports = require(\"./index.js\");\n",
+      '\'use strict\';\nmodule.exports = require("./index.js");\n',
     );
   });
 });
@@ -53,31 +63,43 @@ describe('the packed tarball, installed into an app', function () {
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
     // pretest built dist/ already: pack what is there, as `npm publish` would.
     const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', app], {
-      cwd: root, encoding: 'utf8',
-    }).trim().split('\n').at(-1)!;
+      cwd: root,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .at(-1)!;
     execFileSync('tar', ['-xzf', join(app, tarball), '-C', installed, '--strip-components=1']);
   });
 
   after(() => rmSync(app, { recursive: true, force: true }));
 
   it("imports environment() from 'koa-health/environment' as ESM, the same function as the root's", () => {
-    const out = node(app, ['--input-type=module', '-e', `
+    const out = node(app, [
+      '--input-type=module',
+      '-e',
+      `
       import { environment } from 'koa-health/environment';
       import * as root from 'koa-health';
       console.log(typeof environment({ secret: 'x' }), environment === root.environment, import.meta.resolve('koa-health'));
-    `]);
+    `,
+    ]);
     const [kind, same, resolved] = out.trim().split(' ');
     expect([kind, same]).to.deep.equal(['function', 'true']);
     expect(resolved).to.equal(pathToFileURL(join(app, 'node_modules', 'koa-health', 'dist', 'index.js')).href);
   });
 
   it('gives import and require the same module: one healthBus', () => {
-    const out = node(app, ['--input-type=module', '-e', `
+    const out = node(app, [
+      '--input-type=module',
+      '-e',
+      `
       import { createRequire } from 'node:module';
       import { healthBus } from 'koa-health';
       const require = createRequire(import.meta.url);
       console.log(require('koa-health').healthBus === healthBus);
-    `]);
+    `,
+    ]);
     expect(out.trim()).to.equal('true');
   });
 
@@ -86,8 +108,8 @@ describe('the packed tarball, installed into an app', function () {
       "import { health, healthBus, type HealthOptions, type HealthResult } from 'koa-health';",
       "import { environment } from 'koa-health/environment';",
       "import { diskCheck, postgresCheck, type PostgresClient } from 'koa-health/checks';",
-      "declare const pool: PostgresClient;",
-      "export const checks = [diskCheck({ maxUsedRatio: 0.9 }), postgresCheck(pool)];",
+      'declare const pool: PostgresClient;',
+      'export const checks = [diskCheck({ maxUsedRatio: 0.9 }), postgresCheck(pool)];',
       "const options: HealthOptions = { timeout: 2000, expect: ['db'] };",
       'export const middleware = health(options);',
       "export const dump = environment({ secret: 'x' });",
@@ -104,13 +126,25 @@ describe('the packed tarball, installed into an app', function () {
       const dir = join(app, name.replace(/\W+/g, '-'));
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, file), consumer);
-      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-        // No skipLibCheck: the package's own declarations are checked too.
-        compilerOptions: { ...options, strict: true, exactOptionalPropertyTypes: true, noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] },
-        files: [file],
-      }));
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          // No skipLibCheck: the package's own declarations are checked too.
+          compilerOptions: {
+            ...options,
+            strict: true,
+            exactOptionalPropertyTypes: true,
+            noEmit: true,
+            types: ['node'],
+            typeRoots: [join(root, 'node_modules/@types')],
+          },
+          files: [file],
+        }),
+      );
       try {
-        execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], { encoding: 'utf8' });
+        execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', dir], {
+          encoding: 'utf8',
+        });
       } catch (error) {
         expect.fail(`${name}: ${(error as { stdout?: string }).stdout ?? String(error)}`);
       }
@@ -120,9 +154,14 @@ describe('the packed tarball, installed into an app', function () {
   it('has the right types in every resolution mode, by @arethetypeswrong/cli', () => {
     const tarball = readdirSync(app).find((file) => file.endsWith('.tgz'))!;
     try {
-      execFileSync(join(root, 'node_modules/.bin/attw'), [join(app, tarball), '--profile', 'node16', '--format', 'ascii'], {
-        encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' },
-      });
+      execFileSync(
+        join(root, 'node_modules/.bin/attw'),
+        [join(app, tarball), '--profile', 'node16', '--format', 'ascii'],
+        {
+          encoding: 'utf8',
+          env: { ...process.env, NO_COLOR: '1' },
+        },
+      );
     } catch (error) {
       expect.fail((error as { stdout?: string }).stdout ?? String(error));
     }
@@ -130,29 +169,40 @@ describe('the packed tarball, installed into an app', function () {
 
   it('imports and requires every integration by its subpath', () => {
     const entries: Record<string, string> = {
-      'koa-health/checks': 'postgresCheck', 'koa-health/prometheus': 'prometheusMetrics',
-      'koa-health/statsd': 'statsdReporter', 'koa-health/tracing': 'tracing',
+      'koa-health/checks': 'postgresCheck',
+      'koa-health/prometheus': 'prometheusMetrics',
+      'koa-health/statsd': 'statsdReporter',
+      'koa-health/tracing': 'tracing',
     };
     for (const [subpath, name] of Object.entries(entries)) {
-      const esm = node(app, ['--input-type=module', '-e', `import { ${name} } from '${subpath}'; console.log(typeof ${name});`]);
+      const esm = node(app, [
+        '--input-type=module',
+        '-e',
+        `import { ${name} } from '${subpath}'; console.log(typeof ${name});`,
+      ]);
       const cjs = node(app, ['-e', `console.log(typeof require('${subpath}').${name})`]);
       expect([esm.trim(), cjs.trim()], subpath).to.deep.equal(['function', 'function']);
     }
   });
 
-  it('ships the probe CLI that the README\'s HEALTHCHECK lines run', () => {
+  it("ships the probe CLI that the README's HEALTHCHECK lines run", () => {
     const help = node(app, ['node_modules/koa-health/dist/cli/probe.js', '--help']);
     expect(help).to.match(/^usage: koa-health-probe/);
-    const pkg = JSON.parse(readFileSync(join(app, 'node_modules/koa-health/package.json'), 'utf8')) as { bin: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(app, 'node_modules/koa-health/package.json'), 'utf8')) as {
+      bin: Record<string, string>;
+    };
     expect(pkg.bin).to.deep.equal({ 'koa-health-probe': './dist/cli/probe.js' });
   });
 
   it("requires 'koa-health/environment', one copy of the code with the root", () => {
-    const out = node(app, ['-e', `
+    const out = node(app, [
+      '-e',
+      `
       const { environment } = require('koa-health/environment');
       const root = require('koa-health');
       console.log(typeof environment({ secret: 'x' }), environment === root.environment, require.resolve('koa-health'));
-    `]);
+    `,
+    ]);
     const [kind, same, resolved] = out.trim().split(' ');
     expect([kind, same]).to.deep.equal(['function', 'true']);
     expect(resolved).to.equal(join(app, 'node_modules', 'koa-health', 'dist', 'index.cjs'));
@@ -162,14 +212,34 @@ describe('the packed tarball, installed into an app', function () {
 describe('the two commands on a fresh clone', () => {
   it('npm install leaves package-lock.json as it is: its root entry says what package.json says', () => {
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, unknown>;
-    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { name: string; version: string; packages: Record<string, Record<string, unknown>> };
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      name: string;
+      version: string;
+      packages: Record<string, Record<string, unknown>>;
+    };
     expect([lock.name, lock.version]).to.deep.equal([pkg.name, pkg.version]);
     const entry = lock.packages['']!;
     // What npm copies from package.json into the lock's root entry: a difference is a lock rewritten by `npm install`.
-    for (const field of ['name', 'version', 'license', 'bin', 'engines', 'dependencies', 'devDependencies', 'peerDependencies', 'peerDependenciesMeta']) {
-      const expected = field === 'bin' && pkg.bin !== undefined
-        ? Object.fromEntries(Object.entries(pkg.bin as Record<string, string>).map(([name, path]) => [name, path.replace(/^\.\//, '')]))
-        : pkg[field];
+    for (const field of [
+      'name',
+      'version',
+      'license',
+      'bin',
+      'engines',
+      'dependencies',
+      'devDependencies',
+      'peerDependencies',
+      'peerDependenciesMeta',
+    ]) {
+      const expected =
+        field === 'bin' && pkg.bin !== undefined
+          ? Object.fromEntries(
+              Object.entries(pkg.bin as Record<string, string>).map(([name, path]) => [
+                name,
+                path.replace(/^\.\//, ''),
+              ]),
+            )
+          : pkg[field];
       expect(entry[field], field).to.deep.equal(expected);
     }
   });
@@ -179,10 +249,16 @@ describe('the two commands on a fresh clone', () => {
     const fakeNpm = join(root, '.test-tmp/fake-npm.mjs');
     const marker = join(root, '.test-tmp/fake-npm-ran');
     mkdirSync(join(root, '.test-tmp'), { recursive: true });
-    writeFileSync(fakeNpm, `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, process.argv.slice(2).join(' '));\n`);
+    writeFileSync(
+      fakeNpm,
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, process.argv.slice(2).join(' '));\n`,
+    );
     const prestart = (): string | undefined => {
       rmSync(marker, { force: true });
-      execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], { cwd: root, env: { ...process.env, npm_execpath: fakeNpm } });
+      execFileSync(process.execPath, ['scripts/build-if-stale.mjs'], {
+        cwd: root,
+        env: { ...process.env, npm_execpath: fakeNpm },
+      });
       try {
         return readFileSync(marker, 'utf8');
       } catch {

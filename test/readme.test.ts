@@ -8,7 +8,9 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 /** The README's ts code block that contains `marker`. */
 function sample(marker: string): string {
-  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).find((code) => code.includes(marker));
+  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((match) => match[1]!)
+    .find((code) => code.includes(marker));
   if (block === undefined) throw new Error(`no ts sample in the README contains ${marker}`);
   return block;
 }
@@ -20,18 +22,23 @@ describe('the README samples, run', () => {
       "import Koa from 'koa';",
       "import { gracefulShutdown, health } from 'koa-health';",
       'const app = new Koa();',
-      sample('gracefulShutdown(server, { health: healthMiddleware, onShutdown: () => healthMiddleware.close() })')
-        .replace('app.listen(3000)', "app.listen(0, '127.0.0.1')"),
+      sample(
+        'gracefulShutdown(server, { health: healthMiddleware, onShutdown: () => healthMiddleware.close() })',
+      ).replace('app.listen(3000)', "app.listen(0, '127.0.0.1')"),
       "server.on('listening', () => console.log('listening'));",
     ].join('\n');
-    const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('listening') && resolve());
       child.once('exit', () => reject(new Error('exited before listening')));
     });
     child.kill('SIGTERM');
     const exit = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-      child.once('exit', (code, signal) => resolve([code, signal])));
+      child.once('exit', (code, signal) => resolve([code, signal])),
+    );
     expect(exit).to.deep.equal([null, 'SIGTERM']);
   });
 });
@@ -52,7 +59,13 @@ describe('the README check samples, run against the real servers', function () {
     const lines = blocks.flatMap((block) => block.split('\n'));
     // Imports go first (once each); every block's statements in a scope of their own, as separate files would be.
     const imports = [...new Set(lines.filter((line) => line.startsWith('import ')))];
-    const bodies = blocks.map((block) => `{\n${block.split('\n').filter((line) => !line.startsWith('import ')).join('\n')}\n}`);
+    const bodies = blocks.map(
+      (block) =>
+        `{\n${block
+          .split('\n')
+          .filter((line) => !line.startsWith('import '))
+          .join('\n')}\n}`,
+    );
     const script = [
       ...imports,
       "import { runHealthChecks as run } from 'koa-health';",
@@ -84,8 +97,18 @@ describe('the README check samples, run against the real servers', function () {
       child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
     });
     const results = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, string>;
-    expect(Object.keys(results).sort()).to.deep.equal(['cache', 'database', 'disk', 'event-loop', 'memory', 'mysql', 'payments', 'rabbitmq']);
-    for (const name of ['cache', 'database', 'event-loop', 'memory', 'mysql', 'rabbitmq']) expect(results[name], name).to.match(/^OK/);
+    expect(Object.keys(results).sort()).to.deep.equal([
+      'cache',
+      'database',
+      'disk',
+      'event-loop',
+      'memory',
+      'mysql',
+      'payments',
+      'rabbitmq',
+    ]);
+    for (const name of ['cache', 'database', 'event-loop', 'memory', 'mysql', 'rabbitmq'])
+      expect(results[name], name).to.match(/^OK/);
     // Pointed at places that are not on this machine: they run, and fail with a reason.
     expect(results.payments).to.match(/^ERROR /);
     expect(results.disk).to.match(/^ERROR .*ENOENT/);
@@ -103,10 +126,21 @@ const CONTEXT: Record<string, string> = {
 };
 /** Names a sample may use without importing, as the sample before it in the same section imported them. */
 const IMPORTS: Record<string, string> = {
-  health: 'koa-health', healthBus: 'koa-health', registerCheck: 'koa-health', gracefulShutdown: 'koa-health',
-  runHealthChecks: 'koa-health', environment: 'koa-health', outcome: 'koa-health',
-  postgresCheck: 'koa-health/checks', mysqlCheck: 'koa-health/checks', redisCheck: 'koa-health/checks', httpCheck: 'koa-health/checks',
-  tcpCheck: 'koa-health/checks', diskCheck: 'koa-health/checks', memoryCheck: 'koa-health/checks', eventLoopCheck: 'koa-health/checks',
+  health: 'koa-health',
+  healthBus: 'koa-health',
+  registerCheck: 'koa-health',
+  gracefulShutdown: 'koa-health',
+  runHealthChecks: 'koa-health',
+  environment: 'koa-health',
+  outcome: 'koa-health',
+  postgresCheck: 'koa-health/checks',
+  mysqlCheck: 'koa-health/checks',
+  redisCheck: 'koa-health/checks',
+  httpCheck: 'koa-health/checks',
+  tcpCheck: 'koa-health/checks',
+  diskCheck: 'koa-health/checks',
+  memoryCheck: 'koa-health/checks',
+  eventLoopCheck: 'koa-health/checks',
 };
 
 describe('the README samples, as a user compiles them', function () {
@@ -122,10 +156,15 @@ describe('the README samples, as a user compiles them', function () {
     const files: string[] = [];
     blocks.forEach((block, index) => {
       const uses = (name: string): boolean => new RegExp(`\\b${name}\\b`).test(block);
-      const has = (name: string): boolean => new RegExp(`^import [^;]*\\b${name}\\b|^(?:const|let|function) ${name}\\b`, 'm').test(block);
+      const has = (name: string): boolean =>
+        new RegExp(`^import [^;]*\\b${name}\\b|^(?:const|let|function) ${name}\\b`, 'm').test(block);
       const prelude = [
-        ...Object.entries(IMPORTS).filter(([name]) => uses(name) && !has(name)).map(([name, from]) => `import { ${name} } from '${from}';`),
-        ...Object.entries(CONTEXT).filter(([name]) => uses(name) && !has(name)).map(([, declaration]) => declaration),
+        ...Object.entries(IMPORTS)
+          .filter(([name]) => uses(name) && !has(name))
+          .map(([name, from]) => `import { ${name} } from '${from}';`),
+        ...Object.entries(CONTEXT)
+          .filter(([name]) => uses(name) && !has(name))
+          .map(([, declaration]) => declaration),
       ];
       // A sample that says which file it is goes there (the check module next to the app that imports it).
       const file = block.startsWith('// checks/database.ts') ? 'checks/database.ts' : `sample-${index}.ts`;
@@ -134,14 +173,25 @@ describe('the README samples, as a user compiles them', function () {
     });
     // The app's own pool, which the check module imports.
     writeFileSync(`${dir}db.ts`, "import pg from 'pg';\nexport const pool = new pg.Pool();\n");
-    writeFileSync(`${dir}tsconfig.json`, JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', lib: ['ES2022', 'DOM'], types: ['node'],
-        strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, verbatimModuleSyntax: false,
-        skipLibCheck: true, noEmit: true,
-      },
-      files: [...files, 'db.ts'],
-    }));
+    writeFileSync(
+      `${dir}tsconfig.json`,
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          lib: ['ES2022', 'DOM'],
+          types: ['node'],
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          verbatimModuleSyntax: false,
+          skipLibCheck: true,
+          noEmit: true,
+        },
+        files: [...files, 'db.ts'],
+      }),
+    );
     const output = await new Promise<string>((resolve) => {
       const tsc = spawn(process.execPath, [`${root}node_modules/typescript/bin/tsc`, '-p', dir], { cwd: dir });
       let out = '';
@@ -161,8 +211,13 @@ describe('the README discovery sample, run from a built app', () => {
     const dir = fileURLToPath(new URL('../.test-tmp/discover-sample/dist/', import.meta.url));
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(`${dir}orders`, { recursive: true });
-    const code = ts.transpileModule(sample('discoverChecks(new URL('), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-    writeFileSync(`${dir}server.mjs`, `${code}\nconsole.log(JSON.stringify(files.map((file) => file.slice(${JSON.stringify(dir)}.length))));\n`);
+    const code = ts.transpileModule(sample('discoverChecks(new URL('), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(
+      `${dir}server.mjs`,
+      `${code}\nconsole.log(JSON.stringify(files.map((file) => file.slice(${JSON.stringify(dir)}.length))));\n`,
+    );
     writeFileSync(`${dir}orders/orders.healthchecks.mjs`, 'export {};\n');
     try {
       const output = await new Promise<string>((resolve, reject) => {
@@ -174,7 +229,10 @@ describe('the README discovery sample, run from a built app', () => {
       });
       expect(JSON.parse(output)).to.deep.equal(['orders/orders.healthchecks.mjs']);
     } finally {
-      rmSync(fileURLToPath(new URL('../.test-tmp/discover-sample/', import.meta.url)), { recursive: true, force: true });
+      rmSync(fileURLToPath(new URL('../.test-tmp/discover-sample/', import.meta.url)), {
+        recursive: true,
+        force: true,
+      });
     }
   });
 });

@@ -1,5 +1,5 @@
 import { statfs } from 'node:fs/promises';
-import { knownOptions, outcome, type CheckFunction } from '../core/index.js';
+import { type CheckFunction, knownOptions, outcome } from '../core/index.js';
 import { argumentError } from './probe.js';
 import { bytes, validBytes, validRatio } from './thresholds.js';
 
@@ -38,8 +38,10 @@ export function diskCheck(options: DiskCheckOptions = {}): CheckFunction {
     const usedRatio = blocks === 0 ? 0 : (blocks - bfree) / blocks;
     const details = { observedValue: Number(usedRatio.toFixed(4)), observedUnit: 'ratio', freeBytes: free, path };
     const summary = `${bytes(free)} free on ${path}, ${(usedRatio * 100).toFixed(1)}% used`;
-    if (minFree !== undefined && free < minFree) return outcome('ERROR', `${summary}: below ${bytes(minFree)}`, details);
-    if (maxUsed !== undefined && usedRatio > maxUsed) return outcome('ERROR', `${summary}: above ${maxUsed * 100}%`, details);
+    if (minFree !== undefined && free < minFree)
+      return outcome('ERROR', `${summary}: below ${bytes(minFree)}`, details);
+    if (maxUsed !== undefined && usedRatio > maxUsed)
+      return outcome('ERROR', `${summary}: above ${maxUsed * 100}%`, details);
     return outcome('OK', summary, details);
   };
 }

@@ -1,5 +1,5 @@
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { knownOptions, MAX_TIMER_MS, outcome, type CheckFunction } from '../core/index.js';
+import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { type CheckFunction, knownOptions, MAX_TIMER_MS, outcome } from '../core/index.js';
 import { argumentError } from './probe.js';
 
 /** Options of `eventLoopCheck()`. */
@@ -53,9 +53,15 @@ export function eventLoopCheck(options: EventLoopCheckOptions = {}): CheckFuncti
     const histogram = histograms[older]!;
     if (histogram.count === 0) return outcome('OK', 'no samples yet', { observedUnit: 'ms' });
     const delay = Math.max(0, histogram.percentile(percentile) / 1e6 - RESOLUTION_MS);
-    const details = { observedValue: Number(delay.toFixed(2)), observedUnit: 'ms', percentile, samples: histogram.count };
+    const details = {
+      observedValue: Number(delay.toFixed(2)),
+      observedUnit: 'ms',
+      percentile,
+      samples: histogram.count,
+    };
     const summary = `event loop delay p${percentile} ${delay.toFixed(1)} ms`;
-    if (maxDelay !== undefined && delay > maxDelay) return outcome('ERROR', `${summary}: above ${maxDelay} ms`, details);
+    if (maxDelay !== undefined && delay > maxDelay)
+      return outcome('ERROR', `${summary}: above ${maxDelay} ms`, details);
     return outcome('OK', summary, details);
   };
 }

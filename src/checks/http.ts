@@ -1,12 +1,12 @@
-import { knownOptions, messageOf, type CheckFunction } from '../core/index.js';
+import { type CheckFunction, knownOptions, messageOf } from '../core/index.js';
 import { argumentError } from './probe.js';
 
 // The Fetch standard's blocked ports: Node's fetch fails every request to them with `bad port`.
 const BAD_PORTS: ReadonlySet<number> = new Set([
-  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113,
-  115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556,
-  563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667,
-  6668, 6669, 6679, 6697, 10080,
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110,
+  111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532,
+  540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061,
+  6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
 ]);
 
 /** Which statuses pass: one, a list, a class such as `'2xx'`, or a predicate. */
@@ -46,8 +46,10 @@ export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): Ch
   } catch {
     throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL');
   }
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL');
-  if (BAD_PORTS.has(Number(target.port))) throw argumentError('httpCheck()', 'url', `on a port fetch can reach (it refuses ${target.port})`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL');
+  if (BAD_PORTS.has(Number(target.port)))
+    throw argumentError('httpCheck()', 'url', `on a port fetch can reach (it refuses ${target.port})`);
   knownOptions(options, ['method', 'expect', 'headers'], 'httpCheck()');
   const { method = 'GET', expect = '2xx', headers: given = {} } = options;
   if (typeof method !== 'string') throw argumentError('httpCheck()', 'method', 'an HTTP method');
@@ -58,7 +60,8 @@ export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): Ch
     throw argumentError('httpCheck()', 'headers', 'an object of valid header names to values without CR, LF or NUL');
   }
   if (target.username !== '' || target.password !== '') {
-    if (headers.has('authorization')) throw argumentError('httpCheck()', 'url', 'without credentials when "headers" has an Authorization');
+    if (headers.has('authorization'))
+      throw argumentError('httpCheck()', 'url', 'without credentials when "headers" has an Authorization');
     // fetch refuses such a URL, and its error would quote it, password and all: send them as Basic instead.
     const credentials = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
     headers.set('Authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
@@ -97,7 +100,8 @@ function causeOf(error: unknown): string {
   if (Array.isArray(errors) && errors.length > 0) cause = errors[0];
   const { code, message } = (cause ?? {}) as { code?: unknown; message?: unknown };
   // OpenSSL writes `80BC…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…`: the reason is enough.
-  const reason = typeof message === 'string' ? /^[0-9A-F]+:error:[^:]*:[^:]*:[^:]*:([^:]+)/.exec(message)?.[1] : undefined;
+  const reason =
+    typeof message === 'string' ? /^[0-9A-F]+:error:[^:]*:[^:]*:[^:]*:([^:]+)/.exec(message)?.[1] : undefined;
   const text = reason ?? (typeof message === 'string' ? message : messageOf(cause));
   return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
 }

@@ -5,11 +5,11 @@
  * and never opens a connection of its own. `probe` holds the one-probe-per-client rule they share.
  * @module
  */
-export { diskCheck, type DiskCheckOptions } from './disk.js';
-export { eventLoopCheck, type EventLoopCheckOptions } from './event-loop.js';
-export { httpCheck, type ExpectedStatus, type HttpCheckOptions } from './http.js';
-export { memoryCheck, type MemoryCheckOptions } from './memory.js';
-export { mysqlCheck, type MysqlCheckOptions, type MysqlClient } from './mysql.js';
-export { postgresCheck, type PostgresCheckOptions, type PostgresClient } from './postgres.js';
-export { redisCheck, type RedisClient } from './redis.js';
+export { type DiskCheckOptions, diskCheck } from './disk.js';
+export { type EventLoopCheckOptions, eventLoopCheck } from './event-loop.js';
+export { type ExpectedStatus, type HttpCheckOptions, httpCheck } from './http.js';
+export { type MemoryCheckOptions, memoryCheck } from './memory.js';
+export { type MysqlCheckOptions, type MysqlClient, mysqlCheck } from './mysql.js';
+export { type PostgresCheckOptions, type PostgresClient, postgresCheck } from './postgres.js';
+export { type RedisClient, redisCheck } from './redis.js';
 export { tcpCheck } from './tcp.js';

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { knownOptions, outcome, type CheckFunction } from '../core/index.js';
+import { type CheckFunction, knownOptions, outcome } from '../core/index.js';
 import { bytes, validBytes, validRatio } from './thresholds.js';
 
 /** Options of `memoryCheck()`. */
@@ -37,9 +37,12 @@ export function memoryCheck(options: MemoryCheckOptions = {}): CheckFunction {
     const ratio = heapUsed / heapLimit;
     const details = { observedValue: Number(ratio.toFixed(4)), observedUnit: 'ratio', heapUsed, heapLimit, rss };
     const summary = `heap ${bytes(heapUsed)} of ${bytes(heapLimit)} (${(ratio * 100).toFixed(1)}%), rss ${bytes(rss)}`;
-    if (maxRatio !== undefined && ratio > maxRatio) return outcome('ERROR', `${summary}: heap above ${maxRatio * 100}%`, details);
-    if (maxHeap !== undefined && heapUsed > maxHeap) return outcome('ERROR', `${summary}: heap above ${bytes(maxHeap)}`, details);
-    if (maxRss !== undefined && rss > maxRss) return outcome('ERROR', `${summary}: rss above ${bytes(maxRss)}`, details);
+    if (maxRatio !== undefined && ratio > maxRatio)
+      return outcome('ERROR', `${summary}: heap above ${maxRatio * 100}%`, details);
+    if (maxHeap !== undefined && heapUsed > maxHeap)
+      return outcome('ERROR', `${summary}: heap above ${bytes(maxHeap)}`, details);
+    if (maxRss !== undefined && rss > maxRss)
+      return outcome('ERROR', `${summary}: rss above ${bytes(maxRss)}`, details);
     return outcome('OK', summary, details);
   };
 }

@@ -1,5 +1,5 @@
-import { knownOptions, type CheckFunction } from '../core/index.js';
-import { probePool, validQuery, type PoolCounters } from './pool.js';
+import { type CheckFunction, knownOptions } from '../core/index.js';
+import { type PoolCounters, probePool, validQuery } from './pool.js';
 import { argumentError } from './probe.js';
 
 /** What `mysqlCheck()` uses of a mysql2 pool or connection, promise or callback API. */
@@ -33,10 +33,15 @@ export function mysqlCheck(client: MysqlClient, options: MysqlCheckOptions = {})
   }
   knownOptions(options, ['query'], 'mysqlCheck()');
   const query = validQuery(options.query ?? 'SELECT 1', 'mysqlCheck()');
-  const run = typeof client.promise === 'function'
-    // The callback API: a query without a callback would report its errors as events nobody handles.
-    ? () => new Promise<void>((resolve, reject) => void (client as CallbackClient).query(query, (error) => (error ? reject(error) : resolve())))
-    : () => Promise.resolve(client.query(query));
+  const run =
+    typeof client.promise === 'function'
+      ? // The callback API: a query without a callback would report its errors as events nobody handles.
+        () =>
+          new Promise<void>(
+            (resolve, reject) =>
+              void (client as CallbackClient).query(query, (error) => (error ? reject(error) : resolve())),
+          )
+      : () => Promise.resolve(client.query(query));
   return (signal) => probePool(client, signal, () => counters(client), run);
 }
 
@@ -48,7 +53,9 @@ interface CallbackClient {
 /** mysql2 keeps a pool's counters in fields of its own (the callback pool, or a promise pool's `.pool`). */
 function counters(client: MysqlClient): PoolCounters | undefined {
   const pool = (typeof client.pool === 'object' && client.pool !== null ? client.pool : client) as {
-    _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number };
+    _allConnections?: { length: number };
+    _freeConnections?: { length: number };
+    _connectionQueue?: { length: number };
     config?: { connectionLimit?: number };
   };
   const { _allConnections: all, _freeConnections: free, _connectionQueue: queue, config } = pool;

@@ -1,4 +1,4 @@
-import { outcome, type Outcome } from '../core/index.js';
+import { type Outcome, outcome } from '../core/index.js';
 import { probeOnce } from './probe.js';
 
 /** A pool's counters, read as its driver keeps them. */
@@ -14,7 +14,10 @@ export interface PoolCounters {
  * queue one more query behind the app's own; else one probe per client, its counters in the details.
  */
 export async function probePool(
-  client: object, signal: AbortSignal, counters: () => PoolCounters | undefined, query: () => Promise<unknown>,
+  client: object,
+  signal: AbortSignal,
+  counters: () => PoolCounters | undefined,
+  query: () => Promise<unknown>,
 ): Promise<Outcome> {
   const before = counters();
   if (before !== undefined && before.total >= before.max && before.idle === 0) {
@@ -32,6 +35,7 @@ function details({ total, idle, waiting, max }: PoolCounters): Record<string, nu
 
 /** The query option of the database checks: a non-empty string. */
 export function validQuery(value: unknown, factory: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${factory}: "query" must be a non-empty SQL string`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new TypeError(`${factory}: "query" must be a non-empty SQL string`);
   return value;
 }

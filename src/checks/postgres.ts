@@ -1,5 +1,5 @@
-import { knownOptions, type CheckFunction } from '../core/index.js';
-import { probePool, validQuery, type PoolCounters } from './pool.js';
+import { type CheckFunction, knownOptions } from '../core/index.js';
+import { type PoolCounters, probePool, validQuery } from './pool.js';
 import { argumentError } from './probe.js';
 
 /** What `postgresCheck()` uses of a node-postgres `Pool` or `Client`. */
@@ -31,12 +31,19 @@ export function postgresCheck(client: PostgresClient, options: PostgresCheckOpti
   }
   knownOptions(options, ['query'], 'postgresCheck()');
   const query = validQuery(options.query ?? 'SELECT 1', 'postgresCheck()');
-  return (signal) => probePool(client, signal, () => counters(client), () => client.query(query));
+  return (signal) =>
+    probePool(
+      client,
+      signal,
+      () => counters(client),
+      () => client.query(query),
+    );
 }
 
 /** A Pool's counters; `undefined` for a Client. */
 function counters(client: PostgresClient): PoolCounters | undefined {
   const { totalCount, idleCount, waitingCount } = client;
-  if (typeof totalCount !== 'number' || typeof idleCount !== 'number' || typeof waitingCount !== 'number') return undefined;
+  if (typeof totalCount !== 'number' || typeof idleCount !== 'number' || typeof waitingCount !== 'number')
+    return undefined;
   return { total: totalCount, idle: idleCount, waiting: waitingCount, max: client.options?.max ?? 10 };
 }

@@ -18,7 +18,10 @@ export interface RedisClient {
  */
 export function redisCheck(client: RedisClient): CheckFunction {
   const candidate = client as Partial<RedisClient> | null;
-  if (typeof candidate?.ping !== 'function' || (typeof candidate.status !== 'string' && typeof candidate.isReady !== 'boolean')) {
+  if (
+    typeof candidate?.ping !== 'function' ||
+    (typeof candidate.status !== 'string' && typeof candidate.isReady !== 'boolean')
+  ) {
     throw argumentError('redisCheck()', 'client', 'an ioredis or node-redis client');
   }
   return async (signal) => {

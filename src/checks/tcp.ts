@@ -9,17 +9,19 @@ import { argumentError } from './probe.js';
  */
 export function tcpCheck(host: string, port: number): CheckFunction {
   if (typeof host !== 'string' || host === '') throw argumentError('tcpCheck()', 'host', 'a host name or address');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw argumentError('tcpCheck()', 'port', 'a port from 1 to 65535');
-  return (signal) => new Promise<string>((resolve, reject) => {
-    const started = performance.now();
-    const socket = connect({ host, port, signal });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(`connected to ${host}:${port} in ${Math.round(performance.now() - started)} ms`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw argumentError('tcpCheck()', 'port', 'a port from 1 to 65535');
+  return (signal) =>
+    new Promise<string>((resolve, reject) => {
+      const started = performance.now();
+      const socket = connect({ host, port, signal });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(`connected to ${host}:${port} in ${Math.round(performance.now() - started)} ms`);
+      });
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        socket.destroy();
+        reject(new Error(`${error.code ?? 'error'} connecting to ${host}:${port}`));
+      });
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => {
-      socket.destroy();
-      reject(new Error(`${error.code ?? 'error'} connecting to ${host}:${port}`));
-    });
-  });
 }

@@ -3,14 +3,16 @@ import { argumentError } from './probe.js';
 /** An optional threshold in bytes: a non-negative number. */
 export function validBytes(value: unknown, factory: string, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw argumentError(factory, name, 'a number of bytes, 0 or more');
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw argumentError(factory, name, 'a number of bytes, 0 or more');
   return value;
 }
 
 /** An optional threshold as a ratio from 0 to 1. */
 export function validRatio(value: unknown, factory: string, name: string): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw argumentError(factory, name, 'a ratio from 0 to 1');
+  if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+    throw argumentError(factory, name, 'a ratio from 0 to 1');
   return value;
 }
 

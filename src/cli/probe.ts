@@ -8,7 +8,8 @@
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
 
-const USAGE = 'usage: koa-health-probe [URL | --ready] [--timeout 2s] [--expect 2xx] [--header "Name: value"] [--fail-on-maintenance] [--quiet]';
+const USAGE =
+  'usage: koa-health-probe [URL | --ready] [--timeout 2s] [--expect 2xx] [--header "Name: value"] [--fail-on-maintenance] [--quiet]';
 const HELP = `${USAGE}
 
   URL                    default: $HEALTH_URL, else http://127.0.0.1:$PORT/health/live ($PORT default 3000):
@@ -42,8 +43,12 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options | 'help
   const local = (probe: 'live' | 'ready'): string => `http://127.0.0.1:${env.PORT || 3000}/health/${probe}`;
   const options: Options = {
     url: env.HEALTH_URL || local('live'),
-    timeout: 2000, expect: (status) => status >= 200 && status < 300, expectText: '2xx',
-    headers: {}, failOnMaintenance: false, quiet: false,
+    timeout: 2000,
+    expect: (status) => status >= 200 && status < 300,
+    expectText: '2xx',
+    headers: {},
+    failOnMaintenance: false,
+    quiet: false,
   };
   let urlGiven = false;
   let ready = false;
@@ -77,14 +82,16 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options | 'help
 function duration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
   const ms = match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm'] : Number.NaN;
-  if (!(ms > 0 && ms <= 2_147_483_647)) throw new UsageError(`bad --timeout ${JSON.stringify(text)}: give 500ms, 2s or 1m`);
+  if (!(ms > 0 && ms <= 2_147_483_647))
+    throw new UsageError(`bad --timeout ${JSON.stringify(text)}: give 500ms, 2s or 1m`);
   return ms;
 }
 
 function expected(text: string): (status: number) => boolean {
   if (/^[1-5]xx$/.test(text)) return (status) => Math.floor(status / 100) === Number(text[0]);
   const statuses = text.split(',').map(Number);
-  if (statuses.every((status) => Number.isInteger(status) && status >= 100 && status <= 999)) return (status) => statuses.includes(status);
+  if (statuses.every((status) => Number.isInteger(status) && status >= 100 && status <= 999))
+    return (status) => statuses.includes(status);
   throw new UsageError(`bad --expect ${JSON.stringify(text)}: give 2xx, or statuses such as 200,204`);
 }
 
@@ -95,38 +102,54 @@ function expected(text: string): (status: number) => boolean {
  */
 function probe({ url, timeout, headers }: Options): Promise<{ status: number; body: string }> {
   const target = new URL(url);
-  if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new UsageError(`bad URL ${JSON.stringify(url)}: http or https only`);
+  if (target.protocol !== 'http:' && target.protocol !== 'https:')
+    throw new UsageError(`bad URL ${JSON.stringify(url)}: http or https only`);
   const send = target.protocol === 'https:' ? requestTls : request;
   return new Promise((resolve, reject) => {
-    const req = send(target, { headers: { 'User-Agent': 'koa-health-probe', Accept: 'text/plain, */*', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      const done = (): void => {
-        clearTimeout(timer);
-        res.destroy();
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_OUTPUT).toString('utf8') });
-      };
-      res.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        size += chunk.length;
-        // A body of megabytes is not read: the first 4 KB say all the line can.
-        if (size >= MAX_OUTPUT) done();
-      });
-      res.on('end', done);
-      res.on('error', reject);
-      // The server closed before the body's end: what came is not an answer to trust.
-      res.on('aborted', () => reject(new Error('connection closed before the answer ended')));
-    });
+    const req = send(
+      target,
+      { headers: { 'User-Agent': 'koa-health-probe', Accept: 'text/plain, */*', ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = (): void => {
+          clearTimeout(timer);
+          res.destroy();
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).subarray(0, MAX_OUTPUT).toString('utf8'),
+          });
+        };
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.length;
+          // A body of megabytes is not read: the first 4 KB say all the line can.
+          if (size >= MAX_OUTPUT) done();
+        });
+        res.on('end', done);
+        res.on('error', reject);
+        // The server closed before the body's end: what came is not an answer to trust.
+        res.on('aborted', () => reject(new Error('connection closed before the answer ended')));
+      },
+    );
     const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeout} ms`)), timeout);
     // Without a listener Node would drop a 101 silently, and the probe would exit 0 on no answer at all.
     req.on('upgrade', (res, socket) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new Error(`${res.statusCode ?? 101} ${res.statusMessage || 'Switching Protocols'}: an upgrade, not a health answer`));
+      reject(
+        new Error(
+          `${res.statusCode ?? 101} ${res.statusMessage || 'Switching Protocols'}: an upgrade, not a health answer`,
+        ),
+      );
     });
     req.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error.code === 'ECONNRESET' && error.message === 'socket hang up' ? new Error('connection closed without an answer') : error);
+      reject(
+        error.code === 'ECONNRESET' && error.message === 'socket hang up'
+          ? new Error('connection closed without an answer')
+          : error,
+      );
     });
     req.end();
   });
@@ -142,7 +165,10 @@ function line(text: string): string {
 function clip(text: string, bytes: number): string {
   if (Buffer.byteLength(text) <= bytes) return text;
   // Room for the ellipsis (3 bytes); a character cut in two is dropped.
-  let cut = Buffer.from(text).subarray(0, bytes - 3).toString('utf8').replace(/\uFFFD$/, '');
+  let cut = Buffer.from(text)
+    .subarray(0, bytes - 3)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
   const space = cut.lastIndexOf(' ');
   if (space > 0) cut = cut.slice(0, space);
   return `${cut.trimEnd()}…`;
@@ -173,7 +199,14 @@ async function main(): Promise<number> {
     return ok ? 0 : 1;
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
-    const reason = error instanceof UsageError ? message : code === 'ECONNREFUSED' ? 'refused' : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host not found' : 'failed';
+    const reason =
+      error instanceof UsageError
+        ? message
+        : code === 'ECONNREFUSED'
+          ? 'refused'
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+            ? 'host not found'
+            : 'failed';
     say(`${reason}: ${message} (${Math.round(performance.now() - started)} ms)`);
     return 1;
   }
@@ -185,10 +218,13 @@ process.once('beforeExit', () => {
   if (!decided) process.stdout.write(`${line('failed: the probe ended without an answer')}\n`);
 });
 let decided = false;
-main().then((code) => {
-  decided = true;
-  process.exitCode = code;
-}, () => {
-  decided = true;
-  process.exitCode = 1;
-});
+main().then(
+  (code) => {
+    decided = true;
+    process.exitCode = code;
+  },
+  () => {
+    decided = true;
+    process.exitCode = 1;
+  },
+);

@@ -2,7 +2,11 @@
  * The value `map` keeps under `key`; the first time it is asked for, `make` makes it and the map keeps it.
  * For the one-per-bus, one-per-registry, one-per-socket things.
  */
-export function entryOf<K, V>(map: { get(key: K): V | undefined; set(key: K, value: V): unknown }, key: K, make: () => V): V {
+export function entryOf<K, V>(
+  map: { get(key: K): V | undefined; set(key: K, value: V): unknown },
+  key: K,
+  make: () => V,
+): V {
   let value = map.get(key);
   if (value === undefined) {
     value = make();

@@ -61,7 +61,10 @@ export interface KnownCheck {
 }
 
 /** What is wrong with a check's options, if anything (they come from a subscriber: anything may arrive). */
-export function checkOptionsProblem(options: unknown, timerProblem: (ms: unknown) => string | undefined = timerLimitProblem): string | undefined {
+export function checkOptionsProblem(
+  options: unknown,
+  timerProblem: (ms: unknown) => string | undefined = timerLimitProblem,
+): string | undefined {
   if (typeof options !== 'object' || options === null) return 'options must be an object';
   const { critical, tags, default: isDefault, timeout } = options as Record<string, unknown>;
   if (critical !== undefined && typeof critical !== 'boolean') return '"critical" must be true or false';

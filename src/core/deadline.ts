@@ -18,7 +18,10 @@ export async function expires(work: Promise<unknown>, ms: number): Promise<boole
  * Runs `work(signal)` and settles by `ms` at the latest: a throw, a rejection or the deadline becomes
  * `{ ok: false, message }`, and at the deadline `signal` is aborted so the work can stop. Never rejects.
  */
-export async function settleWithin<T>(work: (signal: AbortSignal) => T | PromiseLike<T>, ms: number): Promise<Settled<T>> {
+export async function settleWithin<T>(
+  work: (signal: AbortSignal) => T | PromiseLike<T>,
+  ms: number,
+): Promise<Settled<T>> {
   const controller = new AbortController();
   const done = (async (): Promise<Settled<T>> => ({ ok: true, value: await work(controller.signal) }))().catch(
     (error: unknown): Settled<T> => ({ ok: false, message: messageOf(error) }),

@@ -1,9 +1,9 @@
 import { setBounded } from './bounded.js';
-import { CheckHistory } from './history.js';
 import type { KnownCheck } from './check.js';
+import { CheckHistory } from './history.js';
 import { logText, messageOf } from './json-safe.js';
 import { describeChecks, type HealthResult } from './result.js';
-import { emitGuarded, selectResult, startRun, type Run, type RunSettings, type StartedRun } from './run.js';
+import { emitGuarded, type Run, type RunSettings, type StartedRun, selectResult, startRun } from './run.js';
 import { Selection } from './selection.js';
 
 /** How long results are reused, in ms, by outcome. */
@@ -106,7 +106,8 @@ export class HealthEngine {
     const refreshed = this.#timer === undefined ? undefined : this.#latest;
     if (refreshed) return { result: selectResult(refreshed, selection, lenient), age: ageOf(refreshed) };
     const hit = this.#cache.get(this.#keyOf(selection));
-    if (hit && Date.now() < hit.until) return { result: selectResult(hit.run, selection, lenient), age: ageOf(hit.run) };
+    if (hit && Date.now() < hit.until)
+      return { result: selectResult(hit.run, selection, lenient), age: ageOf(hit.run) };
     return undefined;
   }
 
@@ -127,7 +128,8 @@ export class HealthEngine {
       // no check), so that a flood of invented `exclude=` names runs the checks once.
       first.joined();
       const run = await first.done;
-      if (this.#keyOf(wanted) === this.#keyOf(first.selection)) return { result: selectResult(run, selection, lenient), age: undefined };
+      if (this.#keyOf(wanted) === this.#keyOf(first.selection))
+        return { result: selectResult(run, selection, lenient), age: undefined };
     }
     const run = await this.#shared(wanted);
     return { result: selectResult(run, selection, lenient), age: undefined };
@@ -175,9 +177,13 @@ export class HealthEngine {
       return joining.done;
     }
     const started = startRun(this.#options, selection, request);
-    const run = { joined: started.joined, done: this.#finish(selection, started.done).finally(() => this.#inflight.delete(key)) };
+    const run = {
+      joined: started.joined,
+      done: this.#finish(selection, started.done).finally(() => this.#inflight.delete(key)),
+    };
     this.#inflight.set(key, run);
-    if (this.#known === undefined && !this.#firstRun.has(selection.asked)) this.#firstRun.set(selection.asked, { ...run, selection });
+    if (this.#known === undefined && !this.#firstRun.has(selection.asked))
+      this.#firstRun.set(selection.asked, { ...run, selection });
     return run.done;
   }
 
@@ -197,15 +203,18 @@ export class HealthEngine {
 
   #schedule(delay: number): void {
     this.#timer = setTimeout(() => {
-      this.#shared(Selection.all, false).then(
-        (run) => {
-          this.#latest = run;
-        },
-        // Nothing in a run should throw; if something does, the next run must still happen on time.
-        (error: unknown) => this.#options.logger.error(`koa-health: a background run failed: ${logText(messageOf(error))}`),
-      ).finally(() => {
-        if (!this.#closed) this.#schedule(this.#options.refreshInterval);
-      });
+      this.#shared(Selection.all, false)
+        .then(
+          (run) => {
+            this.#latest = run;
+          },
+          // Nothing in a run should throw; if something does, the next run must still happen on time.
+          (error: unknown) =>
+            this.#options.logger.error(`koa-health: a background run failed: ${logText(messageOf(error))}`),
+        )
+        .finally(() => {
+          if (!this.#closed) this.#schedule(this.#options.refreshInterval);
+        });
     }, delay).unref();
   }
 
@@ -214,7 +223,10 @@ export class HealthEngine {
     const { logger } = this.#options;
     // Judged against the last result holding the same checks: a selection a client invents (a name no check
     // has, beside a crashed subscriber) holds what others hold, and is no news.
-    const key = result.checks.map(({ name }) => name).sort().join(',');
+    const key = result.checks
+      .map(({ name }) => name)
+      .sort()
+      .join(',');
     emitGuarded(this.#options, 'healthresult', result);
     const before = this.#lastRuns.get(key)?.status;
     const changes = this.#history.record(result);

@@ -9,7 +9,10 @@ export class HealthError extends Error {
    * @param status the HTTP status the answer goes out with (4xx)
    * @param message a short text for the caller; it is sent as the body
    */
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -24,9 +24,10 @@ export class HealthCheckEvent {
   /** @internal The runner's form: a front over the recorder it keeps. */
   constructor(recorder: RunRecorder);
   constructor(selectionOrRecorder: Selection | RunRecorder, timeout?: number) {
-    this.#recorder = selectionOrRecorder instanceof RunRecorder
-      ? selectionOrRecorder
-      : new RunRecorder(selectionOrRecorder, timeout as number);
+    this.#recorder =
+      selectionOrRecorder instanceof RunRecorder
+        ? selectionOrRecorder
+        : new RunRecorder(selectionOrRecorder, timeout as number);
     this.startedAt = this.#recorder.startedAt;
     this.timeout = this.#recorder.timeout;
   }

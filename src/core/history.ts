@@ -1,5 +1,5 @@
 import type { CheckChange, HealthResult } from './result.js';
-import { passes, type CheckStatus } from './status.js';
+import { type CheckStatus, passes } from './status.js';
 
 /** What the engine knows of one check, across runs: for people (the status page), not for probes. */
 export interface CheckState {
@@ -52,11 +52,17 @@ export class CheckHistory {
       const at = check.startedAt + check.duration;
       const ok = passes(check.status);
       this.#states.set(check.name, {
-        name: check.name, status: check.status, message: check.message, duration: check.duration, lastChecked: at,
+        name: check.name,
+        status: check.status,
+        message: check.message,
+        duration: check.duration,
+        lastChecked: at,
         since: previous === undefined || previous.status !== check.status ? at : previous.since,
-        lastSuccess: ok ? at : previous?.lastSuccess, lastFailure: ok ? previous?.lastFailure : at,
+        lastSuccess: ok ? at : previous?.lastSuccess,
+        lastFailure: ok ? previous?.lastFailure : at,
         consecutiveFailures: ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-        critical: check.critical, tags: check.tags,
+        critical: check.critical,
+        tags: check.tags,
       });
     }
     if (this.size === 0) return changes;

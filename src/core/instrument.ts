@@ -53,7 +53,9 @@ export function observeRun(bus: object, run: { selection: string; startedAt: num
  * returned (or threw), and one `ended` for every observer that asked to hear the result.
  */
 export function callObserved(
-  observers: readonly RunObserver[], check: CheckCall, call: () => unknown,
+  observers: readonly RunObserver[],
+  check: CheckCall,
+  call: () => unknown,
 ): { returned: unknown; thrown: { error: unknown } | undefined; ended(result: CheckResult): void } {
   // No telemetry on this bus: the check function alone, without a wrapper per check.
   if (observers.length === 0) return callAlone(call);
@@ -92,7 +94,11 @@ export function callObserved(
 
 const NOBODY_LISTENS = (): void => {};
 
-function callAlone(call: () => unknown): { returned: unknown; thrown: { error: unknown } | undefined; ended(result: CheckResult): void } {
+function callAlone(call: () => unknown): {
+  returned: unknown;
+  thrown: { error: unknown } | undefined;
+  ended(result: CheckResult): void;
+} {
   try {
     return { returned: call(), thrown: undefined, ended: NOBODY_LISTENS };
   } catch (error) {

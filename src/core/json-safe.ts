@@ -23,7 +23,8 @@ export function jsonSafe(value: unknown, scrub: ScrubFunction = keep): unknown {
 export function messageOf(error: unknown): string {
   try {
     if (typeof error === 'string') return error;
-    if (typeof error !== 'object' || error === null) return typeof error === 'symbol' ? error.toString() : String(error);
+    if (typeof error !== 'object' || error === null)
+      return typeof error === 'symbol' ? error.toString() : String(error);
     const { message } = error as { message?: unknown };
     if (typeof message === 'string' && message !== '') return message;
     if (error instanceof Error) return error.name || 'Error';
@@ -48,12 +49,18 @@ function visit(key: string, raw: unknown, scrub: ScrubFunction, ancestors: Set<o
   try {
     const value = scrub(key, raw);
     switch (typeof value) {
-      case 'function': return '[Function]';
-      case 'symbol': return '[Symbol]';
-      case 'bigint': return '[BigInt]';
-      case 'number': return Number.isFinite(value) ? value : String(value);
-      case 'object': break;
-      default: return value;
+      case 'function':
+        return '[Function]';
+      case 'symbol':
+        return '[Symbol]';
+      case 'bigint':
+        return '[BigInt]';
+      case 'number':
+        return Number.isFinite(value) ? value : String(value);
+      case 'object':
+        break;
+      default:
+        return value;
     }
     if (value === null) return null;
     if (ancestors.has(value)) return '[Circular]';

@@ -1,9 +1,16 @@
-import { checkOptionsProblem, type CheckFunction, type CheckOptions, type CheckOutcome, type CheckResult, type KnownCheck } from './check.js';
-import { jsonSafe, messageOf } from './json-safe.js';
+import {
+  type CheckFunction,
+  type CheckOptions,
+  type CheckOutcome,
+  type CheckResult,
+  checkOptionsProblem,
+  type KnownCheck,
+} from './check.js';
 import { callObserved, type RunObserver } from './instrument.js';
+import { jsonSafe, messageOf } from './json-safe.js';
 import { isOutcome } from './outcome.js';
 import type { Selection } from './selection.js';
-import { overallStatus, type CheckStatus, type RunStatus } from './status.js';
+import { type CheckStatus, overallStatus, type RunStatus } from './status.js';
 
 /** Something the run waits for; expired at the deadline if still pending. */
 interface Pending {
@@ -96,7 +103,16 @@ export class RunRecorder {
       if (timer) clearTimeout(timer);
       if (status !== 'OK' && (own || timedOut)) controller.abort(new Error(message));
       const duration = performance.now() - started;
-      const result = this.#record({ name, status, message, startedAt, duration, critical, tags, details: detailsOf(details) });
+      const result = this.#record({
+        name,
+        status,
+        message,
+        startedAt,
+        duration,
+        critical,
+        tags,
+        details: detailsOf(details),
+      });
       if (result) ended?.(result);
       settle();
     };
@@ -160,7 +176,8 @@ export class RunRecorder {
   /** Fails each of these names that the run asks for and that did not report. */
   failSilent(names: readonly string[]): void {
     for (const name of names) {
-      if (!this.#results.has(name) && this.wants(name)) this.#recordSinceStart(name, 'ERROR', 'did not report', undefined);
+      if (!this.#results.has(name) && this.wants(name))
+        this.#recordSinceStart(name, 'ERROR', 'did not report', undefined);
     }
   }
 
@@ -187,7 +204,16 @@ export class RunRecorder {
   /** A result with no check of its own to time (reports, subscriber failures): critical, untagged, timed from the start of the run. */
   #recordSinceStart(name: string, status: CheckStatus, message: string, details: CheckResult['details']): void {
     const duration = performance.now() - this.#started;
-    this.#record({ name, status, message, startedAt: this.startedAt, duration, critical: true, tags: NO_TAGS, details });
+    this.#record({
+      name,
+      status,
+      message,
+      startedAt: this.startedAt,
+      duration,
+      critical: true,
+      tags: NO_TAGS,
+      details,
+    });
   }
 
   #remember(name: string, { tags, default: isDefault }: CheckOptions): KnownCheck {
@@ -196,7 +222,9 @@ export class RunRecorder {
     const bare = tags === undefined && isDefault === undefined;
     const existing = this.#known.get(name);
     if (bare && existing) return existing;
-    const known = bare ? REPORTED : Object.freeze({ tags: Object.freeze([...(tags ?? NO_TAGS)]), default: isDefault ?? true });
+    const known = bare
+      ? REPORTED
+      : Object.freeze({ tags: Object.freeze([...(tags ?? NO_TAGS)]), default: isDefault ?? true });
     this.#known.set(name, known);
     return known;
   }

@@ -1,5 +1,5 @@
-import { healthBus, type HealthBus } from './bus.js';
-import { checkOptionsProblem, type CheckFunction, type CheckOptions } from './check.js';
+import { type HealthBus, healthBus } from './bus.js';
+import { type CheckFunction, type CheckOptions, checkOptionsProblem } from './check.js';
 import type { HealthCheckEvent } from './event.js';
 import { validCheckName } from './selection.js';
 import { validBus } from './validate.js';
@@ -20,7 +20,9 @@ export interface RegisterOptions extends CheckOptions {
  */
 export function registerCheck(name: string, fn: CheckFunction, options: RegisterOptions = {}): () => void {
   if (typeof name !== 'string' || !validCheckName(name)) {
-    throw new TypeError(`registerCheck(): the name must be letters, digits and _ . : - (got ${JSON.stringify(String(name))})`);
+    throw new TypeError(
+      `registerCheck(): the name must be letters, digits and _ . : - (got ${JSON.stringify(String(name))})`,
+    );
   }
   if (typeof fn !== 'function') throw new TypeError(`registerCheck(): check "${name}" must be a function`);
   const { bus = healthBus, ...checkOptions } = options ?? {};

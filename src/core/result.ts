@@ -1,5 +1,5 @@
-import { logText } from './json-safe.js';
 import type { CheckResult } from './check.js';
+import { logText } from './json-safe.js';
 import type { CheckStatus, RunStatus } from './status.js';
 
 /** The collated outcome of one run of the application checks. */
@@ -42,7 +42,11 @@ export function describeChecks(checks: readonly CheckResult[]): string {
     .map(({ name, status, message }) => {
       const check = `${logText(name)}=${logText(status)}`;
       // JSON escapes control characters; the two Unicode line separators it leaves, we escape too.
-      return message ? `${check} ${JSON.stringify(message).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029')}` : check;
+      return message
+        ? `${check} ${JSON.stringify(message)
+            .replace(/\u2028/g, '\\u2028')
+            .replace(/\u2029/g, '\\u2029')}`
+        : check;
     })
     .join(', ');
 }

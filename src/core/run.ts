@@ -1,19 +1,19 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Handler, WildcardHandler } from 'mitt';
-import { healthBus, type HealthBus, type HealthEvents } from './bus.js';
-import type { CheckResult, KnownCheck } from './check.js';
 import { entryOf } from './bounded.js';
+import { type HealthBus, type HealthEvents, healthBus } from './bus.js';
+import type { CheckResult, KnownCheck } from './check.js';
 import { expires } from './deadline.js';
 import { DEFAULT_TIMEOUT } from './defaults.js';
 import { SelectionError } from './errors.js';
 import { HealthCheckEvent } from './event.js';
 import { guarded, observeRun, type RunObserver } from './instrument.js';
+import { logText, messageOf } from './json-safe.js';
 import { RunRecorder } from './recorder.js';
 import type { HealthResult } from './result.js';
-import { Selection, validCheckName, type CheckList } from './selection.js';
+import { type CheckList, Selection, validCheckName } from './selection.js';
 import { overallStatus } from './status.js';
-import { validBus, validLogger, validTimeout, knownOptions, type Logger } from './validate.js';
-import { logText, messageOf } from './json-safe.js';
+import { knownOptions, type Logger, validBus, validLogger, validTimeout } from './validate.js';
 
 /** Options of `runHealthChecks()`. */
 export interface RunOptions {
@@ -68,7 +68,14 @@ const RUN_OPTIONS = ['bus', 'timeout', 'checks', 'exclude', 'expect', 'logger'] 
  */
 export async function runHealthChecks(options: RunOptions = {}): Promise<HealthResult> {
   knownOptions(options, RUN_OPTIONS, 'runHealthChecks()');
-  const { bus = healthBus, timeout = DEFAULT_TIMEOUT, checks = 'all', exclude, expect = [], logger = console } = options;
+  const {
+    bus = healthBus,
+    timeout = DEFAULT_TIMEOUT,
+    checks = 'all',
+    exclude,
+    expect = [],
+    logger = console,
+  } = options;
   const settings: RunSettings = {
     bus: validBus(bus, 'bus'),
     timeout: validTimeout(timeout, 'timeout'),
@@ -94,7 +101,9 @@ export function validExpect(value: unknown, name: string): readonly string[] {
  * reject a run, or end the refresh loop.
  */
 export function emitGuarded<K extends 'healthresult' | 'healthchange'>(
-  { bus, logger }: Pick<RunSettings, 'bus' | 'logger'>, type: K, payload: HealthEvents[K],
+  { bus, logger }: Pick<RunSettings, 'bus' | 'logger'>,
+  type: K,
+  payload: HealthEvents[K],
 ): void {
   try {
     bus.emit(type, payload);
@@ -119,7 +128,10 @@ function warnOfWiring({ bus, logger }: RunSettings, selection: Selection, run: R
     once(`duplicate ${name}`, message);
   }
   if (run.known.size > 0 || run.checks.length > 0 || selection === Selection.none) return;
-  once('empty', "koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)");
+  once(
+    'empty',
+    "koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)",
+  );
 }
 
 /** A finished run: its result, and every check name the subscribers made known. */
@@ -196,13 +208,18 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
  * @throws {SelectionError} when a requested name or tag has no check, unless something failed or `lenient`
  */
 export function selectResult({ result, known }: Run, selection: Selection, lenient = false): HealthResult {
-  const selected = selection.key === result.selection
-    ? result
-    : subset(result, result.checks.filter(({ name }) => {
-      const check = known.get(name);
-      // Results under no known name are crashed subscribers: always shown.
-      return check === undefined || selection.includes(name, check);
-    }), selection.key);
+  const selected =
+    selection.key === result.selection
+      ? result
+      : subset(
+          result,
+          result.checks.filter(({ name }) => {
+            const check = known.get(name);
+            // Results under no known name are crashed subscribers: always shown.
+            return check === undefined || selection.includes(name, check);
+          }),
+          selection.key,
+        );
   if (lenient) return selected;
   const missing = selection.missing(known);
   // A crashed subscriber may be why a name is missing: then the failure is the answer, not a 400.

@@ -27,7 +27,12 @@ export class Selection {
   readonly #excludedTags: ReadonlySet<string>;
 
   private constructor(
-    all: boolean, defaults: boolean, names: string[], tags: string[], excludedNames: string[], excludedTags: string[],
+    all: boolean,
+    defaults: boolean,
+    names: string[],
+    tags: string[],
+    excludedNames: string[],
+    excludedTags: string[],
   ) {
     this.#all = all;
     this.#defaults = defaults && !all;
@@ -35,9 +40,15 @@ export class Selection {
     this.#tags = new Set(all ? [] : tags);
     this.#excludedNames = new Set(excludedNames);
     this.#excludedTags = new Set(excludedTags);
-    const list = (items: Iterable<string>, prefix = ''): string => [...items].map((i) => prefix + i).sort().join(',');
+    const list = (items: Iterable<string>, prefix = ''): string =>
+      [...items]
+        .map((i) => prefix + i)
+        .sort()
+        .join(',');
     this.key = [
-      all ? 'all' : [this.#defaults ? '_defaults' : '', list(this.#names), list(this.#tags, '@')].filter(Boolean).join(','),
+      all
+        ? 'all'
+        : [this.#defaults ? '_defaults' : '', list(this.#names), list(this.#tags, '@')].filter(Boolean).join(','),
       [list(this.#excludedNames), list(this.#excludedTags, '@')].filter(Boolean).join(','),
     ].join('|');
   }
@@ -65,7 +76,13 @@ export class Selection {
   }
 
   /** A selection of names and tags, minus the exclusions as listed (`name` or `@tag`). */
-  static #build(all: boolean, defaults: boolean, names: string[], tags: string[], excluded: readonly string[]): Selection {
+  static #build(
+    all: boolean,
+    defaults: boolean,
+    names: string[],
+    tags: string[],
+    excluded: readonly string[],
+  ): Selection {
     const excludedNames: string[] = [];
     const excludedTags: string[] = [];
     for (const item of excluded) {

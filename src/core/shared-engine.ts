@@ -1,6 +1,6 @@
 import { entryOf } from './bounded.js';
-import { HealthEngine, type EngineOptions } from './engine.js';
-import { holdShared, sharedOn, type Held, type SharedEntries } from './shared.js';
+import { type EngineOptions, HealthEngine } from './engine.js';
+import { type Held, holdShared, type SharedEntries, sharedOn } from './shared.js';
 
 // By bus, then by logger and settings: mounts on one bus with the same settings run one engine
 // (one run per flood, one refresh timer, one log line).

@@ -22,14 +22,18 @@ export function knownOptions(options: object, allowed: readonly string[], factor
     if (!allowed.includes(name)) throw new TypeError(`${factory}: unknown option "${name}"`);
   }
   if (Object.hasOwn(options, 'secret') && (options as { secret?: unknown }).secret === undefined) {
-    throw new TypeError(`${factory}: option "secret" is present but undefined (an unset variable?); leave it out to run without one`);
+    throw new TypeError(
+      `${factory}: option "secret" is present but undefined (an unset variable?); leave it out to run without one`,
+    );
   }
 }
 
 /** What is wrong with a number of ms a timer will hold, if anything. */
 export function timerLimitProblem(value: unknown): string | undefined {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return `must be a positive, finite number of ms (got ${String(value)})`;
-  if (value > MAX_TIMER_MS) return `must be at most ${MAX_TIMER_MS} ms, the longest delay Node's timers hold (got ${value})`;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
+    return `must be a positive, finite number of ms (got ${String(value)})`;
+  if (value > MAX_TIMER_MS)
+    return `must be at most ${MAX_TIMER_MS} ms, the longest delay Node's timers hold (got ${value})`;
   return undefined;
 }
 
@@ -44,7 +48,9 @@ export function validTimeout(value: unknown, name: string): number {
 export function validBus<T>(value: T, name: string): T {
   const bus = value as { on?: unknown; off?: unknown; emit?: unknown; all?: unknown } | null;
   if (
-    typeof bus?.on !== 'function' || typeof bus.off !== 'function' || typeof bus.emit !== 'function' ||
+    typeof bus?.on !== 'function' ||
+    typeof bus.off !== 'function' ||
+    typeof bus.emit !== 'function' ||
     !(bus.all instanceof Map)
   ) {
     throw new TypeError(`option "${name}" must be a mitt emitter (with on, off, emit and all)`);
@@ -69,13 +75,15 @@ const wrappers = new WeakMap<Logger, Logger>();
 function neverThrowing(logger: Logger): Logger {
   const known = wrappers.get(logger);
   if (known) return known;
-  const guarded = (level: keyof Logger) => (message: string): void => {
-    try {
-      logger[level](message);
-    } catch {
-      // Nowhere left to report it: the logger is what failed.
-    }
-  };
+  const guarded =
+    (level: keyof Logger) =>
+    (message: string): void => {
+      try {
+        logger[level](message);
+      } catch {
+        // Nowhere left to report it: the logger is what failed.
+      }
+    };
   const wrapper: Logger = { info: guarded('info'), warn: guarded('warn'), error: guarded('error') };
   wrappers.set(logger, wrapper);
   return wrapper;

@@ -35,8 +35,10 @@ export async function discoverChecks(root: string | URL, options: DiscoverOption
   if (!(pattern instanceof RegExp)) throw new TypeError('option "pattern" must be a RegExp');
   // A copy without `g` and `y`: those make `test()` start at the last match's end, and skip files.
   const matches = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
-  const path = root instanceof URL || (typeof root === 'string' && root.startsWith('file:')) ? fileURLToPath(root) : root;
-  if (typeof path !== 'string' || path === '') throw new TypeError('discoverChecks(): "root" must be a folder path or file: URL');
+  const path =
+    root instanceof URL || (typeof root === 'string' && root.startsWith('file:')) ? fileURLToPath(root) : root;
+  if (typeof path !== 'string' || path === '')
+    throw new TypeError('discoverChecks(): "root" must be a folder path or file: URL');
   let top: string;
   try {
     top = await realpath(path);
@@ -44,7 +46,9 @@ export async function discoverChecks(root: string | URL, options: DiscoverOption
   } catch (cause) {
     throw new Error(`discoverChecks(): cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
-  const found = [...new Set(await walk(top, top, matches, new Set()))].sort((a, b) => relative(top, a).localeCompare(relative(top, b)));
+  const found = [...new Set(await walk(top, top, matches, new Set()))].sort((a, b) =>
+    relative(top, a).localeCompare(relative(top, b)),
+  );
   const fresh: string[] = [];
   for (const file of found) {
     if (imported.has(file)) continue;
@@ -74,7 +78,7 @@ async function walk(dir: string, top: string, pattern: RegExp, seen: Set<string>
       full = target;
     }
     const info = await lstat(full);
-    if (info.isDirectory()) found.push(...await walk(full, top, pattern, seen));
+    if (info.isDirectory()) found.push(...(await walk(full, top, pattern, seen)));
     else if (info.isFile() && pattern.test(entry.name)) found.push(full);
   }
   return found;

@@ -5,12 +5,12 @@
  */
 import { join } from 'node:path';
 import type { Context, Middleware, Next } from 'koa';
-import { DEFAULT_TIMEOUT, knownOptions, settleWithin, validLogger, validTimeout, type Logger } from '../core/index.js';
-import { authorizer, outside, Refusals, replyText, setHeader, validPath, type Secret } from '../koa/index.js';
-import { keyScrubber, sanitize, type ScrubFunction } from './scrub.js';
+import { DEFAULT_TIMEOUT, knownOptions, type Logger, settleWithin, validLogger, validTimeout } from '../core/index.js';
+import { authorizer, outside, Refusals, replyText, type Secret, setHeader, validPath } from '../koa/index.js';
+import { keyScrubber, type ScrubFunction, sanitize } from './scrub.js';
 import { nodeSection, osSection, processSection } from './sections.js';
 
-export { MASK, SECRET_KEY_PATTERNS, type ScrubFunction } from './scrub.js';
+export { MASK, type ScrubFunction, SECRET_KEY_PATTERNS } from './scrub.js';
 
 /** A section of the dump: returns (or resolves to) what it shows; gets a signal aborted at the deadline. */
 export type SectionFunction = (signal: AbortSignal) => unknown;
@@ -99,7 +99,17 @@ export interface EnvironmentMiddleware extends Middleware {
   addSection(name: string, fn: SectionFunction): void;
 }
 
-const OPTIONS = ['path', 'include', 'config', 'sections', 'scrub', 'secret', 'timeout', 'packageJson', 'logger'] as const;
+const OPTIONS = [
+  'path',
+  'include',
+  'config',
+  'sections',
+  'scrub',
+  'secret',
+  'timeout',
+  'packageJson',
+  'logger',
+] as const;
 const BUILT_IN = ['os', 'node', 'process', 'config'] as const;
 
 /**
@@ -139,7 +149,8 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
   for (const name of BUILT_IN) if (include[name] !== false) all.set(name, builtIn[name]);
 
   function addSection(name: string, fn: SectionFunction): void {
-    if (typeof name !== 'string' || name === '') throw new TypeError('addSection(): the name must be a non-empty string');
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError('addSection(): the name must be a non-empty string');
     if (typeof fn !== 'function') throw new TypeError(`addSection(): section "${name}" must be a function`);
     if (all.has(name) || (BUILT_IN as readonly string[]).includes(name)) {
       throw new TypeError(`addSection(): a section named "${name}" exists already`);
@@ -156,12 +167,15 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     }
     const { auth } = ctx.query as Record<string, unknown>;
     // As for health(): a parameter that takes one value, given twice or as an object, is refused.
-    if (auth !== undefined && typeof auth !== 'string') return replyText(ctx, 400, '"auth" must be given once, as text');
+    if (auth !== undefined && typeof auth !== 'string')
+      return replyText(ctx, 400, '"auth" must be given once, as text');
     if (authorize && !authorize(ctx, auth)) return refusals.refuse(ctx);
-    const entries = await Promise.all([...all].map(async ([name, fn]) => {
-      const settled = await settleWithin(fn, timeout);
-      return [name, settled.ok ? settled.value : { error: settled.message }] as const;
-    }));
+    const entries = await Promise.all(
+      [...all].map(async ([name, fn]) => {
+        const settled = await settleWithin(fn, timeout);
+        return [name, settled.ok ? settled.value : { error: settled.message }] as const;
+      }),
+    );
     setHeader(ctx, 'Content-Type', 'application/json; charset=utf-8');
     ctx.body = JSON.stringify(sanitize(Object.fromEntries(entries), rule), null, 2);
   }

@@ -7,7 +7,17 @@ export const MASK = '********';
 
 /** Key fragments whose values are never shown (case-insensitive). */
 export const SECRET_KEY_PATTERNS: readonly string[] = Object.freeze([
-  'key', 'token', 'pass', 'pwd', 'secret', 'auth', 'credential', 'private', 'session', 'cookie', 'signature',
+  'key',
+  'token',
+  'pass',
+  'pwd',
+  'secret',
+  'auth',
+  'credential',
+  'private',
+  'session',
+  'cookie',
+  'signature',
 ]);
 
 /** The built-in rule, which also sees an array's items in pairs, for `['--db-password', 'value']`. */
@@ -23,17 +33,20 @@ const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s/?#]+)@/gi;
 const DSN_KEY = /(\b[a-z][a-z0-9+.-]*:\/\/)[0-9a-f]{32}(?=[:@])/gi;
 // Tokens whose shape says what they are, wherever they stand: GitHub, GitLab, npm, Stripe, Slack, Google API
 // and AWS access keys, JWTs, and PEM private keys.
-const TOKEN_SHAPES = new RegExp([
-  '\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})',
-  '\\bglpat-[A-Za-z0-9_-]{20,}',
-  '\\bnpm_[A-Za-z0-9]{36,}',
-  '\\b[rs]k_(?:live|test)_[A-Za-z0-9]{10,}',
-  '\\bxox[abposr]-[A-Za-z0-9-]{10,}',
-  '\\bAIza[0-9A-Za-z_-]{35}',
-  '\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b',
-  '\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*',
-  '-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z ]*PRIVATE KEY-----',
-].join('|'), 'g');
+const TOKEN_SHAPES = new RegExp(
+  [
+    '\\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})',
+    '\\bglpat-[A-Za-z0-9_-]{20,}',
+    '\\bnpm_[A-Za-z0-9]{36,}',
+    '\\b[rs]k_(?:live|test)_[A-Za-z0-9]{10,}',
+    '\\bxox[abposr]-[A-Za-z0-9-]{10,}',
+    '\\bAIza[0-9A-Za-z_-]{35}',
+    '\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b',
+    '\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*',
+    '-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?-----END [A-Z ]*PRIVATE KEY-----',
+  ].join('|'),
+  'g',
+);
 // `Authorization: Bearer x` or `Basic x` written into a string: the scheme stays, the credentials go.
 // A plain word after it ("Basic authentication") is prose, not credentials: a token has a digit or a sign.
 const AUTH_SCHEME = /\b(Bearer|Basic)\s+(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/-]{8,}=*/g;
@@ -51,7 +64,10 @@ const FLAG = /^-{1,2}[A-Za-z_][\w.-]*$/;
  * name matches; in an array, the word after a flag whose name matches (argv) is masked.
  */
 export function keyScrubber(extra: readonly (string | RegExp)[] = []): KeyScrubber {
-  const patterns = [...SECRET_KEY_PATTERNS.map((fragment) => new RegExp(escapeRegExp(fragment), 'i')), ...extra.map(toRegExp)];
+  const patterns = [
+    ...SECRET_KEY_PATTERNS.map((fragment) => new RegExp(escapeRegExp(fragment), 'i')),
+    ...extra.map(toRegExp),
+  ];
   const secretKey = (key: string): boolean => key !== '' && patterns.some((pattern) => pattern.test(key));
   const rule = (key: string, value: unknown): unknown => {
     if (secretKey(key)) return MASK;
@@ -64,12 +80,18 @@ export function keyScrubber(extra: readonly (string | RegExp)[] = []): KeyScrubb
       .replace(DSN_KEY, `$1${MASK}`)
       .replace(URL_PASSWORD, `$1${MASK}@`)
       .replace(QUERY_PARAMETER, (whole, separator: string, name: string) =>
-        (secretKey(decoded(name)) ? `${separator}${name}=${MASK}` : whole))
+        secretKey(decoded(name)) ? `${separator}${name}=${MASK}` : whole,
+      )
       .replace(ASSIGNMENT, (whole, before: string, name: string, between: string, secret: string) =>
         // A flag followed by a word is only an assignment when the flag has dashes: `--password x`, not `password x`.
-        (secretKey(name) && secret !== '' && (between === '=' || name.startsWith('-')) ? `${before}${name}${between}${MASK}` : whole));
+        secretKey(name) && secret !== '' && (between === '=' || name.startsWith('-'))
+          ? `${before}${name}${between}${MASK}`
+          : whole,
+      );
   };
-  const scrubber: KeyScrubber = Object.assign(rule, { secretFlag: (item: string) => FLAG.test(item) && secretKey(item) });
+  const scrubber: KeyScrubber = Object.assign(rule, {
+    secretFlag: (item: string) => FLAG.test(item) && secretKey(item),
+  });
   return scrubber;
 }
 

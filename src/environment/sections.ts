@@ -43,10 +43,14 @@ export async function nodeSection(packageJson: string): Promise<object> {
   const app = await readJson(packageJson);
   const wanted = { ...(app?.dependencies as object | undefined), ...(app?.devDependencies as object | undefined) };
   // A list of { name, version }: package names are not keys, so `jsonwebtoken` is not masked as a secret.
-  const dependencies = await Promise.all(Object.keys(wanted).sort().map(async (name) => ({
-    name,
-    version: (await installedVersion(dirname(packageJson), name)) ?? 'not installed',
-  })));
+  const dependencies = await Promise.all(
+    Object.keys(wanted)
+      .sort()
+      .map(async (name) => ({
+        name,
+        version: (await installedVersion(dirname(packageJson), name)) ?? 'not installed',
+      })),
+  );
   return {
     version: process.version,
     versions: process.versions,

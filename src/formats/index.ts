@@ -25,7 +25,9 @@ export const FORMATS: Readonly<Record<FormatName, Format>> = Object.freeze({
   text: { mediaType: 'text/plain', contentType: TEXT, body: textBody },
   json: { mediaType: 'application/json', contentType: 'application/json; charset=utf-8', body: jsonBody },
   'health+json': {
-    mediaType: 'application/health+json', contentType: 'application/health+json; charset=utf-8', body: healthJsonBody,
+    mediaType: 'application/health+json',
+    contentType: 'application/health+json; charset=utf-8',
+    body: healthJsonBody,
   },
 });
 
@@ -50,7 +52,7 @@ export function negotiate(ctx: Context, formatParameter: string | undefined): Ne
   if (formatParameter !== undefined) {
     // `?format=health+json` written literally arrives as `health json`: a `+` in a query string is a space.
     const name = formatParameter === 'health json' ? 'health+json' : formatParameter;
-    return name === 'html' || FORMAT_NAMES.includes(name as FormatName) ? name as Negotiated : undefined;
+    return name === 'html' || FORMAT_NAMES.includes(name as FormatName) ? (name as Negotiated) : undefined;
   }
   const { accept } = ctx.req.headers;
   if (accept === undefined || accept === '*/*' || accept === '') return 'text';

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { logText, type Logger } from '../core/index.js';
+import { type Logger, logText } from '../core/index.js';
 import { replyText, setHeader } from './reply.js';
 
 /** A shared secret, or a function deciding whether a request may run checks and see details. */
@@ -20,7 +20,8 @@ export type Authorizer = (ctx: Context, auth: string | undefined) => boolean;
 export function authorizer(secret: Secret | undefined, option: string): Authorizer | undefined {
   if (secret === undefined) return undefined;
   if (typeof secret === 'function') return (ctx) => secret(ctx) === true;
-  if (typeof secret !== 'string' || secret === '') throw new TypeError(`option "${option}" must be a non-empty string or a function`);
+  if (typeof secret !== 'string' || secret === '')
+    throw new TypeError(`option "${option}" must be a non-empty string or a function`);
   const expected = digest(secret);
   return (ctx, auth) => {
     const given = presented(ctx, auth);

@@ -1,12 +1,12 @@
 import type { Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { HealthEngine, HealthResult, Served } from '../core/index.js';
-import { MEDIA_TYPES, negotiate, type AnswerState, type FormatName, type HealthReport } from '../formats/index.js';
+import { type AnswerState, type FormatName, type HealthReport, MEDIA_TYPES, negotiate } from '../formats/index.js';
+import { Refusals } from './access.js';
 import { allowedMethod, replyError, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
-import { combine, MAX_PARAMETER_LENGTH, QueryReader, readBody, type HealthParameters } from './parameters.js';
-import { maySeeDetails, reportOf, type EndpointParts } from './parts.js';
-import { Refusals } from './access.js';
+import { combine, type HealthParameters, MAX_PARAMETER_LENGTH, QueryReader, readBody } from './parameters.js';
+import { type EndpointParts, maySeeDetails, reportOf } from './parts.js';
 import { replyText, setHeader } from './reply.js';
 import { StatusPage } from './status-page.js';
 
@@ -67,11 +67,17 @@ export class HealthEndpoint {
   /** The rest of the steps, once the parameters are known: format, maintenance, selection, answer. */
   #answerWith(ctx: Context, parameters: HealthParameters): Promise<void> | void {
     const formatName = negotiate(ctx, parameters.format);
-    if (formatName === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}, text/html`);
+    if (formatName === undefined)
+      return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}, text/html`);
     if (formatName === 'html') return this.#page(ctx, parameters);
     if (this.#parts.maintenance.active()) {
       const { maintenanceCode } = this.#config;
-      return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, parameters.auth, 'MAINTENANCE', maintenanceCode));
+      return writeReport(
+        ctx,
+        this.#config,
+        formatName,
+        this.#unguardedReport(ctx, parameters.auth, 'MAINTENANCE', maintenanceCode),
+      );
     }
     return this.#answerChecks(ctx, formatName, parameters);
   }
@@ -98,7 +104,8 @@ export class HealthEndpoint {
   /** Sync when the result is at hand (cache, background run), a promise when it waits for a run. */
   #answerChecks(ctx: Context, formatName: FormatName, { selection, auth }: HealthParameters): Promise<void> | void {
     // A probe that asks for no checks runs nothing.
-    if (selection === undefined) return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, auth, 'OK', 200));
+    if (selection === undefined)
+      return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, auth, 'OK', 200));
     if (!this.#authorized(ctx, auth)) return;
     let ready: Served | undefined;
     try {

@@ -5,9 +5,10 @@
  * `path` turns other requests away, and `reply` writes headers and short answers.
  * @module
  */
+
+export { type Authorizer, authorizer, type DetailsLevel, Refusals, type Secret } from './access.js';
 export { health } from './middleware.js';
 export type { HealthMiddleware, HealthOptions, StateHeaders } from './options.js';
-export { validPath } from './validate.js';
-export { authorizer, Refusals, type Authorizer, type DetailsLevel, type Secret } from './access.js';
 export { outside } from './path.js';
 export { replyText, setHeader } from './reply.js';
+export { validPath } from './validate.js';

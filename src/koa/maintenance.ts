@@ -1,5 +1,5 @@
-import { lstatSync, statSync, type Stats } from 'node:fs';
-import { logText, type Logger } from '../core/index.js';
+import { lstatSync, type Stats, statSync } from 'node:fs';
+import { type Logger, logText } from '../core/index.js';
 
 /** What stands at the disable file's path: nothing, a file of this process's user or root, or someone else's. */
 type DisableFile = 'absent' | 'present' | { readonly foreignOwner: number };
@@ -53,7 +53,9 @@ export class MaintenanceWatch {
       // Said once when such a file appears (or changes owner), not on every request.
       if (foreign !== undefined) {
         const file = logText(this.#file);
-        this.#logger.warn(`koa-health: ignoring the disable file ${file}: owned by uid ${foreign}, not by this process's user or root`);
+        this.#logger.warn(
+          `koa-health: ignoring the disable file ${file}: owned by uid ${foreign}, not by this process's user or root`,
+        );
       }
       this.#ignoring = foreign;
     }

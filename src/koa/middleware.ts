@@ -4,7 +4,7 @@ import { HealthEndpoint } from './endpoint.js';
 import { MaintenanceWatch } from './maintenance.js';
 import { configure, type HealthMiddleware, type HealthOptions } from './options.js';
 import { outside } from './path.js';
-import { ProbeEndpoint, type Probe } from './probes.js';
+import { type Probe, ProbeEndpoint } from './probes.js';
 
 /**
  * A Koa middleware answering health checks at `path`: 200 `OK`, `maintenanceCode` `MAINTENANCE`
@@ -17,7 +17,12 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   const config = configure(options);
   // Mounts on one bus with the same settings share one engine: one run per flood, one refresh, one log line.
   const { value: engine, release } = sharedEngine(config.engine);
-  const parts = { config, engine, maintenance: new MaintenanceWatch(config.disableFile, config.logger), lifecycle: lifecycleOf(config.engine.bus) };
+  const parts = {
+    config,
+    engine,
+    maintenance: new MaintenanceWatch(config.disableFile, config.logger),
+    lifecycle: lifecycleOf(config.engine.bus),
+  };
   const endpoint = new HealthEndpoint(parts);
   const probes = new ProbeEndpoint(parts);
   const { bus } = config.engine;
@@ -38,23 +43,29 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   const path = config.endpoint;
   if (path === false) {
     // Mounted on a router route: the route decides; the path's last segments say which probe.
-    return Object.assign(function koaHealth(ctx: Context): Promise<void> | void {
-      const segments = ctx.request.path.split('/').filter(Boolean);
-      for (const take of [1, 2]) {
-        const answered = segments.length >= take && below(ctx, segments.slice(-take).join('/'));
-        if (answered !== false) return answered;
-      }
-      return endpoint.answer(ctx);
-    }, { close, bus });
+    return Object.assign(
+      function koaHealth(ctx: Context): Promise<void> | void {
+        const segments = ctx.request.path.split('/').filter(Boolean);
+        for (const take of [1, 2]) {
+          const answered = segments.length >= take && below(ctx, segments.slice(-take).join('/'));
+          if (answered !== false) return answered;
+        }
+        return endpoint.answer(ctx);
+      },
+      { close, bus },
+    );
   }
   const prefix = path === '/' ? '/' : `${path}/`;
-  return Object.assign(function koaHealth(ctx: Context, next: Next): Promise<unknown> | void {
-    // The hot path: every other request of the app pays this one compare on the raw URL.
-    if (outside(ctx.req.url, path)) return next();
-    const requested = ctx.request.path;
-    if (requested === path || requested === prefix) return endpoint.answer(ctx);
-    if (!requested.startsWith(prefix)) return next();
-    const answered = below(ctx, requested.slice(prefix.length));
-    return answered === false ? next() : answered;
-  }, { close, bus });
+  return Object.assign(
+    function koaHealth(ctx: Context, next: Next): Promise<unknown> | void {
+      // The hot path: every other request of the app pays this one compare on the raw URL.
+      if (outside(ctx.req.url, path)) return next();
+      const requested = ctx.request.path;
+      if (requested === path || requested === prefix) return endpoint.answer(ctx);
+      if (!requested.startsWith(prefix)) return next();
+      const answered = below(ctx, requested.slice(prefix.length));
+      return answered === false ? next() : answered;
+    },
+    { close, bus },
+  );
 }

@@ -1,11 +1,31 @@
 import type { Middleware } from 'koa';
 import {
-  DEFAULT_TIMEOUT, healthBus, knownOptions, type Selection, validBus, validExpect, validLogger, validTimeout,
-  type CacheOptions, type CheckList, type EngineOptions, type HealthBus, type Logger,
+  type CacheOptions,
+  type CheckList,
+  DEFAULT_TIMEOUT,
+  type EngineOptions,
+  type HealthBus,
+  healthBus,
+  knownOptions,
+  type Logger,
+  type Selection,
+  validBus,
+  validExpect,
+  validLogger,
+  validTimeout,
 } from '../core/index.js';
-import { validCache, validCode, validCount, validFile, validHeaders, validPath, validSelection, type StateHeaders } from './validate.js';
 import type { AnswerState, CustomFormat } from '../formats/index.js';
-import { authorizer, detailsLevel, type Authorizer, type DetailsLevel, type Secret } from './access.js';
+import { type Authorizer, authorizer, type DetailsLevel, detailsLevel, type Secret } from './access.js';
+import {
+  type StateHeaders,
+  validCache,
+  validCode,
+  validCount,
+  validFile,
+  validHeaders,
+  validPath,
+  validSelection,
+} from './validate.js';
 
 /** Options of `health()`. */
 export interface HealthOptions {
@@ -135,8 +155,23 @@ export interface HealthConfig {
 export type { StateHeaders } from './validate.js';
 
 const OPTIONS = [
-  'path', 'disableFile', 'maintenanceCode', 'failureCode', 'bus', 'timeout', 'logger', 'cache', 'refreshInterval',
-  'secret', 'details', 'format', 'headers', 'expect', 'readiness', 'startup', 'history',
+  'path',
+  'disableFile',
+  'maintenanceCode',
+  'failureCode',
+  'bus',
+  'timeout',
+  'logger',
+  'cache',
+  'refreshInterval',
+  'secret',
+  'details',
+  'format',
+  'headers',
+  'expect',
+  'readiness',
+  'startup',
+  'history',
 ] as const;
 
 /**

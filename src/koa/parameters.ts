@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { expires, RequestError, Selection, setBounded, type CheckList } from '../core/index.js';
+import { type CheckList, expires, RequestError, Selection, setBounded } from '../core/index.js';
 
 /** Longest query string, and longest single body parameter, the endpoint reads. */
 export const MAX_PARAMETER_LENGTH = 2048;
@@ -22,7 +22,12 @@ export interface GivenParameters {
   readonly auth: string | undefined;
 }
 
-const NONE: GivenParameters = Object.freeze({ checks: undefined, exclude: undefined, format: undefined, auth: undefined });
+const NONE: GivenParameters = Object.freeze({
+  checks: undefined,
+  exclude: undefined,
+  format: undefined,
+  auth: undefined,
+});
 // Probes repeat the same few query strings: each is parsed once. Bounded, as query strings are the client's.
 const MAX_REMEMBERED = 128;
 
@@ -79,7 +84,10 @@ export async function readBody(ctx: Context, parseBody: Middleware, ms: number):
   if (!ctx.request.is('json', 'urlencoded')) throw new RequestError(415, `unsupported body type: send ${BODY_TYPES}`);
   // The app's parser ran first but left this type alone (it handles JSON only, say): read it ourselves.
   request.body = undefined;
-  const parsing = parseBody(ctx, async () => {}).then(() => undefined, (error: unknown) => error);
+  const parsing = parseBody(ctx, async () => {}).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   if (await expires(parsing, ms)) {
     // Nothing more will be read from this connection: close it once answered.
     ctx.res.setHeader('Connection', 'close');

@@ -14,7 +14,10 @@ export interface EndpointParts {
 }
 
 /** What holds readiness at 503 whatever the checks say: draining, then maintenance; each with since when. */
-export function readinessHolds({ lifecycle, maintenance }: EndpointParts): Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> {
+export function readinessHolds({
+  lifecycle,
+  maintenance,
+}: EndpointParts): Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> {
   const holds: Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> = [];
   if (lifecycle.drainingSince !== undefined) holds.push({ state: 'SHUTTING_DOWN', since: lifecycle.drainingSince });
   if (maintenance.active()) holds.push({ state: 'MAINTENANCE', since: maintenance.since });
@@ -42,7 +45,17 @@ export function unknownConfigured({ config, engine }: EndpointParts): string[] {
 
 /** An answer's report: details only with a run behind it, and the names of the checks only to those who may see details. */
 export function reportOf(
-  { engine }: EndpointParts, state: AnswerState, statusCode: number, result: HealthResult | undefined, details: boolean,
+  { engine }: EndpointParts,
+  state: AnswerState,
+  statusCode: number,
+  result: HealthResult | undefined,
+  details: boolean,
 ): HealthReport {
-  return { state, statusCode, result, details: result !== undefined && details, available: details ? engine.available : undefined };
+  return {
+    state,
+    statusCode,
+    result,
+    details: result !== undefined && details,
+    available: details ? engine.available : undefined,
+  };
 }

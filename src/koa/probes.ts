@@ -1,10 +1,19 @@
 import type { Context } from 'koa';
-import { listItems, logText, passes, Selection, SelectionError, type HealthEngine, type HealthResult, type Lifecycle } from '../core/index.js';
-import { MEDIA_TYPES, negotiate, TEXT, type AnswerState } from '../formats/index.js';
+import {
+  type HealthEngine,
+  type HealthResult,
+  type Lifecycle,
+  listItems,
+  logText,
+  passes,
+  Selection,
+  SelectionError,
+} from '../core/index.js';
+import { type AnswerState, MEDIA_TYPES, negotiate, TEXT } from '../formats/index.js';
 import { allowedMethod, replyError, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
 import { listParameter, MAX_PARAMETER_LENGTH, textParameter } from './parameters.js';
-import { maySeeDetails, readinessHolds, reportOf, unknownConfigured, type EndpointParts } from './parts.js';
+import { type EndpointParts, maySeeDetails, readinessHolds, reportOf, unknownConfigured } from './parts.js';
 import { replyText, setHeader } from './reply.js';
 
 /** The three probe endpoints under the health path. */
@@ -61,7 +70,10 @@ export class ProbeEndpoint {
     const allowed = maySeeDetails(this.#parts, ctx, auth);
     let verdict: Promise<Verdict> | Verdict;
     try {
-      verdict = probe === 'live' ? { state: 'OK', result: undefined, lines: ['[+]ping ok'] } : this.#judge(probe, name, excluded, allowed);
+      verdict =
+        probe === 'live'
+          ? { state: 'OK', result: undefined, lines: ['[+]ping ok'] }
+          : this.#judge(probe, name, excluded, allowed);
     } catch (error) {
       return replyError(ctx, error);
     }
@@ -78,24 +90,35 @@ export class ProbeEndpoint {
     if (!(verdict instanceof Promise)) return send(verdict);
     return verdict.then(send, (error: unknown) => {
       // `path/ready/<name>` for a name no check has: the known names only to those who may see details.
-      if (error instanceof SelectionError && name !== undefined) return replyText(ctx, 404, allowed ? error.message : error.brief);
+      if (error instanceof SelectionError && name !== undefined)
+        return replyText(ctx, 404, allowed ? error.message : error.brief);
       return replyError(ctx, error, allowed);
     });
   }
 
   /** Whether the instance is ready (or has started), and why not. */
-  #judge(probe: 'ready' | 'startup', name: string | undefined, excluded: readonly string[], allowed: boolean): Promise<Verdict> | Verdict {
+  #judge(
+    probe: 'ready' | 'startup',
+    name: string | undefined,
+    excluded: readonly string[],
+    allowed: boolean,
+  ): Promise<Verdict> | Verdict {
     const lifecycle = this.#lifecycle;
-    if (probe === 'startup' && lifecycle.startedAt !== undefined) return { state: 'OK', result: undefined, lines: ['[+]startup ok'] };
+    if (probe === 'startup' && lifecycle.startedAt !== undefined)
+      return { state: 'OK', result: undefined, lines: ['[+]startup ok'] };
     const holds = probe === 'ready' ? readinessHolds(this.#parts) : [];
     if (holds.length > 0) {
-      const lines = holds.map(({ state }) => (state === 'SHUTTING_DOWN' ? '[-]shutdown failed: draining' : '[-]maintenance failed: disable file present'));
+      const lines = holds.map(({ state }) =>
+        state === 'SHUTTING_DOWN' ? '[-]shutdown failed: draining' : '[-]maintenance failed: disable file present',
+      );
       return { state: holds[0]!.state, result: undefined, lines };
     }
     const starting = lifecycle.startedAt === undefined;
     if (name !== undefined) {
       // Exactly the one check named: `all`, `TRUE`, `a,b` and `@tag` are not selections here.
-      return this.#engine.serve(Selection.named(name, excluded)).then(({ result }) => verdictOf(result, result.status, excluded, allowed));
+      return this.#engine
+        .serve(Selection.named(name, excluded))
+        .then(({ result }) => verdictOf(result, result.status, excluded, allowed));
     }
     const { readiness, startup, starting: both } = this.#config;
     const selection = (probe === 'startup' ? startup : starting ? both : readiness).excluding(excluded);
@@ -104,7 +127,12 @@ export class ProbeEndpoint {
       this.#reportUnknown();
       if (starting) this.#noteStartup(result, excluded);
       // Until startup has passed, that is the reason that counts: STARTING, whatever else failed.
-      const verdict = verdictOf(result, lifecycle.startedAt === undefined ? 'STARTING' : result.status, excluded, allowed);
+      const verdict = verdictOf(
+        result,
+        lifecycle.startedAt === undefined ? 'STARTING' : result.status,
+        excluded,
+        allowed,
+      );
       if (verdict.state === 'STARTING') verdict.lines.push('[-]startup failed: not yet passed');
       return verdict;
     });
@@ -118,7 +146,9 @@ export class ProbeEndpoint {
     for (const problem of unknownConfigured(this.#parts)) {
       if (this.#reported.has(problem)) continue;
       this.#reported.add(problem);
-      this.#config.logger.error(`koa-health: ${problem} (known: ${available.join(', ') || 'none'}); the probes leave it out`);
+      this.#config.logger.error(
+        `koa-health: ${problem} (known: ${available.join(', ') || 'none'}); the probes leave it out`,
+      );
     }
   }
 
@@ -132,7 +162,12 @@ export class ProbeEndpoint {
 }
 
 /** A verdict from a run: a line per check, and one per exclusion. */
-function verdictOf(result: HealthResult, state: AnswerState, excluded: readonly string[], allowed: boolean): Verdict & { lines: string[] } {
+function verdictOf(
+  result: HealthResult,
+  state: AnswerState,
+  excluded: readonly string[],
+  allowed: boolean,
+): Verdict & { lines: string[] } {
   const lines = result.checks.map(({ name, status, message }) => line(name, status, message, allowed));
   for (const skipped of excluded) lines.push(`[+]${skipped} excluded: ok`);
   return { state, result, lines };

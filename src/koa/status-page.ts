@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Context } from 'koa';
-import { failingNames, type HealthEngine, type Selection, type Lifecycle, type Served } from '../core/index.js';
-import { PAGE_CSP, renderPage, type ProbeRow } from '../ui/index.js';
+import { failingNames, type HealthEngine, type Lifecycle, type Selection, type Served } from '../core/index.js';
+import { PAGE_CSP, type ProbeRow, renderPage } from '../ui/index.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
-import { readinessHolds, unknownConfigured, type EndpointParts } from './parts.js';
+import { type EndpointParts, readinessHolds, unknownConfigured } from './parts.js';
 import { setHeader } from './reply.js';
 
 // The package's own version, read once: the page shows it.
-const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** Builds the status page from what the engine already knows, and answers it. */
 export class StatusPage {
@@ -21,7 +23,12 @@ export class StatusPage {
 
   constructor(parts: EndpointParts) {
     this.#parts = parts;
-    ({ config: this.#config, engine: this.#engine, maintenance: this.#maintenance, lifecycle: this.#lifecycle } = parts);
+    ({
+      config: this.#config,
+      engine: this.#engine,
+      maintenance: this.#maintenance,
+      lifecycle: this.#lifecycle,
+    } = parts);
   }
 
   /** Answers the page; with a selection, runs it first (or takes it from the cache or the background run). */
@@ -34,20 +41,33 @@ export class StatusPage {
     const now = Date.now();
     const bare = this.#bare();
     const query = served === undefined ? undefined : this.#queryRow(ctx, served);
-    const probes = [bare, { probe: 'live', path: `${this.#base(ctx)}/live`, statusCode: 200, state: 'OK', reason: 'the process serves' },
-      this.#ready(ctx, now), this.#startup(ctx), ...(query ? [query] : [])];
+    const probes = [
+      bare,
+      { probe: 'live', path: `${this.#base(ctx)}/live`, statusCode: 200, state: 'OK', reason: 'the process serves' },
+      this.#ready(ctx, now),
+      this.#startup(ctx),
+      ...(query ? [query] : []),
+    ];
     const ready = probes[2]!;
     // In maintenance the title says so whatever was asked: the checks may pass, the instance is still out.
-    const state = bare.state === 'MAINTENANCE' ? bare.state : query?.state ?? (ready.statusCode === 0 ? bare.state : ready.state);
+    const state =
+      bare.state === 'MAINTENANCE' ? bare.state : (query?.state ?? (ready.statusCode === 0 ? bare.state : ready.state));
     const refresh = Number(ctx.query.refresh);
     const html = renderPage({
-      state, now, probes, details: this.#config.showDetails,
-      checks: this.#engine.history.checks, transitions: this.#engine.history.transitions,
+      state,
+      now,
+      probes,
+      details: this.#config.showDetails,
+      checks: this.#engine.history.checks,
+      transitions: this.#engine.history.transitions,
       facts: { hostname: hostname(), uptime: process.uptime(), version: VERSION, refreshing: this.#engine.refreshing },
       runAllHref: this.#link(ctx, auth, refresh),
-      refresh: Number.isFinite(refresh) && ctx.query.refresh !== undefined ? Math.min(3600, Math.max(5, Math.round(refresh))) : undefined,
+      refresh:
+        Number.isFinite(refresh) && ctx.query.refresh !== undefined
+          ? Math.min(3600, Math.max(5, Math.round(refresh)))
+          : undefined,
     });
-    ctx.response.status = bare.state === 'MAINTENANCE' ? bare.statusCode : query?.statusCode ?? bare.statusCode;
+    ctx.response.status = bare.state === 'MAINTENANCE' ? bare.statusCode : (query?.statusCode ?? bare.statusCode);
     setHeader(ctx, 'Content-Type', 'text/html; charset=utf-8');
     setHeader(ctx, 'Content-Security-Policy', PAGE_CSP);
     setHeader(ctx, 'X-Content-Type-Options', 'nosniff');
@@ -71,24 +91,42 @@ export class StatusPage {
   #bare(): ProbeRow {
     const { maintenanceCode, disableFile, endpoint } = this.#config;
     const path = endpoint === false ? '(this route)' : endpoint;
-    if (!this.#maintenance.active()) return { probe: 'bare', path, statusCode: 200, state: 'OK', reason: 'runs nothing' };
-    return { probe: 'bare', path, statusCode: maintenanceCode, state: 'MAINTENANCE', reason: `disable file ${String(disableFile)} present${since(this.#maintenance.since)}` };
+    if (!this.#maintenance.active())
+      return { probe: 'bare', path, statusCode: 200, state: 'OK', reason: 'runs nothing' };
+    return {
+      probe: 'bare',
+      path,
+      statusCode: maintenanceCode,
+      state: 'MAINTENANCE',
+      reason: `disable file ${String(disableFile)} present${since(this.#maintenance.since)}`,
+    };
   }
 
   #ready(ctx: Context, now: number): ProbeRow {
-    const row = (statusCode: number, state: string, reason: string): ProbeRow => ({ probe: 'ready', path: `${this.#base(ctx)}/ready`, statusCode, state, reason });
+    const row = (statusCode: number, state: string, reason: string): ProbeRow => ({
+      probe: 'ready',
+      path: `${this.#base(ctx)}/ready`,
+      statusCode,
+      state,
+      reason,
+    });
     const [hold] = readinessHolds(this.#parts);
     if (hold?.state === 'SHUTTING_DOWN') return row(503, hold.state, `draining${since(hold.since)}`);
-    if (hold?.state === 'MAINTENANCE') return row(503, hold.state, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
+    if (hold?.state === 'MAINTENANCE')
+      return row(503, hold.state, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
     if (this.#lifecycle.startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
     const names = new Set(this.#engine.selects(this.#config.readiness));
     const states = this.#engine.history.checks.filter(({ name }) => names.has(name));
     // A configured name no check has is left out by the probes: the page says so beside the verdict.
-    const unknown = unknownConfigured(this.#parts).map((problem) => `; ${problem}`).join('');
-    if (states.length === 0) return row(0, 'NOT RUN', `no readiness check has run yet: the next probe runs them${unknown}`);
+    const unknown = unknownConfigured(this.#parts)
+      .map((problem) => `; ${problem}`)
+      .join('');
+    if (states.length === 0)
+      return row(0, 'NOT RUN', `no readiness check has run yet: the next probe runs them${unknown}`);
     const failing = failingNames(states.filter(({ critical }) => critical));
     const age = `as of the last run, ${Math.round((now - Math.max(...states.map(({ lastChecked }) => lastChecked))) / 1000)} s ago`;
-    const reason = failing.length > 0 ? `failing: ${failing.join(', ')} (${age})` : `the readiness checks pass (${age})`;
+    const reason =
+      failing.length > 0 ? `failing: ${failing.join(', ')} (${age})` : `the readiness checks pass (${age})`;
     return row(failing.length > 0 ? 503 : 200, failing.length > 0 ? 'ERROR' : 'OK', reason + unknown);
   }
 
@@ -103,12 +141,22 @@ export class StatusPage {
   #queryRow(ctx: Context, { result, age }: Served): ProbeRow {
     const statusCode = result.status === 'ERROR' ? this.#config.failureCode : 200;
     const failing = failingNames(result.checks);
-    const from = age === undefined ? 'run for this request' : `a result ${Math.round(age / 1000)} s old (${this.#engine.refreshing ? 'background run' : 'cached'})`;
-    const reason = failing.length > 0 ? `failing: ${failing.join(', ')}; ${from}` : `all ${result.checks.length} passed; ${from}`;
+    const from =
+      age === undefined
+        ? 'run for this request'
+        : `a result ${Math.round(age / 1000)} s old (${this.#engine.refreshing ? 'background run' : 'cached'})`;
+    const reason =
+      failing.length > 0 ? `failing: ${failing.join(', ')}; ${from}` : `all ${result.checks.length} passed; ${from}`;
     // The secret may have come in the query: it stays in links (a link without it would answer 401), never in text.
     const shown = new URLSearchParams(ctx.querystring);
     shown.delete('auth');
-    return { probe: 'this query', path: `${this.#base(ctx)}?${shown.toString()}`, statusCode, state: result.status, reason };
+    return {
+      probe: 'this query',
+      path: `${this.#base(ctx)}?${shown.toString()}`,
+      statusCode,
+      state: result.status,
+      reason,
+    };
   }
 }
 

@@ -1,5 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { knownOptions, MAX_TIMER_MS, Selection, type CacheOptions, type CheckList } from '../core/index.js';
+import { type CacheOptions, type CheckList, knownOptions, MAX_TIMER_MS, Selection } from '../core/index.js';
 import type { AnswerState } from '../formats/index.js';
 
 /** `health()`'s own option checks: each throws a `TypeError` naming the option. */
@@ -47,18 +47,23 @@ export function validFile(value: unknown, name: string): string | false {
 
 /** Extra headers by state: known states, valid header names to valid values (no CR or LF), checked now rather than as a 500 later. */
 export function validHeaders(headers: unknown): StateHeaders {
-  if (typeof headers !== 'object' || headers === null) throw new TypeError('option "headers" must be an object by state');
+  if (typeof headers !== 'object' || headers === null)
+    throw new TypeError('option "headers" must be an object by state');
   const valid: Record<string, Readonly<Record<string, string>>> = {};
   for (const [state, set] of Object.entries(headers)) {
-    if (!STATES.includes(state as AnswerState)) throw new TypeError(`option "headers" has unknown state "${state}" (use ${STATES.join(', ')})`);
-    if (typeof set !== 'object' || set === null) throw new TypeError(`option "headers.${state}" must map header names to strings`);
+    if (!STATES.includes(state as AnswerState))
+      throw new TypeError(`option "headers" has unknown state "${state}" (use ${STATES.join(', ')})`);
+    if (typeof set !== 'object' || set === null)
+      throw new TypeError(`option "headers.${state}" must map header names to strings`);
     for (const [name, value] of Object.entries(set)) {
       try {
         if (typeof value !== 'string') throw new TypeError('not a string');
         validateHeaderName(name);
         validateHeaderValue(name, value);
       } catch {
-        throw new TypeError(`option "headers.${state}" has an invalid header ${JSON.stringify(name)}: names are tokens, values strings without CR, LF or NUL`);
+        throw new TypeError(
+          `option "headers.${state}" has an invalid header ${JSON.stringify(name)}: names are tokens, values strings without CR, LF or NUL`,
+        );
       }
     }
     valid[state] = Object.freeze({ ...set });
@@ -69,7 +74,8 @@ export function validHeaders(headers: unknown): StateHeaders {
 /** `{ success, failure }` in ms, or `false` for no cache. */
 export function validCache(cache: CacheOptions | false): Required<CacheOptions> {
   if (cache === false) return { success: 0, failure: 0 };
-  if (typeof cache !== 'object' || cache === null) throw new TypeError('option "cache" must be { success, failure } in ms, or false');
+  if (typeof cache !== 'object' || cache === null)
+    throw new TypeError('option "cache" must be { success, failure } in ms, or false');
   knownOptions(cache, ['success', 'failure'], 'health() option "cache"');
   const { success = 0, failure = 0 } = cache;
   for (const [name, ttl] of Object.entries({ success, failure })) {

@@ -4,5 +4,6 @@
  * resetting a connection.
  * @module
  */
-export { gracefulShutdown, type ShutdownHandle, type ShutdownReport, type ShutdownState } from './shutdown.js';
+
 export type { ShutdownOptions } from './options.js';
+export { gracefulShutdown, type ShutdownHandle, type ShutdownReport, type ShutdownState } from './shutdown.js';

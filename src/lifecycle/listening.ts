@@ -26,7 +26,7 @@ export async function stopListening(server: Server, budget: number): Promise<{ c
 export function handleOf(socket: Socket): { readStop(): number; readStart(): number } | undefined {
   const handle = (socket as { _handle?: { readStop?: unknown; readStart?: unknown } })._handle;
   return typeof handle?.readStop === 'function' && typeof handle.readStart === 'function'
-    ? handle as { readStop(): number; readStart(): number }
+    ? (handle as { readStop(): number; readStart(): number })
     : undefined;
 }
 

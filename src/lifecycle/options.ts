@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { healthBus, knownOptions, validLogger, validTimeout, type HealthBus, type Logger } from '../core/index.js';
+import { type HealthBus, healthBus, knownOptions, type Logger, validLogger, validTimeout } from '../core/index.js';
 
 /** Options of `gracefulShutdown()`. */
 export interface ShutdownOptions {
@@ -73,7 +73,16 @@ export interface ShutdownSettings {
 const UNCATCHABLE: readonly string[] = ['SIGKILL', 'SIGSTOP'];
 
 const OPTIONS = [
-  'signals', 'shutdownDelay', 'drainTimeout', 'beforeShutdown', 'onShutdown', 'hookTimeout', 'gracePeriod', 'health', 'exit', 'logger',
+  'signals',
+  'shutdownDelay',
+  'drainTimeout',
+  'beforeShutdown',
+  'onShutdown',
+  'hookTimeout',
+  'gracePeriod',
+  'health',
+  'exit',
+  'logger',
 ] as const;
 
 /**
@@ -96,7 +105,7 @@ export function shutdownSettings(options: ShutdownOptions): ShutdownSettings {
   } = options;
   const known = (signal: unknown): boolean => typeof signal === 'string' && Object.hasOwn(constants.signals, signal);
   if (!Array.isArray(signals) || signals.length === 0 || !signals.every(known)) {
-    throw new TypeError('option "signals" must be a list of signal names Node knows, such as [\'SIGTERM\', \'SIGINT\']');
+    throw new TypeError("option \"signals\" must be a list of signal names Node knows, such as ['SIGTERM', 'SIGINT']");
   }
   const uncatchable = signals.find((signal) => UNCATCHABLE.includes(signal));
   if (uncatchable !== undefined) throw new TypeError(`option "signals" has ${uncatchable}, which no process can catch`);
@@ -116,11 +125,14 @@ export function shutdownSettings(options: ShutdownOptions): ShutdownSettings {
   if (worst > gracePeriod) {
     throw new TypeError(
       `gracefulShutdown(): shutdownDelay + drainTimeout + 2 × hookTimeout = ${worst} ms overruns gracePeriod (${gracePeriod} ms): ` +
-      `lower ${largest({ shutdownDelay, drainTimeout, hookTimeout: 2 * hookTimeout })}, or raise gracePeriod with terminationGracePeriodSeconds`,
+        `lower ${largest({ shutdownDelay, drainTimeout, hookTimeout: 2 * hookTimeout })}, or raise gracePeriod with terminationGracePeriodSeconds`,
     );
   }
   return {
-    signals, shutdownDelay, drainTimeout, hookTimeout,
+    signals,
+    shutdownDelay,
+    drainTimeout,
+    hookTimeout,
     beforeShutdown: beforeShutdown as (() => unknown) | undefined,
     onShutdown: onShutdown as (() => unknown) | undefined,
     buses: [...new Set(mounts.map((mount) => mount.bus))],

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { entryOf, lifecycleOf, logText, settleWithin } from '../core/index.js';
 import { handleOf, stopListening } from './listening.js';
-import { shutdownSettings, type ShutdownOptions } from './options.js';
+import { type ShutdownOptions, shutdownSettings } from './options.js';
 
 /** What is known of one socket: requests in flight, requests answered, the newest response, the one marked last. */
 interface SocketState {
@@ -33,7 +33,12 @@ export interface ShutdownReport {
   /** Sockets still busy at `drainTimeout`, destroyed. */
   readonly socketsDestroyed: number;
   /** Ms per phase. */
-  readonly phases: { readonly beforeShutdown: number; readonly delay: number; readonly drain: number; readonly onShutdown: number };
+  readonly phases: {
+    readonly beforeShutdown: number;
+    readonly delay: number;
+    readonly drain: number;
+    readonly onShutdown: number;
+  };
   /** Whether a hook failed or timed out. */
   readonly failed: boolean;
 }
@@ -54,7 +59,10 @@ export interface ShutdownHandle {
  * @throws {TypeError} for a wrong option, or phases that overrun `gracePeriod`
  */
 export function gracefulShutdown(server: Server, options: ShutdownOptions = {}): ShutdownHandle {
-  if (typeof (server as Partial<Server> | null)?.close !== 'function' || typeof server.closeIdleConnections !== 'function') {
+  if (
+    typeof (server as Partial<Server> | null)?.close !== 'function' ||
+    typeof server.closeIdleConnections !== 'function'
+  ) {
     throw new TypeError('gracefulShutdown(): "server" must be the http.Server the app listens on');
   }
   const settings = shutdownSettings(options);
@@ -158,7 +166,7 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
         }
       });
       const timer = sleep(settings.drainTimeout, 'timeout', { ref: false });
-      if (await Promise.race([closed.then(() => 'closed'), timer]) === 'timeout') {
+      if ((await Promise.race([closed.then(() => 'closed'), timer])) === 'timeout') {
         socketsDestroyed = sockets.size;
         for (const socket of sockets.keys()) socket.destroy();
       }
@@ -201,10 +209,18 @@ function lastOnSocket(socket: Socket, counts: SocketState): void {
 // How long a connection that has sent nothing may still send its first request once the port has closed.
 const FRESH_GRACE_MS = 500;
 
-function describe({ signal, requestsServed, socketsClosedIdle, socketsDestroyed, phases, failed }: ShutdownReport): string {
-  return `koa-health: shut down after ${signal ?? 'shutdown()'}${failed ? ' (a hook failed)' : ''}: ` +
+function describe({
+  signal,
+  requestsServed,
+  socketsClosedIdle,
+  socketsDestroyed,
+  phases,
+  failed,
+}: ShutdownReport): string {
+  return (
+    `koa-health: shut down after ${signal ?? 'shutdown()'}${failed ? ' (a hook failed)' : ''}: ` +
     `${requestsServed} requests served after the signal, ${socketsClosedIdle} idle sockets closed, ` +
     `${socketsDestroyed} sockets destroyed; beforeShutdown ${phases.beforeShutdown} ms, delay ${phases.delay} ms, ` +
-    `drain ${phases.drain} ms, onShutdown ${phases.onShutdown} ms`;
+    `drain ${phases.drain} ms, onShutdown ${phases.onShutdown} ms`
+  );
 }
-

@@ -3,9 +3,18 @@
  * registry. A scrape reads what the runs left; it never runs a check, and never fails because one does.
  * @module
  */
-import { Counter, Gauge, Histogram, register, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry, register } from 'prom-client';
 import {
-  entryOf, healthBus, holdShared, knownOptions, passes, validBus, type HealthBus, type HealthChange, type HealthResult, type SharedEntries,
+  entryOf,
+  type HealthBus,
+  type HealthChange,
+  type HealthResult,
+  healthBus,
+  holdShared,
+  knownOptions,
+  passes,
+  type SharedEntries,
+  validBus,
 } from '../core/index.js';
 import { statusLabel, statusValue } from './scale.js';
 
@@ -65,25 +74,29 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
   const holder = registry as Registry & { [LISTENERS]?: Listeners };
   holder[LISTENERS] ??= new Map();
   const byPrefix = holder[LISTENERS];
-  const { release } = holdShared(entryOf(byPrefix, prefix, () => new Map()), bus, () => {
-    const metrics = metricsIn(registry, prefix);
-    const onResult = (result: HealthResult): void => record(metrics, result);
-    const onChange = (change: HealthChange): void => {
-      for (const { name, before, after } of change.checks) {
-        const from = before === undefined ? 'none' : statusLabel(before);
-        const to = statusLabel(after);
-        // Between two words of failure (NOK → ERROR) the metric's status did not change.
-        if (from !== to) metrics.transitions.inc({ check: name, from, to });
-      }
-    };
-    bus.on('healthresult', onResult);
-    bus.on('healthchange', onChange);
-    const stop = (): void => {
-      bus.off('healthresult', onResult);
-      bus.off('healthchange', onChange);
-    };
-    return { value: undefined, stop };
-  });
+  const { release } = holdShared(
+    entryOf(byPrefix, prefix, () => new Map()),
+    bus,
+    () => {
+      const metrics = metricsIn(registry, prefix);
+      const onResult = (result: HealthResult): void => record(metrics, result);
+      const onChange = (change: HealthChange): void => {
+        for (const { name, before, after } of change.checks) {
+          const from = before === undefined ? 'none' : statusLabel(before);
+          const to = statusLabel(after);
+          // Between two words of failure (NOK → ERROR) the metric's status did not change.
+          if (from !== to) metrics.transitions.inc({ check: name, from, to });
+        }
+      };
+      bus.on('healthresult', onResult);
+      bus.on('healthchange', onChange);
+      const stop = (): void => {
+        bus.off('healthresult', onResult);
+        bus.off('healthchange', onChange);
+      };
+      return { value: undefined, stop };
+    },
+  );
   return { close: release };
 }
 
@@ -104,7 +117,11 @@ const METRICS = {
   check_status: ['gauge', ['check'], 'Last result of each check: 2 OK, 1 WARN, 0 ERROR.'],
   check_duration_seconds: ['histogram', ['check'], 'How long each check took.'],
   check_runs_total: ['counter', ['check', 'status'], 'Results recorded, by check and status.'],
-  check_transitions_total: ['counter', ['check', 'from', 'to'], 'Status changes of each check, from and to (alert on flapping).'],
+  check_transitions_total: [
+    'counter',
+    ['check', 'from', 'to'],
+    'Status changes of each check, from and to (alert on flapping).',
+  ],
   check_last_success_timestamp_seconds: ['gauge', ['check'], 'When each check last passed.'],
   runs_total: ['counter', ['status'], 'Runs of the checks, by overall status.'],
   run_duration_seconds: ['histogram', [], 'How long each run took.'],
@@ -122,12 +139,13 @@ function metricsIn(registry: Registry, prefix: string): Metrics {
     if (existing.type !== type || labels.join() !== [...labelNames].sort().join()) {
       throw new TypeError(
         `prometheusMetrics(): the registry has a ${String(existing.type)} "${prefix + suffix}" with labels [${labels.join(', ')}], ` +
-        `where koa-health needs a ${type} with labels [${labelNames.join(', ')}]: give another "prefix", or remove the other metric`,
+          `where koa-health needs a ${type} with labels [${labelNames.join(', ')}]: give another "prefix", or remove the other metric`,
       );
     }
   }
   const make = <L extends string, T>(
-    suffix: keyof typeof METRICS, Kind: new (config: { name: string; help: string; labelNames: L[]; registers: Registry[] }) => T,
+    suffix: keyof typeof METRICS,
+    Kind: new (config: { name: string; help: string; labelNames: L[]; registers: Registry[] }) => T,
   ): T => {
     const [, labelNames, help] = METRICS[suffix];
     const name = prefix + suffix;

@@ -39,7 +39,8 @@ const MAX_SPANS_PER_TRACE = 500;
  */
 export function healthSpanFilter(next: NextProcessor, options: SpanFilterOptions = {}): NextProcessor {
   const { slowMs = 1000 } = options;
-  if (typeof slowMs !== 'number' || !(slowMs >= 0)) throw new TypeError('option "slowMs" must be a number of ms, 0 or more');
+  if (typeof slowMs !== 'number' || !(slowMs >= 0))
+    throw new TypeError('option "slowMs" must be a number of ms, 0 or more');
   if (typeof next?.onEnd !== 'function') throw new TypeError('healthSpanFilter(): "next" must be a span processor');
   const held = new Map<string, unknown[]>();
   const release = (traceId: string, keep: boolean): void => {
@@ -68,7 +69,10 @@ export function healthSpanFilter(next: NextProcessor, options: SpanFilterOptions
       }
       const [seconds, nanos] = ended.duration;
       const slow = seconds * 1000 + nanos / 1e6 > slowMs;
-      release(traceId, ended.attributes['koa_health.status'] !== 'OK' || ended.attributes['koa_health.changed'] === true || slow);
+      release(
+        traceId,
+        ended.attributes['koa_health.status'] !== 'OK' || ended.attributes['koa_health.changed'] === true || slow,
+      );
     },
     forceFlush: () => next.forceFlush(),
     shutdown: () => next.shutdown(),

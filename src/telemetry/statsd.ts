@@ -3,7 +3,15 @@
  * the app's own hot-shots client, and a Datadog event on each transition (never one per failing probe).
  * @module
  */
-import { healthBus, knownOptions, validBus, type CheckStatus, type HealthBus, type HealthChange, type HealthResult } from '../core/index.js';
+import {
+  type CheckStatus,
+  type HealthBus,
+  type HealthChange,
+  type HealthResult,
+  healthBus,
+  knownOptions,
+  validBus,
+} from '../core/index.js';
 import { statusLabel, statusValue } from './scale.js';
 
 /** What `statsdReporter()` uses of a hot-shots `StatsD` client. */
@@ -11,7 +19,12 @@ export interface StatsdClient {
   check(name: string, status: 0 | 1 | 2 | 3, options?: { message?: string }, tags?: string[]): void;
   timing(stat: string, value: number, tags?: string[]): void;
   gauge(stat: string, value: number, tags?: string[]): void;
-  event(title: string, text?: string, options?: { alert_type?: 'error' | 'warning' | 'info' | 'success' }, tags?: string[]): void;
+  event(
+    title: string,
+    text?: string,
+    options?: { alert_type?: 'error' | 'warning' | 'info' | 'success' },
+    tags?: string[],
+  ): void;
 }
 
 /** Options of `statsdReporter()`. */
@@ -52,11 +65,16 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
   knownOptions(options, ['client', 'bus', 'prefix', 'enabled'], 'statsdReporter()');
   const { client, bus = healthBus, prefix = 'koa_health', enabled = true } = options;
   const candidate = client as Partial<StatsdClient> | null | undefined;
-  if (!['check', 'timing', 'gauge', 'event'].every((method) => typeof (candidate as Record<string, unknown> | null)?.[method] === 'function')) {
+  if (
+    !['check', 'timing', 'gauge', 'event'].every(
+      (method) => typeof (candidate as Record<string, unknown> | null)?.[method] === 'function',
+    )
+  ) {
     throw new TypeError('option "client" must be a hot-shots StatsD client');
   }
   validBus(bus, 'bus');
-  if (typeof prefix !== 'string' || !/^[\w.]*$/.test(prefix)) throw new TypeError('option "prefix" must be letters, digits, _ and .');
+  if (typeof prefix !== 'string' || !/^[\w.]*$/.test(prefix))
+    throw new TypeError('option "prefix" must be letters, digits, _ and .');
   if (typeof enabled !== 'boolean') throw new TypeError('option "enabled" must be true or false');
   if (!enabled) return { close() {} };
   const name = (stat: string): string => (prefix === '' ? stat : `${prefix}.${stat}`);
@@ -96,7 +114,8 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
  * whatever it came), into `OK` it recovered; between two words of failure (`NOK` → `ERROR`), nothing.
  */
 function transitionEvent(
-  before: CheckStatus | undefined, after: CheckStatus,
+  before: CheckStatus | undefined,
+  after: CheckStatus,
 ): { title: string; alertType: 'error' | 'warning' | 'success' } | undefined {
   const to = statusLabel(after);
   if (before !== undefined && statusLabel(before) === to) return undefined;

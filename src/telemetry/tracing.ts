@@ -5,9 +5,29 @@
  * auto-instrumentation makes for its calls (pg, ioredis, http) nest under the check that made them.
  * @module
  */
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type TracerProvider } from '@opentelemetry/api';
 import {
-  failingNames, healthBus, holdShared, instrument, passes, knownOptions, sharedOn, validBus, type CheckResult, type HealthBus, type HealthResult, type SharedEntries,
+  type Attributes,
+  context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type TracerProvider,
+  trace,
+} from '@opentelemetry/api';
+import {
+  type CheckResult,
+  failingNames,
+  type HealthBus,
+  type HealthResult,
+  healthBus,
+  holdShared,
+  instrument,
+  knownOptions,
+  passes,
+  type SharedEntries,
+  sharedOn,
+  validBus,
 } from '../core/index.js';
 import { statusLabel } from './scale.js';
 import { RUN_SPAN } from './span-filter.js';
@@ -33,7 +53,6 @@ export interface TracingHandle {
   close(): void;
 }
 
-
 /**
  * Traces every run on `bus`: a span `koa-health run` (INTERNAL, a root, `koa_health.selection`,
  * `koa_health.status`, `koa_health.changed`) and a child `koa-health check <name>` per check, with its name,
@@ -48,7 +67,10 @@ export function tracing(options: TracingOptions = {}): TracingHandle {
     throw new TypeError('option "tracerProvider" must be an OpenTelemetry TracerProvider');
   }
   // A second call for the same bus and provider (a second mount, a second setup) shares the first.
-  const { release } = holdShared(sharedOn(tracedBuses, bus), tracerProvider, () => ({ value: undefined, stop: traceRuns(bus, tracerProvider) }));
+  const { release } = holdShared(sharedOn(tracedBuses, bus), tracerProvider, () => ({
+    value: undefined,
+    stop: traceRuns(bus, tracerProvider),
+  }));
   return { close: release };
 }
 
@@ -60,54 +82,72 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
   // The last status of each check, so that a run can say whether it changed anything.
   const last = new Map<string, string>();
   return instrument(bus, {
-      runStarted({ selection, startedAt }) {
-        // Started in the root context, not the request's: a probe request whose tracing is suppressed (the
-        // HTTP instrumentation's ignoreIncomingRequestHook) must not make the run a non-recording span.
-        const run = tracer.startSpan(RUN_SPAN, {
-          kind: SpanKind.INTERNAL, root: true, startTime: startedAt, attributes: { 'koa_health.selection': selection },
-        }, ROOT_CONTEXT);
-        const runContext = trace.setSpan(ROOT_CONTEXT, run);
-        const traced = new Set<string>();
-        return {
-          joined() {
-            const request = trace.getSpan(context.active());
-            if (request !== undefined && request !== run) run.addLink({ context: request.spanContext() });
-          },
-          check({ name, critical, tags }, call) {
-            traced.add(name);
-            const span = tracer.startSpan(`koa-health check ${name}`, { kind: SpanKind.INTERNAL, attributes: checkAttributes(name, critical, tags) }, runContext);
-            let errorType: string | undefined;
-            try {
-              const returned = context.with(trace.setSpan(runContext, span), call);
-              if (isThenable(returned)) {
-                returned.then(undefined, (error: unknown) => {
-                  errorType = classOf(error);
-                });
-              }
-            } catch (error) {
-              errorType = classOf(error);
+    runStarted({ selection, startedAt }) {
+      // Started in the root context, not the request's: a probe request whose tracing is suppressed (the
+      // HTTP instrumentation's ignoreIncomingRequestHook) must not make the run a non-recording span.
+      const run = tracer.startSpan(
+        RUN_SPAN,
+        {
+          kind: SpanKind.INTERNAL,
+          root: true,
+          startTime: startedAt,
+          attributes: { 'koa_health.selection': selection },
+        },
+        ROOT_CONTEXT,
+      );
+      const runContext = trace.setSpan(ROOT_CONTEXT, run);
+      const traced = new Set<string>();
+      return {
+        joined() {
+          const request = trace.getSpan(context.active());
+          if (request !== undefined && request !== run) run.addLink({ context: request.spanContext() });
+        },
+        check({ name, critical, tags }, call) {
+          traced.add(name);
+          const span = tracer.startSpan(
+            `koa-health check ${name}`,
+            { kind: SpanKind.INTERNAL, attributes: checkAttributes(name, critical, tags) },
+            runContext,
+          );
+          let errorType: string | undefined;
+          try {
+            const returned = context.with(trace.setSpan(runContext, span), call);
+            if (isThenable(returned)) {
+              returned.then(undefined, (error: unknown) => {
+                errorType = classOf(error);
+              });
             }
-            // Ended as the result is recorded: the span's own clock covers what the result's duration does.
-            return (result: CheckResult) => endCheck(span, result, errorType, undefined);
-          },
-          ended(result: HealthResult) {
-            // Reported results had no function to wrap: a span each, over the time they cover.
-            for (const check of result.checks) {
-              if (traced.has(check.name)) continue;
-              const span = tracer.startSpan(`koa-health check ${check.name}`, {
-                kind: SpanKind.INTERNAL, startTime: check.startedAt, attributes: checkAttributes(check.name, check.critical, check.tags),
-              }, runContext);
-              endCheck(span, check, undefined, check.startedAt + check.duration);
-            }
-            // Changed as the span's status sees it: two words of failure (NOK, ERROR) are no change.
-            const changed = result.checks.some(({ name, status }) => (last.get(name) ?? 'ok') !== statusLabel(status));
-            for (const { name, status } of result.checks) last.set(name, statusLabel(status));
-            run.setAttributes({ 'koa_health.status': result.status, 'koa_health.changed': changed });
-            if (result.status === 'ERROR') run.setStatus({ code: SpanStatusCode.ERROR, message: failingNames(result.checks).join(', ') });
-            run.end(result.startedAt + result.duration);
-          },
-        };
-      },
+          } catch (error) {
+            errorType = classOf(error);
+          }
+          // Ended as the result is recorded: the span's own clock covers what the result's duration does.
+          return (result: CheckResult) => endCheck(span, result, errorType, undefined);
+        },
+        ended(result: HealthResult) {
+          // Reported results had no function to wrap: a span each, over the time they cover.
+          for (const check of result.checks) {
+            if (traced.has(check.name)) continue;
+            const span = tracer.startSpan(
+              `koa-health check ${check.name}`,
+              {
+                kind: SpanKind.INTERNAL,
+                startTime: check.startedAt,
+                attributes: checkAttributes(check.name, check.critical, check.tags),
+              },
+              runContext,
+            );
+            endCheck(span, check, undefined, check.startedAt + check.duration);
+          }
+          // Changed as the span's status sees it: two words of failure (NOK, ERROR) are no change.
+          const changed = result.checks.some(({ name, status }) => (last.get(name) ?? 'ok') !== statusLabel(status));
+          for (const { name, status } of result.checks) last.set(name, statusLabel(status));
+          run.setAttributes({ 'koa_health.status': result.status, 'koa_health.changed': changed });
+          if (result.status === 'ERROR')
+            run.setStatus({ code: SpanStatusCode.ERROR, message: failingNames(result.checks).join(', ') });
+          run.end(result.startedAt + result.duration);
+        },
+      };
+    },
   });
 }
 
@@ -123,7 +163,7 @@ function endCheck(span: Span, result: CheckResult, errorType: string | undefined
   if (!passes(result.status)) {
     span.setStatus({ code: SpanStatusCode.ERROR, message: result.message });
     // The semantic conventions' error.type: timeout, the error's class, or _OTHER.
-    span.setAttribute('error.type', result.message.startsWith('timed out after') ? 'timeout' : errorType ?? '_OTHER');
+    span.setAttribute('error.type', result.message.startsWith('timed out after') ? 'timeout' : (errorType ?? '_OTHER'));
   }
   span.end(endTime);
 }

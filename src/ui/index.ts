@@ -4,4 +4,4 @@
  * model is built in `koa/status-page.ts`.
  * @module
  */
-export { esc, PAGE_CSP, renderPage, type PageModel, type ProbeRow } from './page.js';
+export { esc, PAGE_CSP, type PageModel, type ProbeRow, renderPage } from './page.js';

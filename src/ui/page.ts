@@ -27,7 +27,12 @@ export interface PageModel {
   /** Whether messages may be shown; without, they are withheld. */
   readonly details: boolean;
   readonly transitions: readonly Transition[];
-  readonly facts: { readonly hostname: string; readonly uptime: number; readonly version: string; readonly refreshing: boolean };
+  readonly facts: {
+    readonly hostname: string;
+    readonly uptime: number;
+    readonly version: string;
+    readonly refreshing: boolean;
+  };
   /** The link that runs every check now, and the auto-refresh in seconds, if asked for. */
   readonly runAllHref: string;
   readonly refresh: number | undefined;
@@ -38,46 +43,90 @@ export function renderPage(model: PageModel): string {
   const { state, now, details } = model;
   const when = timesAgo(now);
   const refresh = model.refresh === undefined ? '' : `<meta http-equiv="refresh" content="${model.refresh}">`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width,initial-scale=1">${refresh}` +
     `<title>${esc(state)} · health</title><style>${STYLE}</style></head><body><main>` +
     `<h1>Health: ${badge(state)}</h1>` +
     `<ul class="facts"><li>host <b>${esc(model.facts.hostname)}</b></li><li>up ${ago(model.facts.uptime * 1000)}</li>` +
     `<li>koa-health ${esc(model.facts.version)}</li><li>${model.facts.refreshing ? 'checks refresh in the background' : 'checks run on request'}</li>` +
     `<li><a href="${esc(model.runAllHref)}">Run all checks now</a></li></ul>` +
-    `<h2>What each probe would answer now</h2>${table(['Probe', 'Answer', 'Why'], model.probes.map((row) => [
-      `${esc(row.probe)} <span class="muted">${esc(row.path)}</span>`, `${row.statusCode || '—'} ${badge(row.state)}`, esc(row.reason),
-    ]))}` +
-    `<h2>Checks</h2>${model.checks.length === 0 ? '<p>No check has run yet.</p>' : table(
-      ['Check', 'Status', 'Message', 'Took', 'Last checked', 'In this status since', 'Last success', 'Last failure', 'Failures in a row', 'Critical', 'Tags'],
-      model.checks.map((check) => [
-        esc(check.name), badge(check.status), `<span class="msg">${details ? esc(check.message) : '<i>withheld</i>'}</span>`,
-        `${Math.round(check.duration)} ms`, when(check.lastChecked), when(check.since),
-        when(check.lastSuccess), when(check.lastFailure), String(check.consecutiveFailures),
-        check.critical ? 'yes' : 'no', esc(check.tags.join(', ')),
+    `<h2>What each probe would answer now</h2>${table(
+      ['Probe', 'Answer', 'Why'],
+      model.probes.map((row) => [
+        `${esc(row.probe)} <span class="muted">${esc(row.path)}</span>`,
+        `${row.statusCode || '—'} ${badge(row.state)}`,
+        esc(row.reason),
       ]),
     )}` +
-    `<h2>History</h2>${model.transitions.length === 0 ? '<p>No status has changed yet.</p>' : table(
-      ['When', 'Check', 'Change', 'Message'],
-      model.transitions.map((transition) => [
-        when(transition.at), esc(transition.check),
-        `${transition.from === undefined ? 'new' : badge(transition.from)} → ${badge(transition.to)}`,
-        `<span class="msg">${details ? esc(transition.message) : '<i>withheld</i>'}</span>`,
-      ]),
-    )}` +
-    `<p class="muted">Generated ${when(now)}.</p></main></body></html>`;
+    `<h2>Checks</h2>${
+      model.checks.length === 0
+        ? '<p>No check has run yet.</p>'
+        : table(
+            [
+              'Check',
+              'Status',
+              'Message',
+              'Took',
+              'Last checked',
+              'In this status since',
+              'Last success',
+              'Last failure',
+              'Failures in a row',
+              'Critical',
+              'Tags',
+            ],
+            model.checks.map((check) => [
+              esc(check.name),
+              badge(check.status),
+              `<span class="msg">${details ? esc(check.message) : '<i>withheld</i>'}</span>`,
+              `${Math.round(check.duration)} ms`,
+              when(check.lastChecked),
+              when(check.since),
+              when(check.lastSuccess),
+              when(check.lastFailure),
+              String(check.consecutiveFailures),
+              check.critical ? 'yes' : 'no',
+              esc(check.tags.join(', ')),
+            ]),
+          )
+    }` +
+    `<h2>History</h2>${
+      model.transitions.length === 0
+        ? '<p>No status has changed yet.</p>'
+        : table(
+            ['When', 'Check', 'Change', 'Message'],
+            model.transitions.map((transition) => [
+              when(transition.at),
+              esc(transition.check),
+              `${transition.from === undefined ? 'new' : badge(transition.from)} → ${badge(transition.to)}`,
+              `<span class="msg">${details ? esc(transition.message) : '<i>withheld</i>'}</span>`,
+            ]),
+          )
+    }` +
+    `<p class="muted">Generated ${when(now)}.</p></main></body></html>`
+  );
 }
 
 function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const labels = headers.map(esc);
   const head = labels.map((label) => `<th scope="col">${label}</th>`).join('');
-  const body = rows.map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${labels[i] ?? ''}">${cell}</td>`).join('')}</tr>`).join('');
+  const body = rows
+    .map((cells) => `<tr>${cells.map((cell, i) => `<td data-label="${labels[i] ?? ''}">${cell}</td>`).join('')}</tr>`)
+    .join('');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 /** A status as a word, a shape and a colour: readable without colour and by a screen reader. */
 function badge(status: string): string {
-  const [shape, kind] = status === 'OK' ? ['✔', 'ok'] : status === 'WARN' || status === 'STARTING' ? ['▲', 'warn'] : status === 'MAINTENANCE' ? ['■', 'warn'] : ['✖', 'bad'];
+  const [shape, kind] =
+    status === 'OK'
+      ? ['✔', 'ok']
+      : status === 'WARN' || status === 'STARTING'
+        ? ['▲', 'warn']
+        : status === 'MAINTENANCE'
+          ? ['■', 'warn']
+          : ['✖', 'bad'];
   return `<span class="state ${kind}"><span aria-hidden="true">${shape}</span> ${esc(status)}</span>`;
 }
 

@@ -1,16 +1,19 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { httpCheck } from '../../src/checks/index.js';
 import request from 'supertest';
+import { httpCheck } from '../../src/checks/index.js';
 import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
 import { makeApp } from '../helpers.js';
 
 /** A local server whose answer each test chooses. */
 function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () =>
-    resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` }),
+    ),
+  );
 }
 
 async function run(fn: ReturnType<typeof httpCheck>, timeout = 1000) {
@@ -98,7 +101,8 @@ describe('httpCheck() against a local server', () => {
     expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\u0000b' } })).to.throw(TypeError, '"headers"');
     expect(() => httpCheck(url, { method: 'PATCH', headers: { 'X-Probe': 'ok' } })).to.not.throw();
     // Ports fetch refuses with `bad port` on every request (SMTP, X11, SIP, …).
-    for (const port of [25, 6000, 5060]) expect(() => httpCheck(`http://127.0.0.1:${port}/`), String(port)).to.throw(TypeError, '"url"');
+    for (const port of [25, 6000, 5060])
+      expect(() => httpCheck(`http://127.0.0.1:${port}/`), String(port)).to.throw(TypeError, '"url"');
   });
 });
 
@@ -114,7 +118,8 @@ describe('httpCheck() with credentials in its URL', () => {
     closed.server.close();
     try {
       const password = 'p@ss:w0rd/secret';
-      const withCredentials = (base: string) => base.replace('http://', `http://user%20name:${encodeURIComponent(password)}@`);
+      const withCredentials = (base: string) =>
+        base.replace('http://', `http://user%20name:${encodeURIComponent(password)}@`);
       const bus = createHealthBus();
       registerCheck('upstream', httpCheck(withCredentials(url)), { bus });
       registerCheck('refused', httpCheck(withCredentials(closed.url)), { bus });
@@ -129,8 +134,12 @@ describe('httpCheck() with credentials in its URL', () => {
       const everything = said.join('\n');
       expect(everything).to.include('HTTP 500');
       expect(everything).to.include('ECONNREFUSED');
-      for (const part of [password, encodeURIComponent(password), 'w0rd', 'user%20name']) expect(everything).to.not.include(part);
-      expect(() => httpCheck(withCredentials(url), { headers: { Authorization: 'Bearer x' } })).to.throw(TypeError, '"url"');
+      for (const part of [password, encodeURIComponent(password), 'w0rd', 'user%20name'])
+        expect(everything).to.not.include(part);
+      expect(() => httpCheck(withCredentials(url), { headers: { Authorization: 'Bearer x' } })).to.throw(
+        TypeError,
+        '"url"',
+      );
     } finally {
       server.close();
     }

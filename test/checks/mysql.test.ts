@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import mysql from 'mysql2';
 import mysqlPromise from 'mysql2/promise';
-import { mysqlCheck, type MysqlClient } from '../../src/checks/index.js';
+import { type MysqlClient, mysqlCheck } from '../../src/checks/index.js';
 import { serverCheckSuite } from './server-suite.js';
 import { MARIADB } from './services.js';
 
@@ -40,8 +40,15 @@ serverCheckSuite<mysql.Pool>('mysqlCheck() on a real MariaDB with a callback poo
     });
   },
   async saturate(pool) {
-    const held = await Promise.all(Array.from({ length: 3 }, () => new Promise<mysql.PoolConnection>((resolve, reject) =>
-      pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))))));
+    const held = await Promise.all(
+      Array.from(
+        { length: 3 },
+        () =>
+          new Promise<mysql.PoolConnection>((resolve, reject) =>
+            pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))),
+          ),
+      ),
+    );
     return () => held.forEach((connection) => connection.release());
   },
   refused: /ECONNREFUSED/,

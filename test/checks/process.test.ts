@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { diskCheck, eventLoopCheck, memoryCheck } from '../../src/checks/index.js';
-import { HealthCheckEvent, Selection, type CheckFunction, type CheckResult } from '../../src/index.js';
+import { type CheckFunction, type CheckResult, HealthCheckEvent, Selection } from '../../src/index.js';
 
 async function result(fn: CheckFunction): Promise<CheckResult> {
   const event = new HealthCheckEvent(Selection.all, 1000);
@@ -16,7 +16,9 @@ describe('diskCheck()', () => {
     expect(ok.status, ok.message).to.equal('OK');
     expect(ok.details).to.include({ observedUnit: 'ratio', path: '/tmp' });
     expect(ok.details!.freeBytes).to.be.a('number').above(0);
-    expect((await result(diskCheck({ path: '/tmp', minFreeBytes: Number.MAX_SAFE_INTEGER }))).message).to.match(/: below /);
+    expect((await result(diskCheck({ path: '/tmp', minFreeBytes: Number.MAX_SAFE_INTEGER }))).message).to.match(
+      /: below /,
+    );
     expect((await result(diskCheck({ path: '/tmp', maxUsedRatio: 0 }))).status).to.equal('ERROR');
     expect((await result(diskCheck({ path: '/no/such/dir' }))).message).to.include('ENOENT');
   });
@@ -63,10 +65,18 @@ describe('eventLoopCheck()', () => {
   it('does not keep the process alive', () => {
     const checks = fileURLToPath(new URL('../../dist/checks/index.js', import.meta.url));
     const started = performance.now();
-    execFileSync(process.execPath, ['--input-type=module', '-e', `
+    execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { eventLoopCheck } = await import(${JSON.stringify(checks)});
       eventLoopCheck({ window: 60000 });
-    `], { timeout: 5000 });
+    `,
+      ],
+      { timeout: 5000 },
+    );
     expect(performance.now() - started).to.be.below(4000);
   });
 

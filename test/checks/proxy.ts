@@ -1,5 +1,5 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /** How the proxy treats traffic: forward it, swallow it (accept, never answer), or refuse connections. */
 export type Fault = 'none' | 'blackhole' | 'refuse';

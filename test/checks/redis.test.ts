@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
-import { redisCheck, type RedisClient } from '../../src/checks/index.js';
+import { type RedisClient, redisCheck } from '../../src/checks/index.js';
 import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
 import { FaultProxy } from './proxy.js';
 import { serverCheckSuite } from './server-suite.js';
@@ -55,7 +55,12 @@ describe('redisCheck() and the offline queue', function () {
 
   it('fails at once with the state, never queueing a PING, while an ioredis client with maxRetriesPerRequest: null is down', async () => {
     const proxy = await FaultProxy.start(REDIS.port);
-    const client = new Redis({ host: '127.0.0.1', port: proxy.port, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    const client = new Redis({
+      host: '127.0.0.1',
+      port: proxy.port,
+      retryStrategy: () => 50,
+      maxRetriesPerRequest: null,
+    });
     client.on('error', () => undefined);
     try {
       await new Promise((resolve) => client.once('ready', resolve));

@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { createHealthBus, registerCheck, runHealthChecks, type CheckFunction, type CheckResult } from '../../src/index.js';
+import {
+  type CheckFunction,
+  type CheckResult,
+  createHealthBus,
+  registerCheck,
+  runHealthChecks,
+} from '../../src/index.js';
 import { FaultProxy } from './proxy.js';
 import { requireService, type Service } from './services.js';
 
@@ -25,10 +31,14 @@ const TIMEOUT = 300;
 async function runOnce(fn: CheckFunction): Promise<{ result: CheckResult; elapsed: number; aborted: boolean }> {
   const bus = createHealthBus();
   let signal: AbortSignal | undefined;
-  registerCheck('server', (given) => {
-    signal = given;
-    return fn(given);
-  }, { bus });
+  registerCheck(
+    'server',
+    (given) => {
+      signal = given;
+      return fn(given);
+    },
+    { bus },
+  );
   const started = performance.now();
   const { checks } = await runHealthChecks({ bus, timeout: TIMEOUT, logger: false });
   return { result: checks[0]!, elapsed: performance.now() - started, aborted: signal?.aborted === true };
@@ -115,7 +125,8 @@ export function serverCheckSuite<Client extends object>(title: string, spec: Ser
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect(result!.status, result!.message).to.equal('OK');
-      if (result!.details !== undefined && 'waitingCount' in result!.details) expect(result!.details.waitingCount).to.equal(0);
+      if (result!.details !== undefined && 'waitingCount' in result!.details)
+        expect(result!.details.waitingCount).to.equal(0);
     });
 
     it('starts one probe for fifty runs at once', async () => {

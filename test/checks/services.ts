@@ -8,13 +8,18 @@ export interface Service {
 }
 
 export const POSTGRES: Service = {
-  name: 'PostgreSQL', port: 5432, start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
+  name: 'PostgreSQL',
+  port: 5432,
+  start: 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start',
 };
 export const MARIADB: Service = {
-  name: 'MariaDB', port: 3306, start: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
+  name: 'MariaDB',
+  port: 3306,
+  start: 'start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd',
 };
 export const REDIS: Service = {
-  name: 'Redis', port: 6379,
+  name: 'Redis',
+  port: 6379,
   start: 'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no',
 };
 
@@ -28,10 +33,11 @@ function reachable(port: number): Promise<boolean> {
       socket.destroy();
       resolve(true);
     });
-    for (const event of ['error', 'timeout']) socket.once(event, () => {
-      socket.destroy();
-      resolve(false);
-    });
+    for (const event of ['error', 'timeout'])
+      socket.once(event, () => {
+        socket.destroy();
+        resolve(false);
+      });
   });
 }
 

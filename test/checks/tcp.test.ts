@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { expect } from 'chai';
 import { tcpCheck } from '../../src/checks/index.js';
 
@@ -10,7 +10,9 @@ describe('tcpCheck()', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      expect(await tcpCheck('127.0.0.1', port)(new AbortController().signal)).to.match(/^connected to 127\.0\.0\.1:\d+ in \d+ ms$/);
+      expect(await tcpCheck('127.0.0.1', port)(new AbortController().signal)).to.match(
+        /^connected to 127\.0\.0\.1:\d+ in \d+ ms$/,
+      );
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(closed).to.equal(true);
     } finally {
@@ -23,7 +25,10 @@ describe('tcpCheck()', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
     await new Promise((resolve) => server.close(resolve));
-    const failure = await Promise.resolve(tcpCheck('127.0.0.1', port)(new AbortController().signal)).then(() => undefined, (error: Error) => error);
+    const failure = await Promise.resolve(tcpCheck('127.0.0.1', port)(new AbortController().signal)).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     expect(failure?.message).to.equal(`ECONNREFUSED connecting to 127.0.0.1:${port}`);
   });
 

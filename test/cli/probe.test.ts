@@ -1,17 +1,21 @@
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 
 const probe = fileURLToPath(new URL('../../dist/cli/probe.js', import.meta.url));
 
 /** Runs the built CLI as a real child process. */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string; ms: number }> {
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string; ms: number }> {
   return new Promise((resolve) => {
     const started = performance.now();
     const child = spawn(process.execPath, [probe, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
@@ -92,7 +96,9 @@ describe('koa-health-probe, as a child process against a real server', function 
     const { port } = closed.address() as AddressInfo;
     await new Promise((resolve) => closed.close(resolve));
     const refused = await run([`http://127.0.0.1:${port}/`]);
-    expect([refused.code, refused.out]).to.satisfy(([code, out]: [number, string]) => code === 1 && out.startsWith('refused: '));
+    expect([refused.code, refused.out]).to.satisfy(
+      ([code, out]: [number, string]) => code === 1 && out.startsWith('refused: '),
+    );
     const silent = await run([`${base}/silent`, '--timeout', '300ms']);
     expect(silent.code).to.equal(1);
     expect(silent.out).to.match(/^failed: timed out after 300 ms \(\d+ ms\)\n$/);
@@ -115,7 +121,15 @@ describe('koa-health-probe, as a child process against a real server', function 
     const help = await run(['--help']);
     expect(help.code).to.equal(0);
     expect(help.out).to.match(/^usage: koa-health-probe \[URL \| --ready\]/);
-    for (const args of [['--timeout', '2h'], ['--timeout'], ['--expect', 'sometimes'], ['--header', 'no colon'], ['--what'], ['a', 'b'], ['ftp://x/']]) {
+    for (const args of [
+      ['--timeout', '2h'],
+      ['--timeout'],
+      ['--expect', 'sometimes'],
+      ['--header', 'no colon'],
+      ['--what'],
+      ['a', 'b'],
+      ['ftp://x/'],
+    ]) {
       const bad = await run(args);
       expect(bad.code, args.join(' ')).to.equal(1);
       expect(`${bad.out}${bad.err}`.trim().split('\n'), args.join(' ')).to.have.length(1);
@@ -125,7 +139,8 @@ describe('koa-health-probe, as a child process against a real server', function 
 
   it('sends --header and accepts 500ms, 2s and 1m', async () => {
     seen.length = 0;
-    for (const timeout of ['500ms', '2s', '1m']) expect((await run([base, '--timeout', timeout, '--header', 'X-Probe: docker'])).code).to.equal(0);
+    for (const timeout of ['500ms', '2s', '1m'])
+      expect((await run([base, '--timeout', timeout, '--header', 'X-Probe: docker'])).code).to.equal(0);
     expect(seen.map((headers) => headers['x-probe'])).to.deep.equal(['docker', 'docker', 'docker']);
   });
 
@@ -149,7 +164,8 @@ function misbehaving(): Promise<{ server: NetServer; base: string }> {
         const timer = setInterval(write, ms);
         socket.once('close', () => clearInterval(timer));
       };
-      if (path === '/upgrade') socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+      if (path === '/upgrade')
+        socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
       if (path === '/processing') every(50, () => socket.write('HTTP/1.1 102 Processing\r\n\r\n'));
       if (path === '/hangup') socket.end();
       if (path === '/trickle-status') {
@@ -163,8 +179,11 @@ function misbehaving(): Promise<{ server: NetServer; base: string }> {
       }
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () =>
-    resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
 }
 
 describe('koa-health-probe against a server that misbehaves', function () {
@@ -184,10 +203,14 @@ describe('koa-health-probe against a server that misbehaves', function () {
 
   it('fails with one line on a 101 or a connection closed without an answer: never a silent exit 0', async () => {
     const upgrade = await run([`${bad.base}/upgrade`]);
-    expect([upgrade.code, upgrade.out]).to.satisfy(([code, out]: [number, string]) =>
-      code === 1 && /^failed: 101 Switching Protocols: an upgrade, not a health answer \(\d+ ms\)\n$/.test(out));
+    expect([upgrade.code, upgrade.out]).to.satisfy(
+      ([code, out]: [number, string]) =>
+        code === 1 && /^failed: 101 Switching Protocols: an upgrade, not a health answer \(\d+ ms\)\n$/.test(out),
+    );
     const hangup = await run([`${bad.base}/hangup`]);
-    expect([hangup.code, hangup.out]).to.satisfy(([code, out]: [number, string]) =>
-      code === 1 && /^failed: connection closed without an answer \(\d+ ms\)\n$/.test(out));
+    expect([hangup.code, hangup.out]).to.satisfy(
+      ([code, out]: [number, string]) =>
+        code === 1 && /^failed: connection closed without an answer \(\d+ ms\)\n$/.test(out),
+    );
   });
 });

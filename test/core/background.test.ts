@@ -1,12 +1,18 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createHealthBus, runHealthChecks, type Logger } from '../../src/index.js';
+import { createHealthBus, type Logger, runHealthChecks } from '../../src/index.js';
 import { fakeClock, makeApp, recordingLogger } from '../helpers.js';
 
 const throwingLogger: Logger = {
-  info() { throw new Error('logger down'); },
-  warn() { throw new Error('logger down'); },
-  error() { throw new Error('logger down'); },
+  info() {
+    throw new Error('logger down');
+  },
+  warn() {
+    throw new Error('logger down');
+  },
+  error() {
+    throw new Error('logger down');
+  },
 };
 
 describe('background work that must not die', () => {
@@ -20,8 +26,12 @@ describe('background work that must not die', () => {
       let runs = 0;
       // Every run changes status: every run logs a transition and emits 'healthchange'.
       bus.on('healthcheck', (event) => event.report('flapping', ++runs % 2 === 0 ? 'OK' : 'ERROR'));
-      bus.on('healthresult', () => { throw new Error('result listener bug'); });
-      bus.on('healthchange', () => { throw new Error('change listener bug'); });
+      bus.on('healthresult', () => {
+        throw new Error('result listener bug');
+      });
+      bus.on('healthchange', () => {
+        throw new Error('change listener bug');
+      });
       // Runs at 0, 100, …, 600: seven, each on time.
       for (let interval = 0; interval < 6; interval++) await clock.tickAsync(100);
       expect(runs).to.equal(7);
@@ -43,7 +53,9 @@ describe('background work that must not die', () => {
     const bus = createHealthBus();
     const logger = recordingLogger();
     bus.on('healthcheck', (event) => event.report('db', 'OK'));
-    bus.on('healthresult', () => { throw new Error('listener bug'); });
+    bus.on('healthresult', () => {
+      throw new Error('listener bug');
+    });
     const result = await runHealthChecks({ bus, logger });
     expect(result.status).to.equal('OK');
     expect(logger.lines).to.deep.equal([['error', "koa-health: a 'healthresult' listener threw: listener bug"]]);

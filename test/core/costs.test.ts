@@ -18,8 +18,9 @@ describe('requests that must not cost more than they should', () => {
     runs = 0;
     const server = app.listen(0, '127.0.0.1');
     try {
-      await Promise.all(Array.from({ length: 20 }, (_, i) =>
-        request(server).get(`/health?checks=all&exclude=x${i}`).expect(503)));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => request(server).get(`/health?checks=all&exclude=x${i}`).expect(503)),
+      );
     } finally {
       server.close();
     }
@@ -67,7 +68,9 @@ describe('requests that must not cost more than they should', () => {
       const { port } = server.address() as AddressInfo;
       const socket = connect(port, '127.0.0.1');
       const started = performance.now();
-      socket.write('POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"checks":');
+      socket.write(
+        'POST /health HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"checks":',
+      );
       let answer = '';
       socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
       await new Promise((resolve) => socket.once('close', resolve));

@@ -7,14 +7,21 @@ describe('shared runs and caching', () => {
   it('runs a check once for 50 simultaneous requests', async () => {
     const { app, bus } = makeApp();
     let runs = 0;
-    bus.on('healthcheck', (event) => event.check('counted', async () => {
-      runs++;
-      await sleep(50);
-    }));
+    bus.on('healthcheck', (event) =>
+      event.check('counted', async () => {
+        runs++;
+        await sleep(50);
+      }),
+    );
     const server = app.listen(0, '127.0.0.1');
     try {
-      const statuses = await Promise.all(Array.from({ length: 50 }, () =>
-        request(server).get('/health?checks=all').then((res) => res.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          request(server)
+            .get('/health?checks=all')
+            .then((res) => res.status),
+        ),
+      );
       expect(statuses).to.deep.equal(Array(50).fill(200));
       expect(runs).to.equal(1);
       // Once settled, the next request runs again: sharing is not caching.
@@ -109,7 +116,10 @@ describe('shared runs and caching', () => {
       // The first run starts a turn after health(), and is under way: a request waits for it rather than starting another.
       await clock.tickAsync(20);
       expect(runs).to.equal(1);
-      const first = request(app.callback()).get('/health?checks=all').expect(200).then(() => undefined);
+      const first = request(app.callback())
+        .get('/health?checks=all')
+        .expect(200)
+        .then(() => undefined);
       await clock.tickAsync(20);
       await first;
       expect(runs).to.equal(1);
@@ -133,7 +143,10 @@ describe('shared runs and caching', () => {
       await clock.tickAsync(1000);
       expect(runs).to.equal(afterClose);
       // Closed: requests run their checks on demand again.
-      const onDemand = request(app.callback()).get('/health?checks=all').expect(503).then(() => undefined);
+      const onDemand = request(app.callback())
+        .get('/health?checks=all')
+        .expect(503)
+        .then(() => undefined);
       await until(() => runs > afterClose);
       await clock.tickAsync(40);
       await onDemand;
@@ -263,14 +276,21 @@ describe('floods a client can drive', () => {
   it('runs the checks once for fifty simultaneous probes with fifty invented exclude= names before any run has finished', async () => {
     const { app, bus } = makeApp();
     let runs = 0;
-    bus.on('healthcheck', (event) => event.check('database', async () => {
-      runs++;
-      await sleep(50);
-    }));
+    bus.on('healthcheck', (event) =>
+      event.check('database', async () => {
+        runs++;
+        await sleep(50);
+      }),
+    );
     const server = app.listen(0, '127.0.0.1');
     try {
-      const statuses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-        request(server).get(`/health/ready?exclude=invented${i}`).then((res) => res.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          request(server)
+            .get(`/health/ready?exclude=invented${i}`)
+            .then((res) => res.status),
+        ),
+      );
       // 503 STARTING: startup passes only on a run that excludes nothing.
       expect(statuses).to.deep.equal(Array(50).fill(503));
       expect(runs).to.equal(1);
@@ -294,8 +314,13 @@ describe('invented names after the checks are known', () => {
     try {
       await request(server).get('/health/ready/database').expect(200);
       subscriberRuns = 0;
-      const statuses = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-        request(server).get(`/health/ready/invented${i}`).then((res) => res.status)));
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          request(server)
+            .get(`/health/ready/invented${i}`)
+            .then((res) => res.status),
+        ),
+      );
       expect(statuses).to.deep.equal(Array(50).fill(404));
       expect(subscriberRuns).to.equal(1);
     } finally {

@@ -1,14 +1,17 @@
 import { expect } from 'chai';
-import request from 'supertest';
 import Koa from 'koa';
-import { createHealthBus, health, HealthError, runHealthChecks, SelectionError } from '../../src/index.js';
+import request from 'supertest';
 import { RequestError } from '../../src/core/index.js';
+import { createHealthBus, HealthError, health, runHealthChecks, SelectionError } from '../../src/index.js';
 
 describe('the error family', () => {
   it('has one base carrying the status, and a name for each class', () => {
     const selection = new SelectionError('unknown check: x', ['db']);
     const request = new RequestError(413, 'request body too large');
-    for (const [error, name, status] of [[selection, 'SelectionError', 400], [request, 'RequestError', 413]] as const) {
+    for (const [error, name, status] of [
+      [selection, 'SelectionError', 400],
+      [request, 'RequestError', 413],
+    ] as const) {
       expect(error).to.be.instanceOf(HealthError).and.instanceOf(Error);
       expect(error.name).to.equal(name);
       expect(error.status).to.equal(status);
@@ -20,7 +23,10 @@ describe('the error family', () => {
   it('is what runHealthChecks() throws for an unknown name', async () => {
     const bus = createHealthBus();
     bus.on('healthcheck', (event) => event.report('db', 'OK'));
-    const caught = await runHealthChecks({ bus, checks: 'nope' }).then(() => undefined, (error: unknown) => error);
+    const caught = await runHealthChecks({ bus, checks: 'nope' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(caught).to.be.instanceOf(HealthError).with.property('status', 400);
   });
 
@@ -39,7 +45,16 @@ describe('the error family', () => {
     });
     const bus = createHealthBus();
     bus.on('healthcheck', (event) => event.report('db', 'OK'));
-    app.use(health({ bus, disableFile: false, logger: false, format: () => { throw bug; } }));
+    app.use(
+      health({
+        bus,
+        disableFile: false,
+        logger: false,
+        format: () => {
+          throw bug;
+        },
+      }),
+    );
     await request(app.callback()).get('/health?checks=nope').expect(400);
     await request(app.callback()).get('/health?checks=all').expect(500, 'caught by the app');
     await request(app.callback()).post('/health').send({ checks: 'all' }).expect(500, 'caught by the app');

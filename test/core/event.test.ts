@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createHealthBus, HealthCheckEvent, runHealthChecks, Selection, type HealthResult } from '../../src/index.js';
+import { createHealthBus, HealthCheckEvent, type HealthResult, runHealthChecks, Selection } from '../../src/index.js';
 import { fakeClock, makeApp, sleep } from '../helpers.js';
 
 describe('HealthCheckEvent', () => {
@@ -94,7 +94,10 @@ describe('running the application checks', () => {
     // Real time is the point here: it waited for the deadline, and not for the 5 s default.
     expect(elapsed).to.be.at.least(190).and.below(2000);
     expect(aborted).to.be.instanceOf(Error);
-    expect(logger.lines).to.deep.include(['error', 'Health response: ERROR (hangs=ERROR "timed out after 200 ms", db=OK)']);
+    expect(logger.lines).to.deep.include([
+      'error',
+      'Health response: ERROR (hangs=ERROR "timed out after 200 ms", db=OK)',
+    ]);
   });
 
   it('fails an async subscriber still pending at the deadline: silence is not health', async () => {

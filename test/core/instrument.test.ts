@@ -1,7 +1,14 @@
 import { expect } from 'chai';
-import { createHealthBus, instrument, registerCheck, runHealthChecks, type CheckResult, type HealthResult } from '../../src/index.js';
+import {
+  type CheckResult,
+  createHealthBus,
+  type HealthResult,
+  instrument,
+  registerCheck,
+  runHealthChecks,
+} from '../../src/index.js';
 
-describe('instrument(): the engine\'s instrumentation point', () => {
+describe("instrument(): the engine's instrumentation point", () => {
   it('sees each run start and end, each request that waits on it, and each check call with its result', async () => {
     const bus = createHealthBus();
     const seen: string[] = [];
@@ -29,12 +36,37 @@ describe('instrument(): the engine\'s instrumentation point', () => {
 
   it('calls each check function exactly once, and a broken instrumentation changes nothing', async () => {
     const bus = createHealthBus();
-    instrument(bus, { runStarted: () => { throw new Error('broken start'); } });
-    instrument(bus, { runStarted: () => ({ check: (_check, call) => { call(); call(); throw new Error('broken check'); } }) });
-    instrument(bus, { runStarted: () => ({ check: () => undefined, ended: () => { throw new Error('broken end'); } }) });
+    instrument(bus, {
+      runStarted: () => {
+        throw new Error('broken start');
+      },
+    });
+    instrument(bus, {
+      runStarted: () => ({
+        check: (_check, call) => {
+          call();
+          call();
+          throw new Error('broken check');
+        },
+      }),
+    });
+    instrument(bus, {
+      runStarted: () => ({
+        check: () => undefined,
+        ended: () => {
+          throw new Error('broken end');
+        },
+      }),
+    });
     let calls = 0;
     registerCheck('counted', () => (calls++, 'ran'), { bus });
-    registerCheck('throws', () => { throw new RangeError('sync'); }, { bus });
+    registerCheck(
+      'throws',
+      () => {
+        throw new RangeError('sync');
+      },
+      { bus },
+    );
     const result = await runHealthChecks({ bus, logger: false });
     expect(calls).to.equal(1);
     expect(result.checks.map(({ name, status, message }) => [name, status, message])).to.deep.equal([

@@ -1,16 +1,20 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createHealthBus, outcome, registerCheck, runHealthChecks, type HealthBus } from '../../src/index.js';
+import { createHealthBus, type HealthBus, outcome, registerCheck, runHealthChecks } from '../../src/index.js';
 import { makeApp, recordingLogger } from '../helpers.js';
 
 describe('registerCheck()', () => {
   it('runs the check in every run on the bus, with its options, until unsubscribed', async () => {
     const bus = createHealthBus();
     let calls = 0;
-    const unsubscribe = registerCheck('cache', () => {
-      calls++;
-      return false;
-    }, { bus, critical: false, tags: ['ready'] });
+    const unsubscribe = registerCheck(
+      'cache',
+      () => {
+        calls++;
+        return false;
+      },
+      { bus, critical: false, tags: ['ready'] },
+    );
     const first = await runHealthChecks({ bus, checks: '@ready', logger: false });
     expect(first.checks[0]).to.include({ name: 'cache', status: 'WARN', critical: false });
     expect(first.checks[0]!.tags).to.deep.equal(['ready']);
@@ -42,13 +46,27 @@ describe('registerCheck()', () => {
 describe('outcome()', () => {
   it('gives a status, a message and details at once, shown in both JSON formats', async () => {
     const { app, bus } = makeApp();
-    registerCheck('disk', () => outcome('WARN', '85% full', { observedValue: 0.85, observedUnit: 'ratio', path: '/' }), { bus });
+    registerCheck(
+      'disk',
+      () => outcome('WARN', '85% full', { observedValue: 0.85, observedUnit: 'ratio', path: '/' }),
+      { bus },
+    );
     registerCheck('queue', async () => outcome('ERROR', 'stalled', { queued_jobs: 12 }), { bus });
     const json = await request(app.callback()).get('/health?checks=all&format=json').expect(503);
-    expect(json.body.components.disk).to.deep.include({ status: 'WARN', status_message: '85% full', observedValue: 0.85, path: '/' });
+    expect(json.body.components.disk).to.deep.include({
+      status: 'WARN',
+      status_message: '85% full',
+      observedValue: 0.85,
+      path: '/',
+    });
     expect(json.body.components.queue).to.deep.include({ status: 'ERROR', status_message: 'stalled', queued_jobs: 12 });
     const draft = await request(app.callback()).get('/health?checks=all&format=health%2Bjson').expect(503);
-    expect(JSON.parse(draft.text).checks.disk[0]).to.deep.include({ status: 'warn', observedValue: 0.85, observedUnit: 'ratio', output: '85% full' });
+    expect(JSON.parse(draft.text).checks.disk[0]).to.deep.include({
+      status: 'warn',
+      observedValue: 0.85,
+      observedUnit: 'ratio',
+      output: '85% full',
+    });
   });
 
   it('keeps the meaning of plain return values', async () => {
@@ -79,7 +97,10 @@ describe('one check name registered twice on one bus', () => {
     }
     expect(calls).to.deep.equal(['first', 'first', 'first']);
     expect(logger.lines).to.deep.equal([
-      ['warn', 'koa-health: two checks are named "database" on one bus: the first registered runs, the other is ignored'],
+      [
+        'warn',
+        'koa-health: two checks are named "database" on one bus: the first registered runs, the other is ignored',
+      ],
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createHealthBus, runHealthChecks, Selection, SelectionError, type HealthBus } from '../../src/index.js';
+import { createHealthBus, type HealthBus, runHealthChecks, Selection, SelectionError } from '../../src/index.js';
 import { fakeClock, makeApp, sleep } from '../helpers.js';
 
 /** Subscribes db, cache (tagged ready), search (not a default) and a reported name, counting calls. */
@@ -19,7 +19,9 @@ function subscribeChecks(bus: HealthBus): Record<string, number> {
 }
 
 const names = async (bus: HealthBus, checks: string, exclude?: string): Promise<string[]> =>
-  (await runHealthChecks({ bus, checks, ...(exclude === undefined ? {} : { exclude }) })).checks.map(({ name }) => name);
+  (await runHealthChecks({ bus, checks, ...(exclude === undefined ? {} : { exclude }) })).checks.map(
+    ({ name }) => name,
+  );
 
 describe('check selection', () => {
   it('runs only the named checks, without calling the others', async () => {
@@ -76,7 +78,10 @@ describe('check selection', () => {
     await request(app.callback()).get('/health?checks=@nosuch').expect(400);
     let caught: unknown;
     await runHealthChecks({ bus, checks: 'nosuch' }).catch((error: unknown) => (caught = error));
-    expect(caught).to.be.instanceOf(SelectionError).with.property('known').that.deep.equals(['cache', 'db', 'disk', 'search']);
+    expect(caught)
+      .to.be.instanceOf(SelectionError)
+      .with.property('known')
+      .that.deep.equals(['cache', 'db', 'disk', 'search']);
   });
 
   it('answers 400 for a malformed name', async () => {
@@ -108,7 +113,12 @@ describe('warnings and criticality', () => {
     await request(app.callback()).get('/health?checks=all').expect(200, 'OK');
     const result = await runHealthChecks({ bus });
     expect(result.status).to.equal('WARN');
-    expect(result.checks[0]).to.include({ name: 'cache', status: 'WARN', message: 'check returned false', critical: false });
+    expect(result.checks[0]).to.include({
+      name: 'cache',
+      status: 'WARN',
+      message: 'check returned false',
+      critical: false,
+    });
   });
 
   it('fails a check at its own timeout, below the run deadline, and aborts its signal', async () => {
@@ -117,10 +127,14 @@ describe('warnings and criticality', () => {
       const bus = createHealthBus();
       let aborted = false;
       bus.on('healthcheck', (event) => {
-        void event.check('slow', (signal) => {
-          signal.addEventListener('abort', () => (aborted = true));
-          return sleep(1000);
-        }, { timeout: 50 });
+        void event.check(
+          'slow',
+          (signal) => {
+            signal.addEventListener('abort', () => (aborted = true));
+            return sleep(1000);
+          },
+          { timeout: 50 },
+        );
         void event.check('quick', () => sleep(100));
       });
       const run = runHealthChecks({ bus, timeout: 2000 });

@@ -15,14 +15,17 @@ describe('check signals', () => {
       void event.check('passing', (signal) => ((passing.signal = signal), sleep(5)));
     });
     const result = await runHealthChecks({ bus, logger: false });
-    expect(result.checks.map(({ name, status }) => [name, status])).to.deep.equal([['failing', 'ERROR'], ['passing', 'OK']]);
+    expect(result.checks.map(({ name, status }) => [name, status])).to.deep.equal([
+      ['failing', 'ERROR'],
+      ['passing', 'OK'],
+    ]);
     expect(failing.signal).to.be.instanceOf(AbortSignal).and.not.equal(passing.signal);
     expect(failing.signal!.aborted).to.equal(true);
     expect((failing.signal!.reason as Error).message).to.equal('check returned false');
     expect(passing.signal!.aborted).to.equal(false);
   });
 
-  it('shares the run\'s signal among functions that name no parameter: one failing does not abort it, the deadline does', async () => {
+  it("shares the run's signal among functions that name no parameter: one failing does not abort it, the deadline does", async () => {
     const clock = fakeClock();
     try {
       const bus = createHealthBus();
@@ -38,10 +41,14 @@ describe('check signals', () => {
           return new Promise(() => {});
         });
         // Its own timeout: a signal of its own, aborted at that timeout.
-        void event.check('own timeout', function () {
-          seen[2]!.signal = arguments[0] as AbortSignal;
-          return new Promise(() => {});
-        }, { timeout: 50 });
+        void event.check(
+          'own timeout',
+          function () {
+            seen[2]!.signal = arguments[0] as AbortSignal;
+            return new Promise(() => {});
+          },
+          { timeout: 50 },
+        );
       });
       const run = runHealthChecks({ bus, timeout: 200, logger: false });
       await clock.tickAsync(0);
@@ -51,13 +58,15 @@ describe('check signals', () => {
       expect(hangs!.aborted, 'another check failing').to.equal(false);
       await clock.tickAsync(50);
       expect(own!.aborted).to.equal(true);
-      expect(hangs!.aborted, 'another check\'s own timeout').to.equal(false);
+      expect(hangs!.aborted, "another check's own timeout").to.equal(false);
       await clock.tickAsync(150);
       const result = await run;
       expect(hangs!.aborted).to.equal(true);
       expect((hangs!.reason as Error).message).to.equal('timed out after 200 ms');
       expect(result.checks.map(({ name, message }) => [name, message])).to.deep.equal([
-        ['fails at once', 'check returned false'], ['hangs', 'timed out after 200 ms'], ['own timeout', 'timed out after 50 ms'],
+        ['fails at once', 'check returned false'],
+        ['hangs', 'timed out after 200 ms'],
+        ['own timeout', 'timed out after 50 ms'],
       ]);
     } finally {
       clock.uninstall();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import request from 'supertest';
 import Koa from 'koa';
+import request from 'supertest';
 import { createHealthBus, environment, HealthCheckEvent, runHealthChecks, Selection } from '../../src/index.js';
 import { makeApp } from '../helpers.js';
 
@@ -10,8 +10,16 @@ function hostile(): Record<string, unknown> {
   circular.self = circular;
   return {
     nullPrototype: Object.create(null) as object,
-    throwingToString: { toString() { throw new Error('no text for you'); } },
-    throwingMessage: Object.defineProperty(new Error('x'), 'message', { get() { throw new Error('no message'); } }),
+    throwingToString: {
+      toString() {
+        throw new Error('no text for you');
+      },
+    },
+    throwingMessage: Object.defineProperty(new Error('x'), 'message', {
+      get() {
+        throw new Error('no message');
+      },
+    }),
     bigint: 10n,
     circular,
     symbol: Symbol('s'),
@@ -24,18 +32,22 @@ describe('values that cannot be turned into text', () => {
     const values = hostile();
     bus.on('healthcheck', (event) => {
       for (const [name, value] of Object.entries(values)) {
-        void event.check(`throws-${name}`, () => { throw value; });
+        void event.check(`throws-${name}`, () => {
+          throw value;
+        });
         void event.check(`rejects-${name}`, () => Promise.reject(value));
       }
       void event.check('plain-with-message', () => Promise.reject({ message: 'pool exhausted', code: 'E1' }));
       void event.check('plain-object', () => Promise.reject({ code: 'ECONNREFUSED', port: 5432 }));
     });
     const result = await runHealthChecks({ bus, logger: false });
-    const messages = Object.fromEntries(result.checks.map(({ name, status, message }) => {
-      expect(status, name).to.equal('ERROR');
-      expect(message, name).to.be.a('string').and.not.equal('[object Object]');
-      return [name, message];
-    }));
+    const messages = Object.fromEntries(
+      result.checks.map(({ name, status, message }) => {
+        expect(status, name).to.equal('ERROR');
+        expect(message, name).to.be.a('string').and.not.equal('[object Object]');
+        return [name, message];
+      }),
+    );
     expect(messages['plain-with-message']).to.equal('pool exhausted');
     expect(messages['plain-object']).to.equal('{"code":"ECONNREFUSED","port":5432}');
     expect(messages['throws-bigint']).to.equal('10');
@@ -54,7 +66,11 @@ describe('values that cannot be turned into text', () => {
         throw Object.create(null);
       });
       bus.on('healthcheck', async function asyncThrow() {
-        throw { toString: () => { throw new Error('nope'); } };
+        throw {
+          toString: () => {
+            throw new Error('nope');
+          },
+        };
       });
       const { app } = makeApp({ bus });
       await request(app.callback()).get('/health?checks=all&format=json').expect(503);
@@ -79,25 +95,43 @@ describe('values that cannot be turned into text', () => {
       event.report('weird', { status: 'odd' } as unknown as string, 42 as unknown as string);
     });
     for (const format of ['text', 'json', 'health+json']) {
-      const res = await request(app.callback()).get(`/health?checks=all&format=${encodeURIComponent(format)}`).expect(503);
+      const res = await request(app.callback())
+        .get(`/health?checks=all&format=${encodeURIComponent(format)}`)
+        .expect(503);
       if (format !== 'text') JSON.parse(res.text);
     }
     const json = await request(app.callback()).get('/health?checks=all&format=json').expect(503);
     const components = (json.body as { components: Record<string, Record<string, unknown>> }).components;
-    expect(components.queue).to.deep.include({ big: '[BigInt]', loop: { name: 'loop', self: '[Circular]' }, status: 'ERROR' });
+    expect(components.queue).to.deep.include({
+      big: '[BigInt]',
+      loop: { name: 'loop', self: '[Circular]' },
+      status: 'ERROR',
+    });
     expect(components.queue!.status_message).to.match(/^\{/);
-    expect(components.cache).to.deep.include({ details: '[BigInt]', status_message: '{"name":"loop","self":"[Circular]"}' });
+    expect(components.cache).to.deep.include({
+      details: '[BigInt]',
+      status_message: '{"name":"loop","self":"[Circular]"}',
+    });
     expect(components.weird).to.include({ status: 'ERROR', status_message: '42' });
     expect(logger.lines).to.have.length(1);
-    expect(logger.lines[0]![1]).to.match(/^Health response: ERROR \(queue=ERROR ".*", cache=NOK ".*", weird=ERROR "42"\)$/);
+    expect(logger.lines[0]![1]).to.match(
+      /^Health response: ERROR \(queue=ERROR ".*", cache=NOK ".*", weird=ERROR "42"\)$/,
+    );
   });
 
   it('shows an environment section that throws such a value, or returns one, as an error or markers', async () => {
     const middleware = environment({
       include: { os: false, node: false, process: false, config: false },
       sections: {
-        thrower: () => { throw Object.create(null); },
-        rejecter: () => Promise.reject({ toString() { throw new Error('x'); } }),
+        thrower: () => {
+          throw Object.create(null);
+        },
+        rejecter: () =>
+          Promise.reject({
+            toString() {
+              throw new Error('x');
+            },
+          }),
         values: () => ({ big: 1n, ...hostile() }),
       },
     });
@@ -118,7 +152,11 @@ describe('values that cannot be turned into text', () => {
     expect(event.checks.map(({ name, status, message }) => [name, status, message])).to.deep.equal([
       ['not-a-function', 'ERROR', 'check() needs a function'],
       ['bad-tags', 'ERROR', 'invalid check options: "tags" must be a list of strings'],
-      ['bad-timeout', 'ERROR', `invalid check options: "timeout" must be at most 2147483647 ms, the longest delay Node's timers hold (got 3000000000)`],
+      [
+        'bad-timeout',
+        'ERROR',
+        `invalid check options: "timeout" must be at most 2147483647 ms, the longest delay Node's timers hold (got 3000000000)`,
+      ],
       ['null-options', 'ERROR', 'invalid check options: options must be an object'],
     ]);
   });

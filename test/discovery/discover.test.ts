@@ -48,7 +48,10 @@ describe('discoverChecks() on real temporary trees', () => {
       const files = await discoverChecks(pathToFileURL(dir.dir));
       expect(globalThis.discovered).to.deep.equal(['billing/db', 'root', 'orders', 'search']);
       expect(files.map((file) => file.slice(dir.dir.length + 1))).to.deep.equal([
-        'billing/db/db.healthchecks.js', 'healthchecks.cjs', 'orders/orders.healthchecks.mjs', 'search/healthchecks.ts',
+        'billing/db/db.healthchecks.js',
+        'healthchecks.cjs',
+        'orders/orders.healthchecks.mjs',
+        'search/healthchecks.ts',
       ]);
       // A second call imports nothing again.
       expect(await discoverChecks(dir.dir)).to.deep.equal([]);
@@ -65,7 +68,7 @@ describe('discoverChecks() on real temporary trees', () => {
     expect(globalThis.discovered).to.deep.equal(['a']);
   });
 
-  it('finds every match with a g or y pattern, and leaves the caller\'s lastIndex alone', async () => {
+  it("finds every match with a g or y pattern, and leaves the caller's lastIndex alone", async () => {
     tree(dir.dir, { 'a/checks.mjs': module('a'), 'b/checks.mjs': module('b'), 'c/checks.mjs': module('c') });
     for (const flags of ['g', 'y', 'gy']) {
       const pattern = new RegExp('^checks\\.mjs$', flags);
@@ -93,25 +96,43 @@ describe('discoverChecks() on real temporary trees', () => {
     tree(dir.dir, { 'a/healthchecks.mjs': module('a'), 'b/healthchecks.mjs': 'throw new Error("no DATABASE_URL");\n' });
     let caught: Error | undefined;
     await discoverChecks(dir.dir).catch((error: Error) => (caught = error));
-    expect(caught?.message).to.equal(`discoverChecks(): ${join(dir.dir, 'b/healthchecks.mjs')} failed to import: no DATABASE_URL`);
+    expect(caught?.message).to.equal(
+      `discoverChecks(): ${join(dir.dir, 'b/healthchecks.mjs')} failed to import: no DATABASE_URL`,
+    );
     expect((caught?.cause as Error | undefined)?.message).to.equal('no DATABASE_URL');
   });
 
   it('rejects a root that does not exist, or is not a folder', async () => {
-    const missing = await discoverChecks(join(dir.dir, 'nope')).then(() => undefined, (error: Error) => error);
+    const missing = await discoverChecks(join(dir.dir, 'nope')).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     expect(missing?.message).to.match(/^discoverChecks\(\): cannot read .*nope: /);
     tree(dir.dir, { 'file.txt': '' });
-    const file = await discoverChecks(join(dir.dir, 'file.txt')).then(() => undefined, (error: Error) => error);
+    const file = await discoverChecks(join(dir.dir, 'file.txt')).then(
+      () => undefined,
+      (error: Error) => error,
+    );
     expect(file?.message).to.include('not a folder');
   });
 
   it('reports a .ts module that Node cannot import without a loader as a clear error, not a skip', () => {
     tree(dir.dir, { 'db.healthchecks.ts': 'export const x: number = 1;\n' });
     const dist = pathToFileURL(fileURLToPath(new URL('../../dist/index.js', import.meta.url))).href;
-    const output = execFileSync(process.execPath, ['--input-type=module', '-e', `
+    const output = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
       const { discoverChecks } = await import(${JSON.stringify(dist)});
       await discoverChecks(${JSON.stringify(dir.dir)}).then(() => console.log('imported'), (error) => console.log(error.message));
-    `], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
-    expect(output).to.include('db.healthchecks.ts failed to import: Node cannot import .ts files here: run the app under a loader that can (node --import tsx)');
+    `,
+      ],
+      { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    expect(output).to.include(
+      'db.healthchecks.ts failed to import: Node cannot import .ts files here: run the app under a loader that can (node --import tsx)',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { environment, MASK, type EnvironmentOptions } from '../../src/index.js';
+import { type EnvironmentOptions, environment, MASK } from '../../src/index.js';
 import { sleep, tempDir, urlParsed } from '../helpers.js';
 
 function appWith(options: EnvironmentOptions = {}) {
@@ -42,7 +42,12 @@ describe('environment()', () => {
 
   it('shows the os section', async () => {
     const { body } = await dump();
-    expect(body.os).to.include({ platform: os.platform(), release: os.release(), arch: os.arch(), hostname: os.hostname() });
+    expect(body.os).to.include({
+      platform: os.platform(),
+      release: os.release(),
+      arch: os.arch(),
+      hostname: os.hostname(),
+    });
     expect(body.os.uptime).to.be.a('number');
     expect(body.os.loadavg).to.have.length(3);
     expect(body.os.totalmem).to.equal(os.totalmem());
@@ -53,10 +58,18 @@ describe('environment()', () => {
   it("shows the node section with the app's dependencies and their installed versions", async () => {
     const dir = tempDir();
     try {
-      writeFileSync(join(dir.dir, 'package.json'), JSON.stringify({
-        name: 'my-app', version: '1.2.3', dependencies: { alpha: '^1', jsonwebtoken: '^9', missing: '^2' },
-      }));
-      for (const [name, version] of [['alpha', '1.4.0'], ['jsonwebtoken', '9.0.2']]) {
+      writeFileSync(
+        join(dir.dir, 'package.json'),
+        JSON.stringify({
+          name: 'my-app',
+          version: '1.2.3',
+          dependencies: { alpha: '^1', jsonwebtoken: '^9', missing: '^2' },
+        }),
+      );
+      for (const [name, version] of [
+        ['alpha', '1.4.0'],
+        ['jsonwebtoken', '9.0.2'],
+      ]) {
         mkdirSync(join(dir.dir, 'node_modules', name!), { recursive: true });
         writeFileSync(join(dir.dir, 'node_modules', name!, 'package.json'), JSON.stringify({ name, version }));
       }
@@ -148,8 +161,21 @@ describe('environment()', () => {
 
 describe('scrubbing the environment dump', () => {
   const PLANTED = 'PLANTED-s3cr3t-value';
-  const keys = ['API_KEY', 'ACCESS_TOKEN', 'DB_PASSWORD', 'MYSQL_PWD', 'CLIENT_SECRET', 'AUTH_HEADER', 'AWS_CREDENTIALS',
-    'PRIVATE_PEM', 'SESSION_ID', 'COOKIE_JAR', 'WEBHOOK_SIGNATURE', 'apiKey', 'Secret'];
+  const keys = [
+    'API_KEY',
+    'ACCESS_TOKEN',
+    'DB_PASSWORD',
+    'MYSQL_PWD',
+    'CLIENT_SECRET',
+    'AUTH_HEADER',
+    'AWS_CREDENTIALS',
+    'PRIVATE_PEM',
+    'SESSION_ID',
+    'COOKIE_JAR',
+    'WEBHOOK_SIGNATURE',
+    'apiKey',
+    'Secret',
+  ];
 
   it('masks every value whose key matches, in the environment variables and in config, nested and in arrays', async () => {
     const saved = { ...process.env };
@@ -163,7 +189,11 @@ describe('scrubbing the environment dump', () => {
       const { body, text } = await dump({ config });
       expect(text).to.not.include(PLANTED);
       for (const key of keys) expect(body.process.env[key], key).to.equal(MASK);
-      expect(body.config.db).to.deep.equal({ host: 'db.local', password: MASK, replicas: [{ host: 'r1', auth: MASK }] });
+      expect(body.config.db).to.deep.equal({
+        host: 'db.local',
+        password: MASK,
+        replicas: [{ host: 'r1', auth: MASK }],
+      });
       expect(body.config.tokens).to.equal(MASK);
       expect(body.process.env.PATH).to.equal(process.env.PATH);
     } finally {
@@ -177,7 +207,10 @@ describe('scrubbing the environment dump', () => {
     process.env.DATABASE_URL = `postgres://app:${PLANTED}@db.internal:5432/app`;
     try {
       const { body, text } = await dump({
-        config: { upstream: `see https://bot:${PLANTED}@api.example/v1 and redis://:${PLANTED}@cache:6379`, plain: 'https://api.example/v1' },
+        config: {
+          upstream: `see https://bot:${PLANTED}@api.example/v1 and redis://:${PLANTED}@cache:6379`,
+          plain: 'https://api.example/v1',
+        },
       });
       expect(text).to.not.include(PLANTED);
       expect(body.process.env.DATABASE_URL).to.equal(`postgres://app:${MASK}@db.internal:5432/app`);
@@ -206,7 +239,11 @@ describe('scrubbing the environment dump', () => {
 
   it('takes more patterns, or a function that replaces the rules', async () => {
     const config = { licence_number: PLANTED, apiKey: 'shown-by-custom-rule', note: 'ok' };
-    const { text, body } = await dump({ include: { os: false, node: false, process: false }, config, scrub: ['licence', /^NOTE$/i] });
+    const { text, body } = await dump({
+      include: { os: false, node: false, process: false },
+      config,
+      scrub: ['licence', /^NOTE$/i],
+    });
     expect(text).to.not.include(PLANTED);
     expect(body.config).to.deep.equal({ licence_number: MASK, apiKey: MASK, note: MASK });
     const { body: custom } = await dump({
@@ -218,14 +255,31 @@ describe('scrubbing the environment dump', () => {
   });
 
   it('replaces what JSON cannot hold with markers: cycles, functions, symbols, BigInt', async () => {
-    const config: Record<string, unknown> = { fn: () => 1, sym: Symbol('s'), big: 10n, when: new Date(0), inf: Infinity };
+    const config: Record<string, unknown> = {
+      fn: () => 1,
+      sym: Symbol('s'),
+      big: 10n,
+      when: new Date(0),
+      inf: Infinity,
+    };
     config.self = config;
     config.list = [config, 1];
-    Object.defineProperty(config, 'broken', { enumerable: true, get: () => { throw new Error('getter'); } });
+    Object.defineProperty(config, 'broken', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter');
+      },
+    });
     const { body } = await dump({ include: { os: false, node: false, process: false }, config });
     expect(body.config).to.deep.equal({
-      fn: '[Function]', sym: '[Symbol]', big: '[BigInt]', when: '1970-01-01T00:00:00.000Z', inf: 'Infinity',
-      self: '[Circular]', list: ['[Circular]', 1], broken: '[Unreadable]',
+      fn: '[Function]',
+      sym: '[Symbol]',
+      big: '[BigInt]',
+      when: '1970-01-01T00:00:00.000Z',
+      inf: 'Infinity',
+      self: '[Circular]',
+      list: ['[Circular]', 1],
+      broken: '[Unreadable]',
     });
   });
 });

@@ -37,7 +37,7 @@ describe('scrubbing secrets in shapes the key rule does not see', () => {
 });
 
 describe('scrubbing secrets a careless config holds', () => {
-  it('masks a URL password holding a raw @ whole, as Node\'s URL parser reads it up to the last @', async () => {
+  it("masks a URL password holding a raw @ whole, as Node's URL parser reads it up to the last @", async () => {
     const { shown, text } = await configShown({
       url: 'postgres://app:p@ss@w0rd@db.internal:5432/app',
       two: 'redis://:s3@cr3t@cache:6379 and amqp://guest:gu@st@mq/',
@@ -49,11 +49,19 @@ describe('scrubbing secrets a careless config holds', () => {
 
   it('masks secrets inside JSON held in a string (NODE_CONFIG) by the key rules', async () => {
     const { shown, text } = await configShown({
-      NODE_CONFIG: JSON.stringify({ db: { host: 'db', password: 'js0npass' }, api: { token: 'js0ntoken' }, port: 5432 }),
+      NODE_CONFIG: JSON.stringify({
+        db: { host: 'db', password: 'js0npass' },
+        api: { token: 'js0ntoken' },
+        port: 5432,
+      }),
       list: ' [{"apiKey":"k1"},{"name":"x"}]',
       notJson: '{ not json',
     });
-    expect(JSON.parse(shown.NODE_CONFIG as string)).to.deep.equal({ db: { host: 'db', password: MASK }, api: { token: MASK }, port: 5432 });
+    expect(JSON.parse(shown.NODE_CONFIG as string)).to.deep.equal({
+      db: { host: 'db', password: MASK },
+      api: { token: MASK },
+      port: 5432,
+    });
     expect(JSON.parse(shown.list as string)).to.deep.equal([{ apiKey: MASK }, { name: 'x' }]);
     expect(shown.notJson).to.equal('{ not json');
     for (const secret of ['js0npass', 'js0ntoken', 'k1']) expect(text).to.not.include(secret);
@@ -87,7 +95,8 @@ describe('scrubbing secrets a careless config holds', () => {
     expect(shown.prose).to.equal('Basic authentication with Bearer tokens');
     expect(shown.header).to.equal(`Authorization: Bearer ${MASK}`);
     expect(shown.basic).to.equal(`curl -H "Authorization: Basic ${MASK}"`);
-    for (const token of [...Object.values(tokens), sentryKey, 'abc.def-ghi_jkl', 'dXNlcjpwYXNzd29yZA']) expect(text).to.not.include(token);
+    for (const token of [...Object.values(tokens), sentryKey, 'abc.def-ghi_jkl', 'dXNlcjpwYXNzd29yZA'])
+      expect(text).to.not.include(token);
   });
 });
 
@@ -99,7 +108,9 @@ describe('environment() and its secret', () => {
     await request(app.callback()).get('/environment').set('Authorization', 'Bearer s3cret').expect(200);
     expect(logger.lines).to.have.length(1);
     expect(logger.lines[0]![0]).to.equal('warn');
-    expect(logger.lines[0]![1]).to.match(/^koa-health: refused an environment request without the right secret from \S+$/);
+    expect(logger.lines[0]![1]).to.match(
+      /^koa-health: refused an environment request without the right secret from \S+$/,
+    );
     expect(logger.lines[0]![1]).to.not.include('wrong-guess');
   });
 

@@ -1,5 +1,5 @@
-import { hostname } from 'node:os';
 import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
@@ -27,7 +27,10 @@ describe('response formats', () => {
     const text = await request(app.callback()).get('/health').set('Accept', 'text/plain, */*;q=0.1').expect(200);
     expect(text.headers['content-type']).to.equal('text/plain; charset=utf-8');
     // A browser's Accept prefers HTML: the status page.
-    const page = await request(app.callback()).get('/health').set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8').expect(200);
+    const page = await request(app.callback())
+      .get('/health')
+      .set('Accept', 'text/html,application/xhtml+xml,*/*;q=0.8')
+      .expect(200);
     expect(page.headers['content-type']).to.equal('text/html; charset=utf-8');
     const json = await request(app.callback()).get('/health').set('Accept', 'application/json').expect(200);
     expect(json.headers['content-type']).to.equal('application/json; charset=utf-8');
@@ -41,7 +44,9 @@ describe('response formats', () => {
     const { app } = makeApp();
     const json = await request(app.callback()).get('/health?format=json').set('Accept', 'text/plain').expect(200);
     expect(json.body.status).to.equal('OK');
-    await request(app.callback()).get('/health?format=health%2Bjson').expect('Content-Type', /health\+json/);
+    await request(app.callback())
+      .get('/health?format=health%2Bjson')
+      .expect('Content-Type', /health\+json/);
     await request(app.callback()).get('/health?format=text').set('Accept', 'application/json').expect(200, 'OK');
     await request(app.callback()).get('/health?format=xml').expect(406);
     await request(app.callback()).get('/health?format=json&format=text').expect(400);
@@ -53,7 +58,12 @@ describe('response formats', () => {
     const res = await request(app.callback()).get('/health?checks=all').set('Accept', 'application/json').expect(503);
     const body = res.body as Record<string, any>;
     expect(Object.keys(body)).to.deep.equal([
-      'service_healthy', 'status', 'timestamp', 'components', 'available_checks', 'hostname',
+      'service_healthy',
+      'status',
+      'timestamp',
+      'components',
+      'available_checks',
+      'hostname',
     ]);
     expect(body.available_checks).to.deep.equal(['db', 'disk', 'queue']);
     expect(body.hostname).to.equal(hostname());
@@ -62,7 +72,10 @@ describe('response formats', () => {
     expect(body.timestamp).to.match(ISO_UTC);
     expect(Date.parse(body.timestamp)).to.be.within(before, Date.now());
     expect(body.components.queue).to.deep.include({
-      healthy: true, status: 'OK', status_message: 'draining', queued_jobs: 12,
+      healthy: true,
+      status: 'OK',
+      status_message: 'draining',
+      queued_jobs: 12,
     });
     expect(body.components.disk).to.include({ healthy: true, status: 'WARN', status_message: '85% full' });
     expect(body.components.db).to.include({ healthy: false, status: 'ERROR', status_message: 'connection refused' });
@@ -88,12 +101,18 @@ describe('response formats', () => {
 
   it('gives application/health+json per the draft: pass/warn/fail matching the code, checks by name', async () => {
     const { app } = appWithChecks();
-    const res = await request(app.callback()).get('/health?checks=all').set('Accept', 'application/health+json').expect(503);
+    const res = await request(app.callback())
+      .get('/health?checks=all')
+      .set('Accept', 'application/health+json')
+      .expect(503);
     const body = JSON.parse(res.text) as Record<string, any>;
     expect(body.status).to.equal('fail');
     expect(body.checks.queue).to.have.length(1);
     expect(body.checks.queue[0]).to.deep.equal({
-      status: 'pass', time: body.checks.queue[0].time, observedValue: 12, observedUnit: 'jobs',
+      status: 'pass',
+      time: body.checks.queue[0].time,
+      observedValue: 12,
+      observedUnit: 'jobs',
     });
     expect(body.checks.queue[0].time).to.match(ISO_UTC);
     expect(body.checks.db[0]).to.include({ status: 'fail', output: 'connection refused' });
@@ -127,7 +146,9 @@ describe('response formats', () => {
     expect(bare.headers['x-health']).to.equal('fine');
     expect(seen[0]!.result!.checks[0]).to.include({ name: 'db', status: 'NOK' });
     // JSON asked for explicitly still gets JSON.
-    await request(app.callback()).get('/health?format=json').expect('Content-Type', /application\/json/);
+    await request(app.callback())
+      .get('/health?format=json')
+      .expect('Content-Type', /application\/json/);
   });
 
   it('falls back to text when a custom format returns nothing, keeping the status', async () => {
@@ -194,7 +215,9 @@ describe('what reaches people and logs', () => {
     await request(app.callback()).get('/health?checks=all').set('X-Forwarded-For', 'evil\t1.2.3.4').expect(401);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: an escape character must not reach a log line.
     for (const [, line] of logger.lines) expect(line).to.not.match(/[\n\r\t\u001b]/);
-    expect(logger.lines[1]![1]).to.equal('koa-health: refused a check request without the right secret from evil\\t1.2.3.4');
+    expect(logger.lines[1]![1]).to.equal(
+      'koa-health: refused a check request without the right secret from evil\\t1.2.3.4',
+    );
     expect(logger.lines[0]![1]).to.equal(
       'Health response: ERROR (db\\nHealth response: OK (all fine)\\u001b[2J=BAD\\r\\nSTATUS "line\\nbreak")',
     );

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
-import { health, registerCheck, type HealthOptions } from '../../src/index.js';
+import { type HealthOptions, health, registerCheck } from '../../src/index.js';
 import { fakeClock, makeApp, tempDir } from '../helpers.js';
 
 function guardedApp(options: HealthOptions = {}) {
@@ -26,7 +26,10 @@ describe('access control', () => {
     expect(missing.text).to.equal('unauthorized');
     expect(missing.headers['www-authenticate']).to.equal('Bearer');
     await request(app.callback()).get('/health?checks=all&auth=wrong').expect(401);
-    await request(app.callback()).get('/health?checks=all').set('Authorization', 'Bearer s3cret-token-but-longer').expect(401);
+    await request(app.callback())
+      .get('/health?checks=all')
+      .set('Authorization', 'Bearer s3cret-token-but-longer')
+      .expect(401);
     // A single-valued parameter given twice is refused outright, as documented.
     await request(app.callback()).get('/health?checks=all&auth=s3cret-token&auth=s3cret-token').expect(400);
     expect(ran).to.equal(0);
@@ -84,7 +87,10 @@ describe('access control', () => {
     } finally {
       crypto.timingSafeEqual = original;
     }
-    expect(calls).to.deep.equal([[32, 32], [32, 32]]);
+    expect(calls).to.deep.equal([
+      [32, 32],
+      [32, 32],
+    ]);
   });
 
   it('takes a function for other schemes', async () => {
@@ -127,7 +133,9 @@ describe('detail levels', () => {
   it("'never' shows only the overall status, in both JSON formats", async () => {
     expect(await components({ details: 'never' }, '&auth=s3cret-token')).to.deep.equal([]);
     const { app } = guardedApp({ details: 'never' });
-    const res = await request(app.callback()).get('/health?checks=all&format=health%2Bjson&auth=s3cret-token').expect(503);
+    const res = await request(app.callback())
+      .get('/health?checks=all&format=health%2Bjson&auth=s3cret-token')
+      .expect(503);
     expect(JSON.parse(res.text)).to.deep.equal({ status: 'fail' });
   });
 });
@@ -151,7 +159,9 @@ describe('with a secret, nothing unauthenticated names the checks or the host', 
       const maintenance = await get('/health?format=json').expect(299);
       expect(maintenance.text).to.not.include('database');
       expect(maintenance.text).to.not.include(hostname());
-      expect((await get('/health?format=json').set('Authorization', 'Bearer s3cret')).body.available_checks).to.deep.equal(['database']);
+      expect(
+        (await get('/health?format=json').set('Authorization', 'Bearer s3cret')).body.available_checks,
+      ).to.deep.equal(['database']);
     } finally {
       dir.remove();
     }

@@ -156,7 +156,10 @@ describe('the health endpoint', () => {
       const { app } = makeApp();
       const res = await request(app.callback()).post('/health').type('json').send('{"checks":').expect(400);
       expect(res.text).to.equal('malformed request body');
-      await request(app.callback()).post('/health').send({ checks: { nested: 1 } }).expect(400);
+      await request(app.callback())
+        .post('/health')
+        .send({ checks: { nested: 1 } })
+        .expect(400);
     });
   });
 
@@ -250,18 +253,19 @@ describe('the endpoint behind a proxy or a mount', () => {
     const { app, bus } = makeApp();
     bus.on('healthcheck', (event) => event.report('db', 'NOK'));
     const callback = app.callback();
-    const answer = (url: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const server = createServer((req, res) => {
-        req.url = url;
-        void callback(req, res);
-      }).listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        fetch(`http://127.0.0.1:${port}/ignored`).then(async (res) => {
-          resolve({ status: res.status, body: await res.text() });
-          server.close();
-        }, reject);
+    const answer = (url: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const server = createServer((req, res) => {
+          req.url = url;
+          void callback(req, res);
+        }).listen(0, '127.0.0.1', () => {
+          const { port } = server.address() as AddressInfo;
+          fetch(`http://127.0.0.1:${port}/ignored`).then(async (res) => {
+            resolve({ status: res.status, body: await res.text() });
+            server.close();
+          }, reject);
+        });
       });
-    });
     expect(await answer('http://example.test/health?checks=all')).to.deep.equal({ status: 503, body: 'ERROR' });
     expect(await answer('http://example.test/other')).to.deep.equal({ status: 200, body: 'downstream' });
   });
@@ -293,7 +297,8 @@ describe('a disable file of another user', () => {
 
   it('is ignored with one warning, as is a symlink of another user pointing at a root file', async function () {
     if (!root) {
-      if (process.env.CI === 'true') throw new Error('this test needs root to chown a file to another user; CI runs as root');
+      if (process.env.CI === 'true')
+        throw new Error('this test needs root to chown a file to another user; CI runs as root');
       console.log('      (skipped: run as root to chown a disable file to another user)');
       return this.skip();
     }
@@ -305,7 +310,10 @@ describe('a disable file of another user', () => {
       chownSync(disableFile, 65534, 65534);
       for (let i = 0; i < 3; i++) await request(app.callback()).get('/health').expect(200, 'OK');
       expect(logger.lines).to.deep.equal([
-        ['warn', `koa-health: ignoring the disable file ${disableFile}: owned by uid 65534, not by this process's user or root`],
+        [
+          'warn',
+          `koa-health: ignoring the disable file ${disableFile}: owned by uid 65534, not by this process's user or root`,
+        ],
       ]);
       // Taken by root again: maintenance at once.
       chownSync(disableFile, 0, 0);

@@ -16,15 +16,21 @@ describe('what a new user trips over', () => {
     await request(app.callback()).get('/health?checks=database').expect(503);
     await request(app.callback()).get('/health?checks=cache').expect(200);
     const result = await runHealthChecks({ bus, expect: ['database'], logger: false });
-    expect(result.checks.map(({ name, message }) => [name, message])).to.deep.equal([['database', 'did not report'], ['cache', '']]);
+    expect(result.checks.map(({ name, message }) => [name, message])).to.deep.equal([
+      ['database', 'did not report'],
+      ['cache', ''],
+    ]);
   });
 
   it('warns once when checks are asked for and no check at all reported, and keeps answering 200', async () => {
     const { app, logger } = makeApp();
     for (let i = 0; i < 3; i++) await request(app.callback()).get('/health?checks=all').expect(200);
-    expect(logger.lines).to.deep.equal([[
-      'warn', "koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)",
-    ]]);
+    expect(logger.lines).to.deep.equal([
+      [
+        'warn',
+        "koa-health: checks were asked for, but no check reported (were the check modules imported? see the 'expect' option)",
+      ],
+    ]);
   });
 
   it('shares one engine between mounts on one bus: one run per flood, one refresh, one log line', async () => {
@@ -43,8 +49,13 @@ describe('what a new user trips over', () => {
     app.use(mounted).use(router.routes());
     const server = app.listen(0, '127.0.0.1');
     try {
-      await Promise.all(Array.from({ length: 10 }, (_, i) =>
-        request(server).get(i % 2 ? '/health?checks=all' : '/status?checks=all').expect(503)));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          request(server)
+            .get(i % 2 ? '/health?checks=all' : '/status?checks=all')
+            .expect(503),
+        ),
+      );
       expect(runs).to.equal(1);
       expect(logger.lines).to.deep.equal([['error', 'Health response: ERROR (db=ERROR "check returned false")']]);
       // Another logger, or other settings: an engine of its own.

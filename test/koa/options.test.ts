@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import {
-  createHealthBus, environment, health, runHealthChecks, type EnvironmentOptions, type HealthOptions, type RunOptions,
+  createHealthBus,
+  type EnvironmentOptions,
+  environment,
+  type HealthOptions,
+  health,
+  type RunOptions,
+  runHealthChecks,
 } from '../../src/index.js';
 
 describe('health() options', () => {
@@ -28,7 +34,7 @@ describe('health() options', () => {
     ['refreshInterval', 0],
   ];
   for (const [option, value] of bad) {
-    it(`throws a TypeError naming ${option} for ${typeof value === "number" ? String(value) : JSON.stringify(value)}`, () => {
+    it(`throws a TypeError naming ${option} for ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`, () => {
       expect(() => health({ [option]: value } as HealthOptions)).to.throw(TypeError, option);
     });
   }
@@ -65,12 +71,18 @@ describe('options that would fail open or fail later', () => {
 
   it('refuses every number of ms that Node timers cannot hold, naming the option', async () => {
     for (const [option, value] of [
-      ['timeout', TOO_LONG], ['refreshInterval', TOO_LONG], ['cache', { success: TOO_LONG }], ['cache', { failure: 1e300 }],
+      ['timeout', TOO_LONG],
+      ['refreshInterval', TOO_LONG],
+      ['cache', { success: TOO_LONG }],
+      ['cache', { failure: 1e300 }],
     ] as const) {
       expect(() => health({ [option]: value } as HealthOptions), option).to.throw(TypeError, option);
     }
     expect(() => environment({ timeout: TOO_LONG })).to.throw(TypeError, 'timeout');
-    const caught = await runHealthChecks({ timeout: TOO_LONG }).then(() => undefined, (error: unknown) => error);
+    const caught = await runHealthChecks({ timeout: TOO_LONG }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(caught).to.be.instanceOf(TypeError).with.property('message').that.includes('2147483647');
     // The largest value a timer holds is fine.
     health({ timeout: 2_147_483_647, disableFile: false, logger: false }).close();
@@ -87,7 +99,10 @@ describe('options that would fail open or fail later', () => {
   it('refuses a secret that is present but undefined, for health() and environment()', () => {
     const unset = process.env.KOA_HEALTH_UNSET_SECRET;
     expect(() => health({ secret: unset } as HealthOptions)).to.throw(TypeError, /"secret" is present but undefined/);
-    expect(() => environment({ secret: unset } as EnvironmentOptions)).to.throw(TypeError, /"secret" is present but undefined/);
+    expect(() => environment({ secret: unset } as EnvironmentOptions)).to.throw(
+      TypeError,
+      /"secret" is present but undefined/,
+    );
     // Leaving it out is how to run without one.
     health({ disableFile: false, logger: false }).close();
     environment();
@@ -101,12 +116,18 @@ describe('options that would fail open or fail later', () => {
       { OK: { '': 'empty name' } },
       { OK: { 'X-Number': 5 } },
     ]) {
-      expect(() => health({ headers } as unknown as HealthOptions), JSON.stringify(headers)).to.throw(TypeError, 'headers.');
+      expect(() => health({ headers } as unknown as HealthOptions), JSON.stringify(headers)).to.throw(
+        TypeError,
+        'headers.',
+      );
     }
   });
 
   it('refuses misspelled options in runHealthChecks() as health() and environment() do', async () => {
-    const caught = await runHealthChecks({ timout: 5 } as RunOptions).then(() => undefined, (error: unknown) => error);
+    const caught = await runHealthChecks({ timout: 5 } as RunOptions).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(caught).to.be.instanceOf(TypeError).with.property('message').that.includes('"timout"');
     expect(() => environment({ timout: 5 } as EnvironmentOptions)).to.throw(TypeError, 'timout');
   });

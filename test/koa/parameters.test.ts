@@ -8,24 +8,47 @@ import { makeApp } from '../helpers.js';
 describe('bad input', () => {
   it('answers a query string over 2 KB with 414', async () => {
     const { app } = makeApp();
-    await request(app.callback()).get(`/health?checks=${'a'.repeat(2100)}`).expect(414);
+    await request(app.callback())
+      .get(`/health?checks=${'a'.repeat(2100)}`)
+      .expect(414);
   });
 
   it('answers a body parameter over 2 KB with 400, and an oversized body with 413', async () => {
     const { app } = makeApp();
-    await request(app.callback()).post('/health').send({ checks: 'a'.repeat(2100) }).expect(400);
-    await request(app.callback()).post('/health').send({ checks: 'all', pad: 'x'.repeat(20_000) }).expect(413);
+    await request(app.callback())
+      .post('/health')
+      .send({ checks: 'a'.repeat(2100) })
+      .expect(400);
+    await request(app.callback())
+      .post('/health')
+      .send({ checks: 'all', pad: 'x'.repeat(20_000) })
+      .expect(413);
   });
 
   it('answers malformed JSON and form bodies with 4xx, never 500', async () => {
     const { app } = makeApp();
-    await request(app.callback()).post('/health').type('json').send('{"checks": all}').expect(400, 'malformed request body');
-    // A form body that claims a compression it does not have.
-    await request(app.callback()).post('/health').type('form').set('Content-Encoding', 'gzip').send('checks=all')
+    await request(app.callback())
+      .post('/health')
+      .type('json')
+      .send('{"checks": all}')
       .expect(400, 'malformed request body');
-    await request(app.callback()).post('/health').type('form').set('Content-Encoding', 'klingon').send('checks=all')
+    // A form body that claims a compression it does not have.
+    await request(app.callback())
+      .post('/health')
+      .type('form')
+      .set('Content-Encoding', 'gzip')
+      .send('checks=all')
+      .expect(400, 'malformed request body');
+    await request(app.callback())
+      .post('/health')
+      .type('form')
+      .set('Content-Encoding', 'klingon')
+      .send('checks=all')
       .expect(415);
-    await request(app.callback()).post('/health').send({ checks: [1, 2] }).expect(400);
+    await request(app.callback())
+      .post('/health')
+      .send({ checks: [1, 2] })
+      .expect(400);
   });
 
   it('merges repeated list parameters and refuses repeated single ones', async () => {
@@ -87,7 +110,10 @@ describe('parameters answered as asked', () => {
     // The secret in the URL, the checks in the body.
     await request(app.callback()).post('/health?auth=s3cret').send({ checks: 'cache' }).expect(503, 'ERROR');
     // The format in the body.
-    const res = await request(app.callback()).post('/health').send({ checks: 'db', format: 'json', auth: 's3cret' }).expect(200);
+    const res = await request(app.callback())
+      .post('/health')
+      .send({ checks: 'db', format: 'json', auth: 's3cret' })
+      .expect(200);
     expect(res.body).to.include({ status: 'OK' });
     // Given in both: the query's wins.
     await request(app.callback()).post('/health?checks=db&auth=s3cret').send({ checks: 'cache' }).expect(200, 'OK');

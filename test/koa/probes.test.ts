@@ -2,15 +2,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
-import { registerCheck } from '../../src/index.js';
 import { lifecycleOf } from '../../src/core/index.js';
+import { registerCheck } from '../../src/index.js';
 import { makeApp, tempDir } from '../helpers.js';
 
 /** An app with a startup check (migrations) and readiness checks, each switchable by the test. */
 function probeApp(options: Parameters<typeof makeApp>[0] = {}) {
   const test = makeApp({ startup: '@startup', ...options });
   const state = { migrations: false, database: true, cache: true, runs: 0 };
-  registerCheck('migrations', () => (state.runs++, state.migrations), { bus: test.bus, tags: ['startup'], default: false });
+  registerCheck('migrations', () => (state.runs++, state.migrations), {
+    bus: test.bus,
+    tags: ['startup'],
+    default: false,
+  });
   registerCheck('database', () => state.database, { bus: test.bus });
   registerCheck('cache', () => state.cache, { bus: test.bus, critical: false });
   return { ...test, state, get: (path: string) => request(test.app.callback()).get(path) };
@@ -70,7 +74,10 @@ describe('Kubernetes probes', () => {
       await get('/health').expect(299);
       const res = await get('/health/ready?format=health%2Bjson').expect(503);
       expect(JSON.parse(res.text)).to.deep.equal({ status: 'fail', output: 'maintenance' });
-      await get('/health/ready?verbose').expect(503, '[-]maintenance failed: disable file present\nreadyz check failed\n');
+      await get('/health/ready?verbose').expect(
+        503,
+        '[-]maintenance failed: disable file present\nreadyz check failed\n',
+      );
     } finally {
       dir.remove();
     }
@@ -86,7 +93,7 @@ describe('Kubernetes probes', () => {
     expect(res.body).to.include({ status: 'SHUTTING_DOWN', service_healthy: false });
   });
 
-  it('says STARTING in both JSON formats until the startup checks have passed, then the checks\' own state', async () => {
+  it("says STARTING in both JSON formats until the startup checks have passed, then the checks' own state", async () => {
     const { get, state } = probeApp({ readiness: 'cache' });
     const json = await get('/health/startup?format=json').expect(503);
     expect(json.body).to.include({ status: 'STARTING', service_healthy: false });
@@ -104,15 +111,23 @@ describe('Kubernetes probes', () => {
     state.migrations = true;
     state.database = false;
     state.cache = false;
-    await get('/health/ready?verbose').expect(503,
-      '[+]migrations ok\n[-]database failed: reason withheld\n[+]cache warn: reason withheld\nreadyz check failed\n');
-    const allowed = await request(probeAppWith(state)).get('/health/ready?verbose').set('Authorization', 'Bearer s3cret');
+    await get('/health/ready?verbose').expect(
+      503,
+      '[+]migrations ok\n[-]database failed: reason withheld\n[+]cache warn: reason withheld\nreadyz check failed\n',
+    );
+    const allowed = await request(probeAppWith(state))
+      .get('/health/ready?verbose')
+      .set('Authorization', 'Bearer s3cret');
     expect(allowed.text).to.include('[-]database failed: check returned false');
     state.database = true;
-    await get('/health/ready?verbose&exclude=database').expect(200,
-      '[+]cache warn: reason withheld\n[+]database excluded: ok\nreadyz check passed\n');
-    await get('/health/ready?verbose&exclude=database&exclude=cache').expect(200,
-      '[+]database excluded: ok\n[+]cache excluded: ok\nreadyz check passed\n');
+    await get('/health/ready?verbose&exclude=database').expect(
+      200,
+      '[+]cache warn: reason withheld\n[+]database excluded: ok\nreadyz check passed\n',
+    );
+    await get('/health/ready?verbose&exclude=database&exclude=cache').expect(
+      200,
+      '[+]database excluded: ok\n[+]cache excluded: ok\nreadyz check passed\n',
+    );
     await get('/health/ready?format=json&format=text').expect(400, '"format" must be given once, as text');
     await get('/health/ready/database').expect(200, 'OK');
     state.database = false;
@@ -135,7 +150,14 @@ function probeAppWith(state: { migrations: boolean; database: boolean; cache: bo
 describe('Kubernetes probes, against hostile requests', () => {
   it('/ready/<name> runs exactly the one check named: all, TRUE, a,b and @tag select nothing', async () => {
     const { get, state } = probeApp();
-    for (const [path, status] of [['all', 404], ['TRUE', 404], ['_defaults', 404], ['a,b', 400], ['@startup', 400], ['%40startup', 400]] as const) {
+    for (const [path, status] of [
+      ['all', 404],
+      ['TRUE', 404],
+      ['_defaults', 404],
+      ['a,b', 400],
+      ['@startup', 400],
+      ['%40startup', 400],
+    ] as const) {
       await get(`/health/ready/${path}`).expect(status);
     }
     // Not one check function ran, `default: false` ones included.
@@ -162,9 +184,13 @@ describe('Kubernetes probes, against hostile requests', () => {
 
   it('keeps ?verbose to a line per check: a message with CR/LF cannot forge another line', async () => {
     const test = makeApp();
-    registerCheck('database', () => {
-      throw new Error('syntax error at SELECT 1\r\n[+]forged ok\nreadyz check passed');
-    }, { bus: test.bus });
+    registerCheck(
+      'database',
+      () => {
+        throw new Error('syntax error at SELECT 1\r\n[+]forged ok\nreadyz check passed');
+      },
+      { bus: test.bus },
+    );
     const res = await request(test.app.callback()).get('/health/ready?verbose').expect(503);
     expect(res.text.split('\n')).to.deep.equal([
       '[-]database failed: syntax error at SELECT 1\\r\\n[+]forged ok\\nreadyz check passed',

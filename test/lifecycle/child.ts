@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The fixture app in a child process of its own, so that signals are real. */
@@ -22,7 +22,8 @@ export async function startApp(options: object): Promise<ChildApp> {
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
+    child.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const poll = setInterval(() => {
       const match = /port (\d+)/.exec(out);

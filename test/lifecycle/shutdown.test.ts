@@ -1,13 +1,17 @@
 import { Agent, createServer, get as httpGet, type IncomingMessage } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
 import { expect } from 'chai';
 import Koa from 'koa';
-import { connect, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createHealthBus, gracefulShutdown, health } from '../../src/index.js';
-import { startApp, type ChildApp } from './child.js';
+import { type ChildApp, startApp } from './child.js';
 
 /** One GET through `agent`: the status and the whole body, or the error's code. */
-function fetchOnce(port: number, path: string, agent?: Agent): Promise<{ status: number; body: string } | { error: string }> {
+function fetchOnce(
+  port: number,
+  path: string,
+  agent?: Agent,
+): Promise<{ status: number; body: string } | { error: string }> {
   return new Promise((resolve) => {
     const req = httpGet({ host: '127.0.0.1', port, path, agent: agent ?? false }, (res: IncomingMessage) => {
       let body = '';
@@ -36,11 +40,17 @@ describe('gracefulShutdown(), on real signals in a child process', function () {
     while (!app.output().includes('draining')) await new Promise((resolve) => setTimeout(resolve, 5));
     expect([await status(app, '/health/ready'), await status(app, '/health/live')]).to.deep.equal([503, 200]);
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect([await status(app, '/health/ready'), await status(app, '/health/live'), await status(app, '/')]).to.deep.equal([503, 200, 200]);
+    expect([
+      await status(app, '/health/ready'),
+      await status(app, '/health/live'),
+      await status(app, '/'),
+    ]).to.deep.equal([503, 200, 200]);
     const { code, signal, at } = await app.exited;
     expect({ code, signal }).to.deep.equal({ code: null, signal: 'SIGTERM' });
     expect(at - signalled).to.be.within(800, 1500);
-    expect(app.output()).to.match(/shut down after SIGTERM: \d+ requests served after the signal, \d+ idle sockets closed, 0 sockets destroyed; beforeShutdown \d+ ms, delay \d+ ms, drain \d+ ms, onShutdown \d+ ms/);
+    expect(app.output()).to.match(
+      /shut down after SIGTERM: \d+ requests served after the signal, \d+ idle sockets closed, 0 sockets destroyed; beforeShutdown \d+ ms, delay \d+ ms, drain \d+ ms, onShutdown \d+ ms/,
+    );
   });
 
   it('drops no request: keep-alive clients sending through SIGTERM get complete 2xx answers, then refusals', async () => {
@@ -118,11 +128,23 @@ describe('gracefulShutdown(), on real signals in a child process', function () {
 describe('gracefulShutdown() set up in-process', () => {
   it('throws a TypeError saying which to lower when the phases overrun the grace period', () => {
     const server = createServer();
-    expect(() => gracefulShutdown(server, { shutdownDelay: 20_000, drainTimeout: 10_000, exit: false }))
-      .to.throw(TypeError, /40000 ms overruns gracePeriod \(30000 ms\): lower shutdownDelay/);
-    expect(() => gracefulShutdown(server, { hookTimeout: 12_000, exit: false })).to.throw(TypeError, 'lower hookTimeout');
-    expect(() => gracefulShutdown(server, { gracePeriod: 60_000, shutdownDelay: 20_000, drainTimeout: 10_000, exit: false, signals: ['SIGUSR2'] }))
-      .to.not.throw();
+    expect(() => gracefulShutdown(server, { shutdownDelay: 20_000, drainTimeout: 10_000, exit: false })).to.throw(
+      TypeError,
+      /40000 ms overruns gracePeriod \(30000 ms\): lower shutdownDelay/,
+    );
+    expect(() => gracefulShutdown(server, { hookTimeout: 12_000, exit: false })).to.throw(
+      TypeError,
+      'lower hookTimeout',
+    );
+    expect(() =>
+      gracefulShutdown(server, {
+        gracePeriod: 60_000,
+        shutdownDelay: 20_000,
+        drainTimeout: 10_000,
+        exit: false,
+        signals: ['SIGUSR2'],
+      }),
+    ).to.not.throw();
     expect(() => gracefulShutdown({} as never)).to.throw(TypeError, '"server"');
     expect(() => gracefulShutdown(server, { drainTimeout: -1 })).to.throw(TypeError, 'drainTimeout');
     expect(() => gracefulShutdown(server, { signals: ['TERM' as NodeJS.Signals] })).to.throw(TypeError, 'signals');
@@ -132,7 +154,10 @@ describe('gracefulShutdown() set up in-process', () => {
 
   it('closes an idle keep-alive socket at the drain without resetting it, and counts it', async () => {
     const mount = health({ bus: createHealthBus(), disableFile: false, logger: false });
-    const server = new Koa().use(mount).use((ctx) => void (ctx.body = 'app')).listen(0, '127.0.0.1');
+    const server = new Koa()
+      .use(mount)
+      .use((ctx) => void (ctx.body = 'app'))
+      .listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
     const handle = gracefulShutdown(server, { health: mount, exit: false, signals: ['SIGUSR2'], logger: false });
@@ -160,7 +185,10 @@ describe('gracefulShutdown() set up in-process', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const lines: string[] = [];
     const handle = gracefulShutdown(server, {
-      health: mount, exit: false, signals: ['SIGUSR2'], logger: { info: (line) => lines.push(line), warn() {}, error() {} },
+      health: mount,
+      exit: false,
+      signals: ['SIGUSR2'],
+      logger: { info: (line) => lines.push(line), warn() {}, error() {} },
     });
     expect(handle.state).to.equal('running');
     await request(server).get('/health/ready').expect(200);
@@ -190,7 +218,13 @@ async function drainable(options: Parameters<typeof gracefulShutdown>[1] = {}) {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
-  const handle = gracefulShutdown(server, { health: mount, exit: false, signals: ['SIGUSR2'], logger: false, ...options });
+  const handle = gracefulShutdown(server, {
+    health: mount,
+    exit: false,
+    signals: ['SIGUSR2'],
+    logger: false,
+    ...options,
+  });
   return { server, port, handle, handled };
 }
 
@@ -241,7 +275,9 @@ describe('gracefulShutdown(), the drain against what clients do', () => {
     socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
     socket.on('error', () => {});
     const ended = new Promise((resolve) => socket.once('close', resolve));
-    const pipelined = [1, 2, 3, 4].map((id) => `GET /slow?ms=${10 * (5 - id)}&id=${id} HTTP/1.1\r\nHost: x\r\n\r\n`).join('');
+    const pipelined = [1, 2, 3, 4]
+      .map((id) => `GET /slow?ms=${10 * (5 - id)}&id=${id} HTTP/1.1\r\nHost: x\r\n\r\n`)
+      .join('');
     socket.write(pipelined);
     // A request sent later on the same connection, after the answers began: it may go unread, never unanswered.
     setTimeout(() => socket.writable && socket.write('GET /slow?ms=0&id=5 HTTP/1.1\r\nHost: x\r\n\r\n'), 60);
@@ -255,13 +291,27 @@ describe('gracefulShutdown(), the drain against what clients do', () => {
 
   it('refuses a signal Node does not know or that cannot be caught, leaving no listener; a second call on one server is an error', () => {
     const server = createServer();
-    const before = { term: process.listenerCount('SIGTERM'), request: server.listenerCount('request'), connection: server.listenerCount('connection') };
+    const before = {
+      term: process.listenerCount('SIGTERM'),
+      request: server.listenerCount('request'),
+      connection: server.listenerCount('connection'),
+    };
     for (const signals of [['SIGFOO'], ['SIGKILL'], ['SIGTERM', 'SIGSTOP'], ['sigterm']]) {
-      expect(() => gracefulShutdown(server, { signals: signals as NodeJS.Signals[], exit: false }), signals.join()).to.throw(TypeError, '"signals"');
+      expect(
+        () => gracefulShutdown(server, { signals: signals as NodeJS.Signals[], exit: false }),
+        signals.join(),
+      ).to.throw(TypeError, '"signals"');
     }
-    expect({ term: process.listenerCount('SIGTERM'), request: server.listenerCount('request'), connection: server.listenerCount('connection') }).to.deep.equal(before);
+    expect({
+      term: process.listenerCount('SIGTERM'),
+      request: server.listenerCount('request'),
+      connection: server.listenerCount('connection'),
+    }).to.deep.equal(before);
     gracefulShutdown(server, { signals: ['SIGUSR2'], exit: false, logger: false });
-    expect(() => gracefulShutdown(server, { signals: ['SIGUSR2'], exit: false, logger: false })).to.throw(Error, 'already set up for this server');
+    expect(() => gracefulShutdown(server, { signals: ['SIGUSR2'], exit: false, logger: false })).to.throw(
+      Error,
+      'already set up for this server',
+    );
     expect(process.listenerCount('SIGUSR2')).to.equal(1);
     process.removeAllListeners('SIGUSR2');
   });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,9 +21,13 @@ const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
 
 /** The README's OpenTelemetry sample, as JavaScript. */
 function instrumentationSample(): string {
-  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).find((code) => code.includes('// instrumentation.ts, loaded first'));
+  const block = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((match) => match[1]!)
+    .find((code) => code.includes('// instrumentation.ts, loaded first'));
   if (block === undefined) throw new Error('no OpenTelemetry sample in the README');
-  return ts.transpileModule(block, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  return ts.transpileModule(block, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
 }
 
 // An ESM app as a user writes one: pg imported by `import`, a PostgreSQL check and an HTTP check.
@@ -43,8 +47,11 @@ const server = app.listen(0, '127.0.0.1', () => console.log('port ' + server.add
 
 function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () =>
-    resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
+  );
 }
 
 describe('the README OpenTelemetry sample, in an ESM app against PostgreSQL and an OTLP receiver', function () {
@@ -60,7 +67,9 @@ describe('the README OpenTelemetry sample, in an ESM app against PostgreSQL and 
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        const { resourceSpans = [] } = JSON.parse(body) as { resourceSpans?: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
+        const { resourceSpans = [] } = JSON.parse(body) as {
+          resourceSpans?: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
+        };
         for (const resource of resourceSpans) for (const scope of resource.scopeSpans) spans.push(...scope.spans);
         res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
       });
@@ -108,7 +117,11 @@ describe('the README OpenTelemetry sample, in an ESM app against PostgreSQL and 
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const under = (ancestor: OtlpSpan, span: OtlpSpan): boolean => {
-      for (let parent = spans.find(({ spanId }) => spanId === span.parentSpanId); parent; parent = spans.find(({ spanId }) => spanId === parent!.parentSpanId)) {
+      for (
+        let parent = spans.find(({ spanId }) => spanId === span.parentSpanId);
+        parent;
+        parent = spans.find(({ spanId }) => spanId === parent!.parentSpanId)
+      ) {
         if (parent.spanId === ancestor.spanId) return true;
       }
       return false;
@@ -139,4 +152,3 @@ function path(span: OtlpSpan): string {
   const attribute = span.attributes?.find(({ key }) => key === 'url.path' || key === 'http.target');
   return attribute?.value.stringValue ?? '';
 }
-

@@ -6,8 +6,17 @@ import { createHealthBus, health, registerCheck, runHealthChecks } from '../../s
 import { prometheusMetrics } from '../../src/telemetry/prometheus.js';
 import { makeApp } from '../helpers.js';
 
-interface Sample { labels?: Record<string, string>; value?: string; count?: string; buckets?: Record<string, string> }
-interface Family { name: string; type: string; metrics: Sample[] }
+interface Sample {
+  labels?: Record<string, string>;
+  value?: string;
+  count?: string;
+  buckets?: Record<string, string>;
+}
+interface Family {
+  name: string;
+  type: string;
+  metrics: Sample[];
+}
 
 /** The registry's exposition, through a real parser, by metric name. */
 async function scrape(registry: Registry): Promise<Record<string, Family>> {
@@ -16,7 +25,9 @@ async function scrape(registry: Registry): Promise<Record<string, Family>> {
 }
 
 const value = (family: Family | undefined, labels: Record<string, string>): number | undefined => {
-  const sample = family?.metrics.find((metric) => Object.entries(labels).every(([key, label]) => metric.labels?.[key] === label));
+  const sample = family?.metrics.find((metric) =>
+    Object.entries(labels).every(([key, label]) => metric.labels?.[key] === label),
+  );
   return sample === undefined ? undefined : Number(sample.value ?? sample.count);
 };
 
@@ -44,12 +55,20 @@ describe('prometheusMetrics()', () => {
     expect(value(metrics.koa_health_runs_total, { status: 'warn' })).to.equal(1);
     expect(value(metrics.koa_health_runs_total, { status: 'error' })).to.equal(2);
     expect(metrics.koa_health_check_duration_seconds!.type).to.equal('HISTOGRAM');
-    expect(metrics.koa_health_run_duration_seconds!.metrics.map(({ buckets }) => buckets?.['+Inf'])).to.deep.equal(['3']);
+    expect(metrics.koa_health_run_duration_seconds!.metrics.map(({ buckets }) => buckets?.['+Inf'])).to.deep.equal([
+      '3',
+    ]);
     // The parser drops a histogram's labels: the per-check counts, from prom-client's own reading.
-    const [durations] = (await registry.getMetricsAsJSON()).filter(({ name }) => name === 'koa_health_check_duration_seconds');
-    const counts = (durations!.values as Array<{ metricName?: string; labels: Record<string, unknown>; value: number }>)
-      .filter(({ metricName }) => metricName === 'koa_health_check_duration_seconds_count');
-    expect(counts.map(({ labels, value: count }) => [labels.check, count])).to.deep.equal([['db', 3], ['cache', 3]]);
+    const [durations] = (await registry.getMetricsAsJSON()).filter(
+      ({ name }) => name === 'koa_health_check_duration_seconds',
+    );
+    const counts = (
+      durations!.values as Array<{ metricName?: string; labels: Record<string, unknown>; value: number }>
+    ).filter(({ metricName }) => metricName === 'koa_health_check_duration_seconds_count');
+    expect(counts.map(({ labels, value: count }) => [labels.check, count])).to.deep.equal([
+      ['db', 3],
+      ['cache', 3],
+    ]);
     const lastSuccess = value(metrics.koa_health_check_last_success_timestamp_seconds, { check: 'db' })!;
     expect(lastSuccess).to.be.within(Date.now() / 1000 - 10, Date.now() / 1000);
     handle.close();
@@ -61,10 +80,14 @@ describe('prometheusMetrics()', () => {
     const registry = new Registry();
     const bus = createHealthBus();
     let runs = 0;
-    registerCheck('db', () => {
-      runs++;
-      throw new Error('down');
-    }, { bus });
+    registerCheck(
+      'db',
+      () => {
+        runs++;
+        throw new Error('down');
+      },
+      { bus },
+    );
     prometheusMetrics({ bus, registry });
     await registry.metrics();
     expect(runs).to.equal(0);
@@ -102,12 +125,20 @@ describe('prometheusMetrics()', () => {
     const registry = new Registry();
     new Gauge({ name: 'koa_health_runs_total', help: 'an app metric of the same name', registers: [registry] });
     const bus = createHealthBus();
-    expect(() => prometheusMetrics({ bus, registry })).to.throw(TypeError, /gauge "koa_health_runs_total".*needs a counter with labels \[status\].*prefix/);
+    expect(() => prometheusMetrics({ bus, registry })).to.throw(
+      TypeError,
+      /gauge "koa_health_runs_total".*needs a counter with labels \[status\].*prefix/,
+    );
     // Nothing was made, nothing listens: a run later logs nothing and counts nothing.
     expect(registry.getSingleMetric('koa_health_check_status')).to.equal(undefined);
     expect(bus.all.get('healthresult') ?? []).to.have.length(0);
     const other = new Registry();
-    new Counter({ name: 'koa_health_runs_total', help: 'same type, other labels', labelNames: ['outcome'], registers: [other] });
+    new Counter({
+      name: 'koa_health_runs_total',
+      help: 'same type, other labels',
+      labelNames: ['outcome'],
+      registers: [other],
+    });
     expect(() => prometheusMetrics({ bus, registry: other })).to.throw(TypeError, 'labels');
     expect(() => prometheusMetrics({ bus, registry: other, prefix: 'app_health_' })).to.not.throw();
   });
@@ -122,6 +153,8 @@ describe('prometheusMetrics()', () => {
     status = 'ERROR';
     await request(app.callback()).get('/health?checks=all').expect(503);
     const families = await scrape(registry);
-    expect(families.koa_health_check_transitions_total?.metrics.map(({ labels }) => labels)).to.deep.equal([{ check: 'queue', from: 'none', to: 'error' }]);
+    expect(families.koa_health_check_transitions_total?.metrics.map(({ labels }) => labels)).to.deep.equal([
+      { check: 'queue', from: 'none', to: 'error' },
+    ]);
   });
 });

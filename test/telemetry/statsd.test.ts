@@ -18,8 +18,13 @@ async function listen(): Promise<{ socket: Socket; port: number; lines: string[]
 function serviceCheck(line: string): { name: string; status: number; tags: string[]; message: string | undefined } {
   const [, name, status, ...fields] = line.split('|');
   return {
-    name: name!, status: Number(status),
-    tags: fields.find((field) => field.startsWith('#'))?.slice(1).split(',') ?? [],
+    name: name!,
+    status: Number(status),
+    tags:
+      fields
+        .find((field) => field.startsWith('#'))
+        ?.slice(1)
+        .split(',') ?? [],
     message: fields.find((field) => field.startsWith('m:'))?.slice(2),
   };
 }
@@ -33,8 +38,20 @@ describe('statsdReporter() with hot-shots, over real UDP', () => {
     try {
       const bus = createHealthBus();
       registerCheck('db', () => true, { bus });
-      registerCheck('cache', () => { throw new Error('down | really\ndown'); }, { bus, critical: false });
-      registerCheck('queue', () => { throw new Error('stuck'); }, { bus });
+      registerCheck(
+        'cache',
+        () => {
+          throw new Error('down | really\ndown');
+        },
+        { bus, critical: false },
+      );
+      registerCheck(
+        'queue',
+        () => {
+          throw new Error('stuck');
+        },
+        { bus },
+      );
       const reporter = statsdReporter({ client, bus, prefix: 'app.health' });
       await runHealthChecks({ bus, logger: false });
       await settle();
@@ -44,7 +61,9 @@ describe('statsdReporter() with hot-shots, over real UDP', () => {
         { name: 'app.health.check', status: 1, tags: ['check:cache'], message: 'down really down' },
         { name: 'app.health.check', status: 2, tags: ['check:queue'], message: 'stuck' },
       ]);
-      expect(server.lines.filter((line) => /^app\.health\.check\.duration:[\d.]+\|ms\|#check:(db|cache|queue)$/.test(line))).to.have.length(3);
+      expect(
+        server.lines.filter((line) => /^app\.health\.check\.duration:[\d.]+\|ms\|#check:(db|cache|queue)$/.test(line)),
+      ).to.have.length(3);
       expect(server.lines).to.include('app.health.status:0|g');
       reporter.close();
     } finally {
@@ -94,7 +113,9 @@ describe('statsdReporter() with hot-shots, over real UDP', () => {
       const app = new Koa().use(health({ bus, logger: false, disableFile: false }));
       for (status of statuses) await request(app.callback()).get('/health?checks=all');
       await settle();
-      const events = server.lines.filter((line) => line.startsWith('_e{')).map((line) => line.replace(/^_e\{\d+,\d+\}:/, ''));
+      const events = server.lines
+        .filter((line) => line.startsWith('_e{'))
+        .map((line) => line.replace(/^_e\{\d+,\d+\}:/, ''));
       expect(events).to.deep.equal([
         'koa_health: queue warns|now WARN|t:warning|#check:queue',
         'koa_health: queue recovered|now OK|t:success|#check:queue',

@@ -5,7 +5,12 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
@@ -43,12 +48,15 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
   beforeEach(() => exporter.reset());
 
   /** A check that calls the local server with the http module as auto-instrumentation patched it. */
-  const callUpstream = () => new Promise<void>((resolve, reject) => {
-    (require('node:http') as typeof import('node:http')).get(url, (res) => {
-      res.resume();
-      res.on('end', resolve);
-    }).on('error', reject);
-  });
+  const callUpstream = () =>
+    new Promise<void>((resolve, reject) => {
+      (require('node:http') as typeof import('node:http'))
+        .get(url, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        })
+        .on('error', reject);
+    });
 
   it("runs each check inside its span: the check's own HTTP call nests under it, under the run", async () => {
     const bus = createHealthBus();
@@ -63,9 +71,16 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
     expect(parentOf(run)).to.equal(undefined);
     expect(run.attributes).to.include({ 'koa_health.selection': 'all|', 'koa_health.status': 'OK' });
     expect(parentOf(check)).to.equal(run.spanContext().spanId);
-    expect(check.attributes).to.deep.include({ 'koa_health.check.name': 'upstream', 'koa_health.check.critical': true, 'koa_health.check.tags': ['ready'], 'koa_health.check.status': 'OK' });
+    expect(check.attributes).to.deep.include({
+      'koa_health.check.name': 'upstream',
+      'koa_health.check.critical': true,
+      'koa_health.check.tags': ['ready'],
+      'koa_health.check.status': 'OK',
+    });
     // An empty list says nothing: a check without tags has no tags attribute.
-    expect(spans.find(({ name }) => name === 'koa-health check untagged')!.attributes).to.not.have.property('koa_health.check.tags');
+    expect(spans.find(({ name }) => name === 'koa-health check untagged')!.attributes).to.not.have.property(
+      'koa_health.check.tags',
+    );
     expect(parentOf(client)).to.equal(check.spanContext().spanId);
     expect(client.spanContext().traceId).to.equal(run.spanContext().traceId);
     handle.close();
@@ -74,16 +89,31 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
   it('marks failures with status ERROR, the message and error.type: timeout, the class, or _OTHER', async () => {
     const bus = createHealthBus();
     tracing({ bus, tracerProvider: provider });
-    registerCheck('typed', () => { throw new TypeError('bad config'); }, { bus });
+    registerCheck(
+      'typed',
+      () => {
+        throw new TypeError('bad config');
+      },
+      { bus },
+    );
     registerCheck('plain', () => Promise.reject({ code: 'E1' }), { bus });
-    registerCheck('thrown-string', () => { throw 'disk full'; }, { bus });
+    registerCheck(
+      'thrown-string',
+      () => {
+        throw 'disk full';
+      },
+      { bus },
+    );
     registerCheck('rejected-number', () => Promise.reject(42), { bus });
     registerCheck('slow', () => new Promise(() => {}), { bus, timeout: 50 });
     registerCheck('reported-fine', () => true, { bus });
     bus.on('healthcheck', (event) => event.report('reported', 'ERROR', 'queue stuck'));
     await runHealthChecks({ bus, logger: false, timeout: 500 });
     const byName = Object.fromEntries(exporter.getFinishedSpans().map((span) => [span.name, span]));
-    const failure = (name: string) => [byName[`koa-health check ${name}`]!.status, byName[`koa-health check ${name}`]!.attributes['error.type']];
+    const failure = (name: string) => [
+      byName[`koa-health check ${name}`]!.status,
+      byName[`koa-health check ${name}`]!.attributes['error.type'],
+    ];
     expect(failure('typed')).to.deep.equal([{ code: 2, message: 'bad config' }, 'TypeError']);
     expect(failure('plain')).to.deep.equal([{ code: 2, message: '{"code":"E1"}' }, '_OTHER']);
     expect(failure('thrown-string')).to.deep.equal([{ code: 2, message: 'disk full' }, '_OTHER']);
@@ -116,22 +146,33 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
     const spans = exporter.getFinishedSpans();
     const runs = spans.filter(({ name }) => name === 'koa-health run');
     expect(runs).to.have.length(1);
-    const requests = spans.filter(({ name }) => name === 'request').map((span) => span.spanContext().spanId).sort();
+    const requests = spans
+      .filter(({ name }) => name === 'request')
+      .map((span) => span.spanContext().spanId)
+      .sort();
     expect(runs[0]!.links.map((link) => link.context.spanId).sort()).to.deep.equal(requests);
     expect(spans.filter(({ name }) => name === 'koa-health check slowish')).to.have.length(1);
   });
 
   it('with healthSpanFilter(), drops healthy, unchanged, fast runs whole and keeps failing, changed or slow ones', async () => {
     const filtered = new InMemorySpanExporter();
-    const filteredProvider = new BasicTracerProvider({ spanProcessors: [healthSpanFilter(new SimpleSpanProcessor(filtered), { slowMs: 200 })] });
+    const filteredProvider = new BasicTracerProvider({
+      spanProcessors: [healthSpanFilter(new SimpleSpanProcessor(filtered), { slowMs: 200 })],
+    });
     const bus = createHealthBus();
     tracing({ bus, tracerProvider: filteredProvider });
     let mode: 'ok' | 'fail' | 'slow' = 'ok';
-    registerCheck('upstream', async () => {
-      await context.with(context.active(), () => filteredProvider.getTracer('driver').startActiveSpan('driver call', (span) => (span.end(), undefined)));
-      if (mode === 'fail') throw new Error('down');
-      if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 250));
-    }, { bus });
+    registerCheck(
+      'upstream',
+      async () => {
+        await context.with(context.active(), () =>
+          filteredProvider.getTracer('driver').startActiveSpan('driver call', (span) => (span.end(), undefined)),
+        );
+        if (mode === 'fail') throw new Error('down');
+        if (mode === 'slow') await new Promise((resolve) => setTimeout(resolve, 250));
+      },
+      { bus },
+    );
     const names = () => filtered.getFinishedSpans().map(({ name }) => name);
     await runHealthChecks({ bus, logger: false });
     await runHealthChecks({ bus, logger: false });

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { createHealthBus, health, registerCheck, type HealthOptions } from '../../src/index.js';
+import { createHealthBus, type HealthOptions, health, registerCheck } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
 import { launchChromium } from './browser.js';
 
@@ -18,11 +18,15 @@ function pageApp(options: HealthOptions = {}) {
   const bus = createHealthBus();
   const state = { databaseUp: true, runs: 0 };
   registerCheck('migrations', () => true, { bus, tags: ['startup'], default: false });
-  registerCheck('database', () => {
-    state.runs++;
-    if (!state.databaseUp) throw new Error(`refused ${HOSTILE}`);
-    return 'connected';
-  }, { bus, tags: ['ready'] });
+  registerCheck(
+    'database',
+    () => {
+      state.runs++;
+      if (!state.databaseUp) throw new Error(`refused ${HOSTILE}`);
+      return 'connected';
+    },
+    { bus, tags: ['ready'] },
+  );
   registerCheck('cache', () => false, { bus, critical: false });
   const app = new Koa().use(health({ bus, disableFile: false, logger: false, startup: '@startup', ...options }));
   return { app, state };
@@ -50,7 +54,7 @@ describe('the status page, in a real browser', function () {
     server?.close();
   });
 
-  it('shows each probe\'s answer and why, the checks, the history newest first, hostile text as text, and runs no script', async () => {
+  it("shows each probe's answer and why, the checks, the history newest first, hostile text as text, and runs no script", async () => {
     // Startup passes; then the database goes down: a transition to show.
     await request(server).get('/health/ready').expect(200);
     state.databaseUp = false;
@@ -77,7 +81,9 @@ describe('the status page, in a real browser', function () {
     const readyRow = await page.locator('tr', { hasText: '/health/ready' }).innerText();
     expect(readyRow).to.match(/503\s+✖ ERROR/);
     expect(readyRow).to.include('failing: database');
-    const databaseRow = await page.locator('h2:has-text("Checks") + table tbody tr', { hasText: 'database' }).innerText();
+    const databaseRow = await page
+      .locator('h2:has-text("Checks") + table tbody tr', { hasText: 'database' })
+      .innerText();
     expect(databaseRow).to.include(`refused ${HOSTILE}`);
     expect(await page.locator('img').count()).to.equal(0);
     expect(await page.locator('script').count()).to.equal(0);
@@ -94,7 +100,9 @@ describe('the status page, in a real browser', function () {
     await page.getByRole('link', { name: 'Run all checks now' }).click();
     expect(page.url()).to.equal(`${base}/health?checks=all&format=html`);
     expect(state.runs).to.equal(runsBefore + 1);
-    expect(await page.locator('tr', { hasText: 'this query' }).innerText()).to.match(/503\s+✖ ERROR[\s\S]*failing: database/);
+    expect(await page.locator('tr', { hasText: 'this query' }).innerText()).to.match(
+      /503\s+✖ ERROR[\s\S]*failing: database/,
+    );
     expect(problems).to.deep.equal([]);
     await page.close();
   });
@@ -109,7 +117,11 @@ describe('the status page over HTTP', () => {
     expect(res.headers['content-security-policy']).to.equal(
       `default-src 'none'; style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     );
-    expect(res.headers).to.include({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' });
+    expect(res.headers).to.include({
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'referrer-policy': 'no-referrer',
+    });
     expect(res.text).to.match(/^<!doctype html><html lang="en">/);
     expect(res.text).to.include('<main>');
   });
@@ -125,8 +137,14 @@ describe('the status page over HTTP', () => {
 
   it('refreshes itself only when asked, between 5 s and an hour', async () => {
     const { app } = pageApp();
-    expect((await request(app.callback()).get('/health?format=html').expect(200)).text).to.not.include('http-equiv="refresh"');
-    for (const [asked, given] of [['1', '5'], ['30', '30'], ['99999', '3600']]) {
+    expect((await request(app.callback()).get('/health?format=html').expect(200)).text).to.not.include(
+      'http-equiv="refresh"',
+    );
+    for (const [asked, given] of [
+      ['1', '5'],
+      ['30', '30'],
+      ['99999', '3600'],
+    ]) {
       const res = await request(app.callback()).get(`/health?format=html&refresh=${asked}`).expect(200);
       expect(res.text).to.include(`<meta http-equiv="refresh" content="${given}">`);
     }
