@@ -69,3 +69,21 @@ describe('the layout of src/', () => {
     expect(long).to.deep.equal([]);
   });
 });
+
+describe('state kept per bus', () => {
+  it('lives in the bus context alone: every other module-level WeakMap or WeakSet is keyed by something else', () => {
+    const maps = sources().flatMap((file) =>
+      [...readFileSync(join(src, file), 'utf8').matchAll(/^const (\w+) = new (WeakMap|WeakSet)<(\w+)/gm)].map(
+        ([, name, kind, key]) => `${file} ${name}: ${kind}<${key}>`,
+      ),
+    );
+    expect(maps.sort()).to.deep.equal([
+      // Clients, loggers and servers are not buses.
+      'checks/probe.ts inFlight: WeakMap<object>',
+      'core/context.ts contexts: WeakMap<HealthBus>',
+      'core/engine.ts loggerIds: WeakMap<Logger>',
+      'core/validate.ts wrappers: WeakMap<Logger>',
+      'lifecycle/shutdown.ts drained: WeakSet<Server>',
+    ]);
+  });
+});

@@ -1,28 +1,73 @@
 /**
- * The check engine, with no HTTP in it: the bus and its events, `HealthCheckEvent` and the recorder
- * behind it, the runner and its deadlines, selections, statuses and results, the engine that shares,
- * caches and refreshes runs, the error family, and the option checks every factory shares.
+ * The check engine, with no HTTP in it. `types` is the shared vocabulary (statuses, results, check options,
+ * the error family); `context` the bus and what is kept per bus (startup, draining, instrumentations,
+ * registered checks, shared engines); `recorder` one run as recorded (the `HealthCheckEvent` subscribers
+ * see); `run` the runner and its deadlines; `engine` sharing, caching and refreshing runs, and their
+ * history; `selection` which checks a request asks for; `instrument` the telemetry hook; `validate` the
+ * option checks; `json-safe` what any value becomes in JSON and log lines.
  * @module
  */
 
-export { entryOf, setBounded } from './bounded.js';
-export { createHealthBus, type HealthBus, type HealthEvents, healthBus } from './bus.js';
-export type { CheckFunction, CheckOptions, CheckOutcome, CheckResult, KnownCheck } from './check.js';
-export { expires, type Settled, settleWithin } from './deadline.js';
-export { DEFAULT_TIMEOUT } from './defaults.js';
-export { type CacheOptions, type EngineOptions, HealthEngine, type Served } from './engine.js';
-export { HealthError, RequestError, SelectionError } from './errors.js';
-export { HealthCheckEvent } from './event.js';
-export { CheckHistory, type CheckState, type Transition } from './history.js';
-export { type CheckCall, type Instrumentation, instrument, type RunObserver } from './instrument.js';
+export {
+  contextOf,
+  createHealthBus,
+  type HealthBus,
+  HealthContext,
+  type HealthEvents,
+  type Held,
+  healthBus,
+  holdShared,
+  instrument,
+  type RegisteredCheck,
+  type RegisterOptions,
+  registerCheck,
+  type SharedEntries,
+} from './context.js';
+export {
+  type CacheOptions,
+  CheckHistory,
+  type CheckState,
+  type EngineOptions,
+  HealthEngine,
+  type Served,
+  sharedEngine,
+  type Transition,
+} from './engine.js';
 export { jsonSafe, logText, messageOf, type ScrubFunction } from './json-safe.js';
-export { type Lifecycle, lifecycleOf } from './lifecycle.js';
-export { isOutcome, type Outcome, outcome } from './outcome.js';
-export { type RegisterOptions, registerCheck } from './register.js';
-export type { CheckChange, HealthChange, HealthResult } from './result.js';
-export { type RunOptions, type RunSettings, runHealthChecks, validExpect } from './run.js';
+export { HealthCheckEvent, isOutcome, type Outcome, outcome } from './recorder.js';
+export {
+  expires,
+  type RunOptions,
+  type RunSettings,
+  runHealthChecks,
+  type Settled,
+  settleWithin,
+  validExpect,
+} from './run.js';
 export { type CheckList, listItems, Selection, validCheckName } from './selection.js';
-export { type Held, holdShared, type SharedEntries, sharedOn } from './shared.js';
-export { sharedEngine } from './shared-engine.js';
-export { type CheckStatus, failingNames, type HealthStatus, overallStatus, passes, type RunStatus } from './status.js';
+export {
+  type CheckCall,
+  type CheckChange,
+  type CheckFunction,
+  type CheckOptions,
+  type CheckOutcome,
+  type CheckResult,
+  type CheckStatus,
+  DEFAULT_TIMEOUT,
+  entryOf,
+  failingNames,
+  type HealthChange,
+  HealthError,
+  type HealthResult,
+  type HealthStatus,
+  type Instrumentation,
+  type KnownCheck,
+  overallStatus,
+  passes,
+  RequestError,
+  type RunObserver,
+  type RunStatus,
+  SelectionError,
+  setBounded,
+} from './types.js';
 export { knownOptions, type Logger, MAX_TIMER_MS, validBus, validLogger, validTimeout } from './validate.js';

@@ -1,46 +1,13 @@
-import { entryOf } from './bounded.js';
-import type { CheckResult } from './check.js';
-import type { HealthResult } from './result.js';
+/** The instrumentation point: the observers of a run, and each check function called through them. */
+import type { CheckCall, CheckResult, Instrumentation, RunObserver } from './types.js';
 
-/** A check as an instrumentation sees it when the check function is called. */
-export interface CheckCall {
-  readonly name: string;
-  readonly critical: boolean;
-  readonly tags: readonly string[];
-}
-
-/** One run, as an instrumentation follows it; every member is optional. */
-export interface RunObserver {
-  /** A request waits for this run (the one that started it, or one that shares it), called in its context. */
-  joined?(): void;
-  /**
-   * Wraps one check function call: call `call()` exactly once, in whatever context (a span's, say), and
-   * return a function to hear the check's result (at its deadline, if it never settles).
-   */
-  check?(check: CheckCall, call: () => unknown): ((result: CheckResult) => void) | void;
-  /** The run is over. */
-  ended?(result: HealthResult): void;
-}
-
-/** Telemetry's way into the engine: asked at the start of every run on its bus, in the context that starts it. */
-export interface Instrumentation {
-  runStarted(run: { readonly selection: string; readonly startedAt: number }): RunObserver | undefined;
-}
-
-// By bus (any object: the bus's type would make an import cycle with the event it carries).
-const registered = new WeakMap<object, Set<Instrumentation>>();
-
-/** Adds an instrumentation to every run on `bus`; returns a function that removes it. */
-export function instrument(bus: object, instrumentation: Instrumentation): () => void {
-  const set = entryOf(registered, bus, () => new Set<Instrumentation>());
-  set.add(instrumentation);
-  return () => void set.delete(instrumentation);
-}
-
-/** The observers of a run starting on `bus`. An instrumentation that throws is left out: it must not break the run. */
-export function observeRun(bus: object, run: { selection: string; startedAt: number }): RunObserver[] {
+/** The observers of a run starting on a bus with these instrumentations. One that throws is left out: it must not break the run. */
+export function observeRun(
+  instrumentations: Iterable<Instrumentation>,
+  run: { selection: string; startedAt: number },
+): RunObserver[] {
   const observers: RunObserver[] = [];
-  for (const instrumentation of registered.get(bus) ?? []) {
+  for (const instrumentation of instrumentations) {
     const observer = guarded(() => instrumentation.runStarted(run));
     if (observer) observers.push(observer);
   }

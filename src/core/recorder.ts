@@ -1,16 +1,47 @@
+import { callObserved } from './instrument.js';
+import { jsonSafe, messageOf } from './json-safe.js';
+import type { Selection } from './selection.js';
 import {
   type CheckFunction,
   type CheckOptions,
   type CheckOutcome,
   type CheckResult,
-  checkOptionsProblem,
+  type CheckStatus,
   type KnownCheck,
-} from './check.js';
-import { callObserved, type RunObserver } from './instrument.js';
-import { jsonSafe, messageOf } from './json-safe.js';
-import { isOutcome } from './outcome.js';
-import type { Selection } from './selection.js';
-import { type CheckStatus, overallStatus, type RunStatus } from './status.js';
+  overallStatus,
+  type RunObserver,
+  type RunStatus,
+} from './types.js';
+import { checkOptionsProblem } from './validate.js';
+
+/**
+ * One run as it is recorded: the `HealthCheckEvent` subscribers see, the recorder behind it that keeps
+ * results, names and pending work, and `outcome()` for check functions that say more than pass or fail.
+ */
+
+const OUTCOME = Symbol.for('koa-health.outcome');
+
+/** A check's status, message and details at once: what `outcome()` returns for a check function to return. */
+export interface Outcome {
+  readonly [OUTCOME]: true;
+  readonly status: CheckStatus;
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * Lets a check function give a status, a message and details (`observedValue`, `observedUnit`, pool counters…)
+ * at once: `return outcome('WARN', '85% full', { observedValue: 0.85, observedUnit: 'ratio' })`.
+ * Plain return values keep their meaning (`false` fails, a string is the message, anything else passes).
+ */
+export function outcome(status: CheckStatus, message = '', details?: Readonly<Record<string, unknown>>): Outcome {
+  return Object.freeze({ [OUTCOME]: true as const, status, message, details });
+}
+
+/** Whether a check function returned an `outcome()`. */
+export function isOutcome(value: unknown): value is Outcome {
+  return typeof value === 'object' && value !== null && (value as { [OUTCOME]?: unknown })[OUTCOME] === true;
+}
 
 /** Something the run waits for; expired at the deadline if still pending. */
 interface Pending {
@@ -275,4 +306,79 @@ function detailsOf(details: unknown): CheckResult['details'] {
   return typeof safe === 'object' && safe !== null && !Array.isArray(safe)
     ? Object.freeze(safe as Record<string, unknown>)
     : Object.freeze({ details: safe });
+}
+
+/**
+ * Emitted on the bus as `'healthcheck'` when a request asks for application checks.
+ * Subscribers call `report()` or `check()` on it, as many times as they have checks.
+ * It is the public front of a run: what it is told, the run's recorder keeps.
+ */
+export class HealthCheckEvent {
+  /** When the run started, ms since the epoch. */
+  readonly startedAt: number;
+  /** The run's deadline in ms. */
+  readonly timeout: number;
+  readonly #recorder: RunRecorder;
+
+  /**
+   * @param selection which checks the request asked for (`Selection.all` runs everything)
+   * @param timeout the run's deadline in ms
+   */
+  constructor(selection: Selection, timeout: number);
+  /** @internal The runner's form: a front over the recorder it keeps. */
+  constructor(recorder: RunRecorder);
+  constructor(selectionOrRecorder: Selection | RunRecorder, timeout?: number) {
+    this.#recorder =
+      selectionOrRecorder instanceof RunRecorder
+        ? selectionOrRecorder
+        : new RunRecorder(selectionOrRecorder, timeout as number);
+    this.startedAt = this.#recorder.startedAt;
+    this.timeout = this.#recorder.timeout;
+  }
+
+  /**
+   * Whether the request asked for this check; a subscriber can skip its work when not.
+   * Also records the name as existing, for the "unknown check" answer.
+   */
+  wants(name: string, options: CheckOptions = {}): boolean {
+    return this.#recorder.wants(nameOf(name), options);
+  }
+
+  /**
+   * Records an outcome. `'OK'` passes, `'WARN'` passes but shows, anything else fails.
+   * `details` are extra fields shown with the result in the JSON formats.
+   * A later report of the same name replaces the earlier one; reports after the deadline are ignored.
+   */
+  report(name: string, status: CheckStatus, message = '', details?: Readonly<Record<string, unknown>>): void {
+    this.#recorder.report(nameOf(name), status, message, details);
+  }
+
+  /**
+   * Runs `fn` as the check `name`, unless the request did not ask for it.
+   * Resolving passes (a string becomes the message), resolving to `false` or throwing fails,
+   * and not settling by the deadline fails with "timed out after N ms" and aborts `signal`.
+   * The returned promise never rejects.
+   */
+  check(name: string, fn: CheckFunction, options: CheckOptions = {}): Promise<void> {
+    if (typeof fn !== 'function') {
+      this.#recorder.report(nameOf(name), 'ERROR', 'check() needs a function', undefined);
+      return Promise.resolve();
+    }
+    return this.#recorder.check(nameOf(name), fn, options);
+  }
+
+  /** The results so far, in the order their checks were first registered or reported. */
+  get checks(): readonly CheckResult[] {
+    return this.#recorder.checks;
+  }
+
+  /** `'ERROR'` if any critical check failed, else `'WARN'` if any warned, else `'OK'`. */
+  get status(): RunStatus {
+    return this.#recorder.status;
+  }
+}
+
+/** A name as text, whatever a subscriber passed. */
+function nameOf(name: unknown): string {
+  return typeof name === 'string' ? name : messageOf(name);
 }

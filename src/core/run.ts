@@ -1,18 +1,19 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Handler, WildcardHandler } from 'mitt';
-import { entryOf } from './bounded.js';
-import { type HealthBus, type HealthEvents, healthBus } from './bus.js';
-import type { CheckResult, KnownCheck } from './check.js';
-import { expires } from './deadline.js';
-import { DEFAULT_TIMEOUT } from './defaults.js';
-import { SelectionError } from './errors.js';
-import { HealthCheckEvent } from './event.js';
-import { guarded, observeRun, type RunObserver } from './instrument.js';
+import { contextOf, type HealthBus, type HealthEvents, healthBus } from './context.js';
+import { guarded, observeRun } from './instrument.js';
 import { logText, messageOf } from './json-safe.js';
-import { RunRecorder } from './recorder.js';
-import type { HealthResult } from './result.js';
+import { HealthCheckEvent, RunRecorder } from './recorder.js';
 import { type CheckList, Selection, validCheckName } from './selection.js';
-import { overallStatus } from './status.js';
+import {
+  type CheckResult,
+  DEFAULT_TIMEOUT,
+  type HealthResult,
+  type KnownCheck,
+  overallStatus,
+  type RunObserver,
+  SelectionError,
+} from './types.js';
 import { knownOptions, type Logger, validBus, validLogger, validTimeout } from './validate.js';
 
 /** Options of `runHealthChecks()`. */
@@ -112,18 +113,12 @@ export function emitGuarded<K extends 'healthresult' | 'healthchange'>(
   }
 }
 
-// What each bus was already warned of (a run that found no checks, a name given to two checks): once each.
-const warned = new WeakMap<HealthBus, Set<string>>();
-
 /** Warns of what a run shows wrong in the app's wiring, once per bus and thing. */
 function warnOfWiring({ bus, logger }: RunSettings, selection: Selection, run: RunRecorder): void {
-  const told = entryOf(warned, bus, () => new Set<string>());
-  const once = (what: string, message: string): void => {
-    if (told.has(what)) return;
-    told.add(what);
-    logger.warn(message);
-  };
-  for (const name of run.duplicates) {
+  const context = contextOf(bus);
+  const once = (what: string, message: string): void => context.warnOnce(logger, what, message);
+  // Two check functions under one name: registered twice (the second registration was ignored), or given twice in this run.
+  for (const name of new Set([...context.takeRegisteredTwice(), ...run.duplicates])) {
     const message = `koa-health: two checks are named "${logText(name)}" on one bus: the first registered runs, the other is ignored`;
     once(`duplicate ${name}`, message);
   }
@@ -153,7 +148,10 @@ export interface StartedRun {
  * reported by the deadline. Never rejects.
  */
 export function startRun(settings: RunSettings, selection: Selection, requested: boolean): StartedRun {
-  const observers = observeRun(settings.bus, { selection: selection.key, startedAt: Date.now() });
+  const observers = observeRun(contextOf(settings.bus).instrumentations, {
+    selection: selection.key,
+    startedAt: Date.now(),
+  });
   const joined = (): void => {
     for (const observer of observers) guarded(() => observer.joined?.());
   };
@@ -246,4 +244,36 @@ function start(run: RunRecorder, name: string, subscriber: () => unknown): void 
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** What a piece of work under a deadline came to. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; message: string };
+
+/** Resolves `true` if `work` is still pending after `ms`, `false` once it is done; clears its timer either way. */
+export async function expires(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, true)));
+  try {
+    return await Promise.race([work.then(() => false), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Runs `work(signal)` and settles by `ms` at the latest: a throw, a rejection or the deadline becomes
+ * `{ ok: false, message }`, and at the deadline `signal` is aborted so the work can stop. Never rejects.
+ */
+export async function settleWithin<T>(
+  work: (signal: AbortSignal) => T | PromiseLike<T>,
+  ms: number,
+): Promise<Settled<T>> {
+  const controller = new AbortController();
+  const done = (async (): Promise<Settled<T>> => ({ ok: true, value: await work(controller.signal) }))().catch(
+    (error: unknown): Settled<T> => ({ ok: false, message: messageOf(error) }),
+  );
+  if (!(await expires(done, ms))) return done;
+  const message = `timed out after ${ms} ms`;
+  controller.abort(new Error(message));
+  return { ok: false, message };
 }

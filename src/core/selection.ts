@@ -1,5 +1,4 @@
-import type { KnownCheck } from './check.js';
-import { SelectionError } from './errors.js';
+import { type KnownCheck, SelectionError } from './types.js';
 
 /** A request's list of checks or exclusions: a comma-separated string, or several. */
 export type CheckList = string | readonly string[];

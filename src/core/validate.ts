@@ -88,3 +88,19 @@ function neverThrowing(logger: Logger): Logger {
   wrappers.set(logger, wrapper);
   return wrapper;
 }
+
+/** What is wrong with a check's options, if anything (they come from a subscriber: anything may arrive). */
+export function checkOptionsProblem(
+  options: unknown,
+  timerProblem: (ms: unknown) => string | undefined = timerLimitProblem,
+): string | undefined {
+  if (typeof options !== 'object' || options === null) return 'options must be an object';
+  const { critical, tags, default: isDefault, timeout } = options as Record<string, unknown>;
+  if (critical !== undefined && typeof critical !== 'boolean') return '"critical" must be true or false';
+  if (isDefault !== undefined && typeof isDefault !== 'boolean') return '"default" must be true or false';
+  if (tags !== undefined && !(Array.isArray(tags) && tags.every((tag) => typeof tag === 'string'))) {
+    return '"tags" must be a list of strings';
+  }
+  const problem = timeout === undefined ? undefined : timerProblem(timeout);
+  return problem === undefined ? undefined : `"timeout" ${problem}`;
+}

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { lifecycleOf, sharedEngine } from '../core/index.js';
+import { contextOf, sharedEngine } from '../core/index.js';
 import { HealthEndpoint } from './endpoint.js';
 import { MaintenanceWatch } from './maintenance.js';
 import { configure, type HealthMiddleware, type HealthOptions } from './options.js';
@@ -21,7 +21,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
     config,
     engine,
     maintenance: new MaintenanceWatch(config.disableFile, config.logger),
-    lifecycle: lifecycleOf(config.engine.bus),
+    context: contextOf(config.engine.bus),
   };
   const endpoint = new HealthEndpoint(parts);
   const probes = new ProbeEndpoint(parts);

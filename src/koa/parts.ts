@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { HealthEngine, HealthResult, Lifecycle } from '../core/index.js';
+import type { HealthContext, HealthEngine, HealthResult } from '../core/index.js';
 import type { AnswerState, HealthReport } from '../formats/index.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
@@ -9,17 +9,17 @@ export interface EndpointParts {
   readonly config: HealthConfig;
   readonly engine: HealthEngine;
   readonly maintenance: MaintenanceWatch;
-  /** The bus's lifecycle: startup passed, draining. */
-  readonly lifecycle: Lifecycle;
+  /** The bus's context: startup passed, draining. */
+  readonly context: HealthContext;
 }
 
 /** What holds readiness at 503 whatever the checks say: draining, then maintenance; each with since when. */
 export function readinessHolds({
-  lifecycle,
+  context,
   maintenance,
 }: EndpointParts): Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> {
   const holds: Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> = [];
-  if (lifecycle.drainingSince !== undefined) holds.push({ state: 'SHUTTING_DOWN', since: lifecycle.drainingSince });
+  if (context.drainingSince !== undefined) holds.push({ state: 'SHUTTING_DOWN', since: context.drainingSince });
   if (maintenance.active()) holds.push({ state: 'MAINTENANCE', since: maintenance.since });
   return holds;
 }

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import {
+  type HealthContext,
   type HealthEngine,
   type HealthResult,
-  type Lifecycle,
   listItems,
   logText,
   passes,
@@ -36,14 +36,14 @@ export class ProbeEndpoint {
   readonly #parts: EndpointParts;
   readonly #config: HealthConfig;
   readonly #engine: HealthEngine;
-  readonly #lifecycle: Lifecycle;
+  readonly #context: HealthContext;
   // What the options name that no check has, logged already; and the list of known names it was judged by.
   readonly #reported = new Set<string>();
   #checkedAgainst: readonly string[] | undefined;
 
   constructor(parts: EndpointParts) {
     this.#parts = parts;
-    ({ config: this.#config, engine: this.#engine, lifecycle: this.#lifecycle } = parts);
+    ({ config: this.#config, engine: this.#engine, context: this.#context } = parts);
   }
 
   /** Answers `path/<probe>`, or `path/ready/<name>` for one check. */
@@ -103,8 +103,8 @@ export class ProbeEndpoint {
     excluded: readonly string[],
     allowed: boolean,
   ): Promise<Verdict> | Verdict {
-    const lifecycle = this.#lifecycle;
-    if (probe === 'startup' && lifecycle.startedAt !== undefined)
+    const context = this.#context;
+    if (probe === 'startup' && context.startedAt !== undefined)
       return { state: 'OK', result: undefined, lines: ['[+]startup ok'] };
     const holds = probe === 'ready' ? readinessHolds(this.#parts) : [];
     if (holds.length > 0) {
@@ -113,7 +113,7 @@ export class ProbeEndpoint {
       );
       return { state: holds[0]!.state, result: undefined, lines };
     }
-    const starting = lifecycle.startedAt === undefined;
+    const starting = context.startedAt === undefined;
     if (name !== undefined) {
       // Exactly the one check named: `all`, `TRUE`, `a,b` and `@tag` are not selections here.
       return this.#engine
@@ -129,7 +129,7 @@ export class ProbeEndpoint {
       // Until startup has passed, that is the reason that counts: STARTING, whatever else failed.
       const verdict = verdictOf(
         result,
-        lifecycle.startedAt === undefined ? 'STARTING' : result.status,
+        context.startedAt === undefined ? 'STARTING' : result.status,
         excluded,
         allowed,
       );
@@ -157,7 +157,7 @@ export class ProbeEndpoint {
     if (excluded.length > 0) return;
     const known = new Set(this.#engine.selects(this.#config.startup));
     const failed = result.checks.some(({ name, status }) => known.has(name) && !passes(status));
-    if (!failed) this.#lifecycle.startedAt = Date.now();
+    if (!failed) this.#context.markStarted();
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Context } from 'koa';
-import { failingNames, type HealthEngine, type Lifecycle, type Selection, type Served } from '../core/index.js';
+import { failingNames, type HealthContext, type HealthEngine, type Selection, type Served } from '../core/index.js';
 import { PAGE_CSP, type ProbeRow, renderPage } from '../ui/index.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
@@ -19,16 +19,11 @@ export class StatusPage {
   readonly #config: HealthConfig;
   readonly #engine: HealthEngine;
   readonly #maintenance: MaintenanceWatch;
-  readonly #lifecycle: Lifecycle;
+  readonly #context: HealthContext;
 
   constructor(parts: EndpointParts) {
     this.#parts = parts;
-    ({
-      config: this.#config,
-      engine: this.#engine,
-      maintenance: this.#maintenance,
-      lifecycle: this.#lifecycle,
-    } = parts);
+    ({ config: this.#config, engine: this.#engine, maintenance: this.#maintenance, context: this.#context } = parts);
   }
 
   /** Answers the page; with a selection, runs it first (or takes it from the cache or the background run). */
@@ -114,7 +109,7 @@ export class StatusPage {
     if (hold?.state === 'SHUTTING_DOWN') return row(503, hold.state, `draining${since(hold.since)}`);
     if (hold?.state === 'MAINTENANCE')
       return row(503, hold.state, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
-    if (this.#lifecycle.startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
+    if (this.#context.startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
     const names = new Set(this.#engine.selects(this.#config.readiness));
     const states = this.#engine.history.checks.filter(({ name }) => names.has(name));
     // A configured name no check has is left out by the probes: the page says so beside the verdict.
@@ -131,7 +126,7 @@ export class StatusPage {
   }
 
   #startup(ctx: Context): ProbeRow {
-    const { startedAt } = this.#lifecycle;
+    const { startedAt } = this.#context;
     const path = `${this.#base(ctx)}/startup`;
     return startedAt === undefined
       ? { probe: 'startup', path, statusCode: 503, state: 'STARTING', reason: 'the startup checks have not passed yet' }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { entryOf, lifecycleOf, logText, settleWithin } from '../core/index.js';
+import { contextOf, entryOf, logText, settleWithin } from '../core/index.js';
 import { handleOf, stopListening } from './listening.js';
 import { type ShutdownOptions, shutdownSettings } from './options.js';
 
@@ -126,7 +126,7 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
     state = 'draining';
     // Requests in flight at the signal: their answers carry `Connection: close` too.
     for (const [socket, counts] of sockets) if (counts.inFlight > 0) lastOnSocket(socket, counts);
-    for (const bus of settings.buses) lifecycleOf(bus).drainingSince = Date.now();
+    for (const bus of settings.buses) contextOf(bus).startDrain();
     settings.logger.info(`koa-health: ${signal ?? 'shutdown()'}: draining (readiness 503, liveness 200)`);
     const phases = { beforeShutdown: 0, delay: 0, drain: 0, onShutdown: 0 };
     let failed = false;

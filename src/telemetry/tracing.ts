@@ -17,6 +17,7 @@ import {
 } from '@opentelemetry/api';
 import {
   type CheckResult,
+  contextOf,
   failingNames,
   type HealthBus,
   type HealthResult,
@@ -25,8 +26,6 @@ import {
   instrument,
   knownOptions,
   passes,
-  type SharedEntries,
-  sharedOn,
   validBus,
 } from '../core/index.js';
 import { statusLabel } from './scale.js';
@@ -67,14 +66,13 @@ export function tracing(options: TracingOptions = {}): TracingHandle {
     throw new TypeError('option "tracerProvider" must be an OpenTelemetry TracerProvider');
   }
   // A second call for the same bus and provider (a second mount, a second setup) shares the first.
-  const { release } = holdShared(sharedOn(tracedBuses, bus), tracerProvider, () => ({
+  const shared = contextOf(bus).shared<TracerProvider, undefined>('tracing');
+  const { release } = holdShared(shared, tracerProvider, () => ({
     value: undefined,
     stop: traceRuns(bus, tracerProvider),
   }));
   return { close: release };
 }
-
-const tracedBuses = new WeakMap<object, SharedEntries<TracerProvider, undefined>>();
 
 /** Instruments the runs on `bus`; returns a function that stops it. */
 function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {

@@ -237,7 +237,7 @@ describe('events out and logging', () => {
 
 describe('state kept per selection', () => {
   it('is bounded: a client inventing selections cannot grow it without end', async () => {
-    const { setBounded } = await import('../../src/core/bounded.js');
+    const { setBounded } = await import('../../src/core/index.js');
     const map = new Map<string, number>();
     for (let i = 0; i < 1000; i++) setBounded(map, `key${i}`, i, 64);
     expect(map.size).to.equal(64);

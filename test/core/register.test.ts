@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
+import { contextOf } from '../../src/core/index.js';
 import { createHealthBus, type HealthBus, outcome, registerCheck, runHealthChecks } from '../../src/index.js';
 import { makeApp, recordingLogger } from '../helpers.js';
 
@@ -102,5 +103,23 @@ describe('one check name registered twice on one bus', () => {
         'koa-health: two checks are named "database" on one bus: the first registered runs, the other is ignored',
       ],
     ]);
+  });
+});
+
+describe('the registry in the bus context', () => {
+  it('records each check when registerCheck() is called, before any run; unsubscribing removes it, a second registration does nothing', async () => {
+    const bus = createHealthBus();
+    const off = registerCheck('database', () => true, { bus, tags: ['ready'], critical: false });
+    const again = registerCheck('database', () => false, { bus });
+    expect([...contextOf(bus).registered.values()]).to.deep.equal([
+      { name: 'database', options: { tags: ['ready'], critical: false } },
+    ]);
+    // The second registration's function does nothing: the first stays, and so does its listener.
+    again();
+    expect(contextOf(bus).registered.has('database')).to.equal(true);
+    expect((await runHealthChecks({ bus, logger: false })).checks.map(({ status }) => status)).to.deep.equal(['OK']);
+    off();
+    expect(contextOf(bus).registered.size).to.equal(0);
+    expect(bus.all.get('healthcheck') ?? []).to.have.length(0);
   });
 });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
-import { lifecycleOf } from '../../src/core/index.js';
+import { contextOf } from '../../src/core/index.js';
 import { registerCheck } from '../../src/index.js';
 import { makeApp, tempDir } from '../helpers.js';
 
@@ -29,7 +29,7 @@ describe('Kubernetes probes', () => {
       state.database = false;
       await get('/health/live').expect(200, 'OK');
       writeFileSync(disableFile, '');
-      lifecycleOf(bus).drainingSince = Date.now();
+      contextOf(bus).startDrain();
       await get('/health/live').expect(200, 'OK');
       await get('/health/live?verbose').expect(200, '[+]ping ok\nlivez check passed\n');
       expect(state.runs).to.equal(0);
@@ -88,7 +88,7 @@ describe('Kubernetes probes', () => {
     state.migrations = true;
     state.cache = false;
     await get('/health/ready').expect(200, 'OK');
-    lifecycleOf(bus).drainingSince = Date.now();
+    contextOf(bus).startDrain();
     const res = await get('/health/ready?format=json').expect(503);
     expect(res.body).to.include({ status: 'SHUTTING_DOWN', service_healthy: false });
   });

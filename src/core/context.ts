@@ -1,0 +1,199 @@
+import mittModule, { type Emitter } from 'mitt';
+import type { HealthCheckEvent } from './recorder.js';
+import { validCheckName } from './selection.js';
+import {
+  type CheckFunction,
+  type CheckOptions,
+  entryOf,
+  type HealthChange,
+  type HealthResult,
+  type Instrumentation,
+} from './types.js';
+import { checkOptionsProblem, type Logger, validBus } from './validate.js';
+/**
+ * The bus, and everything koa-health keeps per bus, in one object found by one lookup: whether startup has
+ * passed and draining has begun, the instrumentations, the checks registered, the things shared by every
+ * mount on the bus (engines, tracers), and what the app was already warned of.
+ */
+
+/** The events koa-health emits, by name. */
+export type HealthEvents = {
+  /** A run has started: report or check on the event. */
+  healthcheck: HealthCheckEvent;
+  /** A run has finished, with its collated result. */
+  healthresult: HealthResult;
+  /** The overall status, or a check's status, changed since the previous run. */
+  healthchange: HealthChange;
+};
+
+/** A mitt emitter carrying koa-health's events. */
+export type HealthBus = Emitter<HealthEvents>;
+
+// mitt's types describe a CommonJS default export; under nodenext the callable is `.default` (developit/mitt#191).
+const mitt = mittModule as unknown as typeof mittModule.default;
+
+/** Creates a bus of its own, for an app (or a test) that wants one apart from `healthBus`. */
+export function createHealthBus(): HealthBus {
+  return mitt<HealthEvents>();
+}
+
+/** The shared bus: any module can subscribe to it on import, without passing objects around. */
+export const healthBus: HealthBus = createHealthBus();
+
+/** A check `registerCheck()` recorded: how it takes part in runs. */
+export interface RegisteredCheck {
+  readonly name: string;
+  readonly options: CheckOptions;
+}
+
+/** What koa-health keeps for one bus: made on first use by `contextOf()`, shared by every mount on the bus. */
+export class HealthContext {
+  /** The instrumentations every run on the bus reports to (`instrument()`). */
+  readonly instrumentations = new Set<Instrumentation>();
+  /** The checks registered on the bus with `registerCheck()`, by name: the first registration of a name. */
+  readonly registered = new Map<string, RegisteredCheck>();
+  #startedAt: number | undefined;
+  #drainingSince: number | undefined;
+  readonly #shared = new Map<string, SharedEntries<unknown, unknown>>();
+  readonly #warned = new Set<string>();
+  // Names registered twice, not yet told to a logger: the registration has none, the next run has.
+  readonly #registeredTwice = new Set<string>();
+
+  /** When the startup checks first passed, ms since the epoch; `undefined` until then. */
+  get startedAt(): number | undefined {
+    return this.#startedAt;
+  }
+
+  /** When draining (graceful shutdown) began, ms since the epoch; `undefined` while serving. */
+  get drainingSince(): number | undefined {
+    return this.#drainingSince;
+  }
+
+  /** Startup has passed: it passes once, for the life of the process. */
+  markStarted(): void {
+    this.#startedAt ??= Date.now();
+  }
+
+  /** Draining has begun: readiness answers 503 from now on. */
+  startDrain(): void {
+    this.#drainingSince ??= Date.now();
+  }
+
+  /** The things of one kind (`'engines'`, `'tracing'`) that the mounts and setups on this bus share. */
+  shared<K, T>(kind: string): SharedEntries<K, T> {
+    return entryOf(this.#shared, kind, () => new Map()) as SharedEntries<K, T>;
+  }
+
+  /** Records a check; a name registered already is not recorded again, and said once at the next run. */
+  register(check: RegisteredCheck): boolean {
+    if (this.registered.has(check.name)) {
+      this.#registeredTwice.add(check.name);
+      return false;
+    }
+    this.registered.set(check.name, check);
+    return true;
+  }
+
+  /** The names registered twice since the last call. */
+  takeRegisteredTwice(): string[] {
+    const names = [...this.#registeredTwice];
+    this.#registeredTwice.clear();
+    return names;
+  }
+
+  /** Logs `message` at warn, once for the life of the bus per `what`. */
+  warnOnce(logger: Logger, what: string, message: string): void {
+    if (this.#warned.has(what)) return;
+    this.#warned.add(what);
+    logger.warn(message);
+  }
+}
+
+// The one per-bus lookup of the package.
+const contexts = new WeakMap<HealthBus, HealthContext>();
+
+/** The context of `bus`, made on first use. */
+export function contextOf(bus: HealthBus): HealthContext {
+  return entryOf(contexts, bus, () => new HealthContext());
+}
+
+/** Adds an instrumentation to every run on `bus`; returns a function that removes it. */
+export function instrument(bus: HealthBus, instrumentation: Instrumentation): () => void {
+  const { instrumentations } = contextOf(bus);
+  instrumentations.add(instrumentation);
+  return () => void instrumentations.delete(instrumentation);
+}
+
+/** Something several users share: made by the first who asks, stopped when the last lets go. */
+interface Entry<T> {
+  readonly value: T;
+  readonly stop: () => void;
+  users: number;
+}
+
+/** A user's hold on a shared thing: `release()` lets go (once; later calls do nothing). */
+export interface Held<T> {
+  readonly value: T;
+  release(): void;
+}
+
+/**
+ * Holds the thing `entries` keeps under `key`, starting it with `start` if nobody holds it yet. Two
+ * mounts, two setups or two copies of the package asking for the same thing then share one.
+ */
+export function holdShared<K, T>(entries: Map<K, Entry<T>>, key: K, start: () => { value: T; stop(): void }): Held<T> {
+  const held = entryOf(entries, key, () => ({ ...start(), users: 0 }));
+  held.users++;
+  let released = false;
+  return {
+    value: held.value,
+    release() {
+      if (released) return;
+      released = true;
+      if (--held.users > 0) return;
+      held.stop();
+      if (entries.get(key) === held) entries.delete(key);
+    },
+  };
+}
+
+export type SharedEntries<K, T> = Map<K, Entry<T>>;
+
+/** Options of `registerCheck()`: how the check takes part in a run, and on which bus. */
+export interface RegisterOptions extends CheckOptions {
+  /**
+   * The bus whose runs the check takes part in.
+   * @default healthBus
+   */
+  bus?: HealthBus;
+}
+
+/**
+ * Runs `fn` as the check `name` in every run on the bus: `event.check(name, fn, options)` in one line
+ * (impact_stack's `register_check`), recorded in the bus's context. A name registered on the bus already
+ * keeps its first registration: the second is ignored (and said once, at warn, at the next run), and its
+ * function returned does nothing. Returns a function that unsubscribes it.
+ * @throws {TypeError} for a name that cannot be asked for, a `fn` that is not a function, or a bad option
+ */
+export function registerCheck(name: string, fn: CheckFunction, options: RegisterOptions = {}): () => void {
+  if (typeof name !== 'string' || !validCheckName(name)) {
+    throw new TypeError(
+      `registerCheck(): the name must be letters, digits and _ . : - (got ${JSON.stringify(String(name))})`,
+    );
+  }
+  if (typeof fn !== 'function') throw new TypeError(`registerCheck(): check "${name}" must be a function`);
+  const { bus = healthBus, ...checkOptions } = options ?? {};
+  validBus(bus, 'bus');
+  const problem = checkOptionsProblem(checkOptions);
+  if (problem !== undefined) throw new TypeError(`registerCheck(): option ${problem}`);
+  const context = contextOf(bus);
+  const check: RegisteredCheck = { name, options: checkOptions };
+  if (!context.register(check)) return () => {};
+  // Named after the check, so a subscriber failure would be reported under a name that says whose.
+  const subscriber = { [name]: (event: HealthCheckEvent) => void event.check(name, fn, checkOptions) }[name]!;
+  bus.on('healthcheck', subscriber);
+  return () => {
+    bus.off('healthcheck', subscriber);
+    if (context.registered.get(name) === check) context.registered.delete(name);
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * The vocabulary of the engine, shared by every file of it: statuses and results, check functions and their
+ * options, what an instrumentation sees, the error family, the defaults, and two small map helpers.
+ */
+
+/** A check's status as reported: `'OK'` passes, `'WARN'` passes but is shown, any other word fails. */
+export type CheckStatus = 'OK' | 'WARN' | 'ERROR' | (string & {});
+
+/** The overall status of a run: `'ERROR'` if a critical check failed, `'WARN'` if one warned, else `'OK'`. */
+export type RunStatus = 'OK' | 'WARN' | 'ERROR';
+
+/**
+ * The overall status of a run.
+ * @deprecated renamed `RunStatus`
+ */
+export type HealthStatus = RunStatus;
+
+/** Whether a status passes: `'OK'`, or `'WARN'` (shown, but healthy). Any other word is a failure. */
+export function passes(status: CheckStatus): boolean {
+  return status === 'OK' || status === 'WARN';
+}
+
+/** The names of the checks that failed, in their order. */
+export function failingNames(checks: Iterable<{ readonly name: string; readonly status: CheckStatus }>): string[] {
+  return [...checks].filter(({ status }) => !passes(status)).map(({ name }) => name);
+}
+
+/** `'ERROR'` if any result failed, else `'WARN'` if any warned, else `'OK'` (also for none). */
+export function overallStatus(checks: Iterable<{ readonly status: CheckStatus }>): RunStatus {
+  let status: RunStatus = 'OK';
+  for (const { status: checkStatus } of checks) {
+    if (checkStatus === 'OK') continue;
+    if (checkStatus !== 'WARN') return 'ERROR';
+    status = 'WARN';
+  }
+  return status;
+}
+
+/** One reported outcome. */
+export interface CheckResult {
+  /** The name the check reported under. */
+  readonly name: string;
+  /** `'OK'`, `'WARN'`, or any other word for a failure. */
+  readonly status: CheckStatus;
+  /** Free text: why it failed, or what it saw. */
+  readonly message: string;
+  /** Milliseconds the check took (for `report()`, since the run started). */
+  readonly duration: number;
+  /** When the check started, ms since the epoch. */
+  readonly startedAt: number;
+  /** Whether a failure of this check fails the run. */
+  readonly critical: boolean;
+  /** The tags it was registered with. */
+  readonly tags: readonly string[];
+  /** Extra fields a report carried (panopticon's `queued_jobs`, or `observedValue`/`observedUnit`). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** What a check function may return: an `outcome()`, `false` to fail, a string as the message; anything else passes. */
+export type CheckOutcome = boolean | string | void | undefined | null | object;
+
+/**
+ * A check: gets a signal that aborts at its deadline or its failure (shared with the run's other
+ * functions that name no parameter, and aborted at the deadline only); may be sync or async.
+ */
+export type CheckFunction = (signal: AbortSignal) => CheckOutcome | PromiseLike<CheckOutcome>;
+
+/** How a check takes part in a run. */
+export interface CheckOptions {
+  /**
+   * A failure counts as `'WARN'` (still healthy) when `false`.
+   * @default true
+   */
+  critical?: boolean;
+  /**
+   * Groups the check can be selected by, as `?checks=@tag`.
+   * @default []
+   */
+  tags?: readonly string[];
+  /**
+   * Whether `?checks=_defaults` runs it.
+   * @default true
+   */
+  default?: boolean;
+  /**
+   * Deadline for this check in ms; the run's deadline still applies.
+   * @default the run's timeout
+   */
+  timeout?: number;
+}
+
+/** A name the event has seen, with how it was registered. */
+export interface KnownCheck {
+  readonly tags: readonly string[];
+  readonly default: boolean;
+}
+
+/** The collated outcome of one run of the application checks. */
+export interface HealthResult {
+  /** `'ERROR'` if a critical check failed, `'WARN'` if one warned, else `'OK'`. */
+  readonly status: RunStatus;
+  /** Every result, in the order first reported. */
+  readonly checks: readonly CheckResult[];
+  /** When the run started, ms since the epoch. */
+  readonly startedAt: number;
+  /** How long the run took, in ms. */
+  readonly duration: number;
+  /** Which checks were asked for, as a canonical key (`'all|'` for everything). */
+  readonly selection: string;
+}
+
+/** One check whose status differs from the previous run's. */
+export interface CheckChange {
+  readonly name: string;
+  /** `undefined` the first time the check is seen. */
+  readonly before: CheckStatus | undefined;
+  readonly after: CheckStatus;
+  readonly message: string;
+}
+
+/** Payload of `'healthchange'`: what changed since the previous run of the same selection. */
+export interface HealthChange {
+  /** The overall status before; `undefined` on the first run. */
+  readonly before: RunStatus | undefined;
+  readonly after: RunStatus;
+  /** The checks whose status changed. */
+  readonly checks: readonly CheckChange[];
+  /** The run that brought the change. */
+  readonly result: HealthResult;
+}
+
+/** A check as an instrumentation sees it when the check function is called. */
+export interface CheckCall {
+  readonly name: string;
+  readonly critical: boolean;
+  readonly tags: readonly string[];
+}
+
+/** One run, as an instrumentation follows it; every member is optional. */
+export interface RunObserver {
+  /** A request waits for this run (the one that started it, or one that shares it), called in its context. */
+  joined?(): void;
+  /**
+   * Wraps one check function call: call `call()` exactly once, in whatever context (a span's, say), and
+   * return a function to hear the check's result (at its deadline, if it never settles).
+   */
+  check?(check: CheckCall, call: () => unknown): ((result: CheckResult) => void) | void;
+  /** The run is over. */
+  ended?(result: HealthResult): void;
+}
+
+/** Telemetry's way into the engine: asked at the start of every run on its bus, in the context that starts it. */
+export interface Instrumentation {
+  runStarted(run: { readonly selection: string; readonly startedAt: number }): RunObserver | undefined;
+}
+
+/**
+ * One family for every 4xx koa-health answers: the middleware answers a `HealthError` with its
+ * `status` and `message`, and lets anything else pass through untouched.
+ */
+export class HealthError extends Error {
+  override name = 'HealthError';
+
+  /**
+   * @param status the HTTP status the answer goes out with (4xx)
+   * @param message a short text for the caller; it is sent as the body
+   */
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A selection that names no real check, or names one badly: answered with 400. */
+export class SelectionError extends HealthError {
+  override name = 'SelectionError';
+  /** The names that did report, to help the caller. */
+  readonly known: readonly string[];
+  /** The message without the known names, for a caller who may not see them. */
+  readonly brief: string;
+
+  /**
+   * @param message what is wrong, with the known names if any
+   * @param known the names that did report
+   * @param brief the message without the known names
+   * @default brief the message
+   */
+  constructor(message: string, known: readonly string[] = [], brief = message) {
+    super(400, message);
+    this.known = known;
+    this.brief = brief;
+  }
+}
+
+/** A request the endpoint cannot answer as asked (a bad parameter or body): a 4xx with a short message. */
+export class RequestError extends HealthError {
+  override name = 'RequestError';
+}
+
+/** The deadline of a run of the application checks, and of each environment section, in ms. */
+export const DEFAULT_TIMEOUT = 5000;
+
+/**
+ * The value `map` keeps under `key`; the first time it is asked for, `make` makes it and the map keeps it.
+ * For the one-per-bus, one-per-registry, one-per-socket things.
+ */
+export function entryOf<K, V>(
+  map: { get(key: K): V | undefined; set(key: K, value: V): unknown },
+  key: K,
+  make: () => V,
+): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/**
+ * Sets `key` in a map that keeps at most `max` entries, dropping the oldest first. For maps whose keys
+ * come from requests (query strings, selections): a client must not be able to grow them without end.
+ */
+export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value as K);
+  map.set(key, value);
+}
