@@ -3,7 +3,7 @@
  * the error family); `context` the bus and what is kept per bus (startup, draining, instrumentations,
  * registered checks, shared engines); `recorder` one run as recorded (the `HealthCheckEvent` subscribers
  * see); `run` the runner and its deadlines; `engine` sharing, caching and refreshing runs, and their
- * history; `selection` which checks a request asks for; `instrument` the telemetry hook; `validate` the
+ * history; `selection` which checks a request asks for; `validate` the
  * option checks; `json-safe` what any value becomes in JSON and log lines.
  * @module
  */

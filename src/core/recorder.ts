@@ -1,12 +1,13 @@
-import { callObserved } from './instrument.js';
 import { jsonSafe, messageOf } from './json-safe.js';
 import type { Selection } from './selection.js';
 import {
+  type CheckCall,
   type CheckFunction,
   type CheckOptions,
   type CheckOutcome,
   type CheckResult,
   type CheckStatus,
+  type Instrumentation,
   type KnownCheck,
   overallStatus,
   type RunObserver,
@@ -16,7 +17,8 @@ import { checkOptionsProblem } from './validate.js';
 
 /**
  * One run as it is recorded: the `HealthCheckEvent` subscribers see, the recorder behind it that keeps
- * results, names and pending work, and `outcome()` for check functions that say more than pass or fail.
+ * results, names and pending work, `outcome()` for check functions that say more than pass or fail, and
+ * the instrumentation point (each check function called through the run's observers).
  */
 
 const OUTCOME = Symbol.for('koa-health.outcome');
@@ -381,4 +383,85 @@ export class HealthCheckEvent {
 /** A name as text, whatever a subscriber passed. */
 function nameOf(name: unknown): string {
   return typeof name === 'string' ? name : messageOf(name);
+}
+
+/** The observers of a run starting on a bus with these instrumentations. One that throws is left out: it must not break the run. */
+export function observeRun(
+  instrumentations: Iterable<Instrumentation>,
+  run: { selection: string; startedAt: number },
+): RunObserver[] {
+  const observers: RunObserver[] = [];
+  for (const instrumentation of instrumentations) {
+    const observer = guarded(() => instrumentation.runStarted(run));
+    if (observer) observers.push(observer);
+  }
+  return observers;
+}
+
+/**
+ * Calls a check function through every observer's `check()`, outermost first; the function runs exactly
+ * once, whatever an observer does, and its own return or throw is what the run sees. Returns what it
+ * returned (or threw), and one `ended` for every observer that asked to hear the result.
+ */
+export function callObserved(
+  observers: readonly RunObserver[],
+  check: CheckCall,
+  call: () => unknown,
+): { returned: unknown; thrown: { error: unknown } | undefined; ended(result: CheckResult): void } {
+  // No telemetry on this bus: the check function alone, without a wrapper per check.
+  if (observers.length === 0) return callAlone(call);
+  const endings: Array<(result: CheckResult) => void> = [];
+  let next = call;
+  for (let i = observers.length - 1; i >= 0; i--) {
+    const observer = observers[i]!;
+    if (!observer.check) continue;
+    const inner = next;
+    next = () => {
+      let called = false;
+      let returned: unknown;
+      let thrown: { error: unknown } | undefined;
+      const once = (): unknown => {
+        if (!called) {
+          called = true;
+          try {
+            returned = inner();
+          } catch (error) {
+            thrown = { error };
+          }
+        }
+        if (thrown) throw thrown.error;
+        return returned;
+      };
+      const ended = guarded(() => observer.check!(check, once));
+      if (typeof ended === 'function') endings.push(ended);
+      return once();
+    };
+  }
+  const ended = (result: CheckResult): void => {
+    for (const end of endings) guarded(() => end(result));
+  };
+  return { ...callAlone(next), ended };
+}
+
+const NOBODY_LISTENS = (): void => {};
+
+function callAlone(call: () => unknown): {
+  returned: unknown;
+  thrown: { error: unknown } | undefined;
+  ended(result: CheckResult): void;
+} {
+  try {
+    return { returned: call(), thrown: undefined, ended: NOBODY_LISTENS };
+  } catch (error) {
+    return { returned: undefined, thrown: { error }, ended: NOBODY_LISTENS };
+  }
+}
+
+/** Runs a hook of an observer: one that throws is ignored, as a listener that throws is. */
+export function guarded<T>(hook: () => T): T | undefined {
+  try {
+    return hook();
+  } catch {
+    return undefined;
+  }
 }

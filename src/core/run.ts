@@ -1,9 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Handler, WildcardHandler } from 'mitt';
 import { contextOf, type HealthBus, type HealthEvents, healthBus } from './context.js';
-import { guarded, observeRun } from './instrument.js';
 import { logText, messageOf } from './json-safe.js';
-import { HealthCheckEvent, RunRecorder } from './recorder.js';
+import { guarded, HealthCheckEvent, observeRun, RunRecorder } from './recorder.js';
 import { type CheckList, Selection, validCheckName } from './selection.js';
 import {
   type CheckResult,

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { type Logger, logText } from '../core/index.js';
-import { replyText, setHeader } from './reply.js';
+import { replyText, setHeader } from './answer.js';
 
 /** A shared secret, or a function deciding whether a request may run checks and see details. */
 export type Secret = string | ((ctx: Context) => boolean);

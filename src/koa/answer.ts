@@ -1,13 +1,38 @@
+/**
+ * How every answer of ours is written: headers straight on Node's response, short text answers, reports in
+ * the chosen format, 405 and our own 4xx; and the one compare that turns other paths away before Koa parses
+ * the URL.
+ */
 import type { Context } from 'koa';
 import { HealthError, jsonSafe, SelectionError } from '../core/index.js';
-import { FORMATS, type FormatName, type HealthReport } from '../formats/index.js';
-import type { HealthConfig } from './options.js';
-import { replyText, setHeader } from './reply.js';
+import { type CustomFormat, FORMATS, type FormatName, type HealthReport, TEXT } from '../formats/index.js';
+import type { StateHeaders } from './validate.js';
+
+/**
+ * Sets a response header. Every header of ours goes through here, straight onto Node's response:
+ * Koa's `ctx.set` adds two delegates and a type check per call, on the path of every probe.
+ */
+export function setHeader(ctx: Context, name: string, value: string): void {
+  ctx.res.setHeader(name, value);
+}
+
+/** Answers a short text body: the endpoints' own statuses and their 4xx messages. */
+export function replyText(ctx: Context, status: number, body: string): void {
+  ctx.response.status = status;
+  setHeader(ctx, 'Content-Type', TEXT);
+  ctx.response.body = body;
+}
 
 const ALLOWED_METHODS = 'GET, HEAD, POST';
 
+/** What an answer is written with: the extra headers by state, and a custom text format, if any. */
+export interface AnswerSettings {
+  readonly headers: StateHeaders;
+  readonly format: CustomFormat | undefined;
+}
+
 /** Writes an answer in the chosen format, with the state's extra headers; a custom format writes the text one. */
-export function writeReport(ctx: Context, config: HealthConfig, formatName: FormatName, report: HealthReport): void {
+export function writeReport(ctx: Context, config: AnswerSettings, formatName: FormatName, report: HealthReport): void {
   const { response } = ctx;
   response.status = report.statusCode;
   if (report.state === 'MAINTENANCE' && ctx.req.httpVersionMajor < 2) response.message = 'MAINTENANCE';
@@ -48,4 +73,15 @@ export function allowedMethod(ctx: Context): boolean {
 export function replyError(ctx: Context, error: unknown, names = true): void {
   if (!(error instanceof HealthError)) throw error;
   replyText(ctx, error.status, !names && error instanceof SelectionError ? error.brief : error.message);
+}
+
+const SLASH = 0x2f;
+
+/**
+ * Whether a request is surely for a path outside `prefix`, judged on the raw URL before Koa parses it:
+ * the one compare every other request of the app pays. An absolute-form URL (`GET http://host/health`)
+ * is not judged here; the parsed path decides.
+ */
+export function outside(url: string | undefined, prefix: string): boolean {
+  return url !== undefined && url.charCodeAt(0) === SLASH && !url.startsWith(prefix);
 }

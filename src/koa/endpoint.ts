@@ -3,11 +3,10 @@ import bodyParser from 'koa-bodyparser';
 import type { HealthEngine, HealthResult, Served } from '../core/index.js';
 import { type AnswerState, type FormatName, type HealthReport, MEDIA_TYPES, negotiate } from '../formats/index.js';
 import { Refusals } from './access.js';
-import { allowedMethod, replyError, writeReport } from './answer.js';
+import { allowedMethod, replyError, replyText, setHeader, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
 import { combine, type HealthParameters, MAX_PARAMETER_LENGTH, QueryReader, readBody } from './parameters.js';
 import { type EndpointParts, maySeeDetails, reportOf } from './parts.js';
-import { replyText, setHeader } from './reply.js';
 import { StatusPage } from './status-page.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { Context, Next } from 'koa';
 import { contextOf, sharedEngine } from '../core/index.js';
+import { outside } from './answer.js';
 import { HealthEndpoint } from './endpoint.js';
 import { MaintenanceWatch } from './maintenance.js';
 import { configure, type HealthMiddleware, type HealthOptions } from './options.js';
-import { outside } from './path.js';
 import { type Probe, ProbeEndpoint } from './probes.js';
 
 /**

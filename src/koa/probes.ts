@@ -10,11 +10,10 @@ import {
   SelectionError,
 } from '../core/index.js';
 import { type AnswerState, MEDIA_TYPES, negotiate, TEXT } from '../formats/index.js';
-import { allowedMethod, replyError, writeReport } from './answer.js';
+import { allowedMethod, replyError, replyText, setHeader, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
 import { listParameter, MAX_PARAMETER_LENGTH, textParameter } from './parameters.js';
 import { type EndpointParts, maySeeDetails, readinessHolds, reportOf, unknownConfigured } from './parts.js';
-import { replyText, setHeader } from './reply.js';
 
 /** The three probe endpoints under the health path. */
 export type Probe = 'live' | 'ready' | 'startup';

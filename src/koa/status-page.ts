@@ -3,10 +3,10 @@ import { hostname } from 'node:os';
 import type { Context } from 'koa';
 import { failingNames, type HealthContext, type HealthEngine, type Selection, type Served } from '../core/index.js';
 import { PAGE_CSP, type ProbeRow, renderPage } from '../ui/index.js';
+import { setHeader } from './answer.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
 import { type EndpointParts, readinessHolds, unknownConfigured } from './parts.js';
-import { setHeader } from './reply.js';
 
 // The package's own version, read once: the page shows it.
 const VERSION = (
