@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -85,5 +85,16 @@ describe('state kept per bus', () => {
       'core/validate.ts wrappers: WeakMap<Logger>',
       'lifecycle/shutdown.ts drained: WeakSet<Server>',
     ]);
+  });
+});
+
+describe('docs/ARCHITECTURE.md', () => {
+  it('names only files and folders that exist, and every folder of src/', () => {
+    const doc = readFileSync(new URL('../docs/ARCHITECTURE.md', import.meta.url), 'utf8');
+    const named = [...new Set([...doc.matchAll(/`((?:src|test|scripts)\/[\w./-]+)`/g)].map((match) => match[1]!))];
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    expect(named.filter((path) => !existsSync(join(root, path)))).to.deep.equal([]);
+    const folders = readdirSync(src, { withFileTypes: true }).filter((entry) => entry.isDirectory());
+    expect(folders.map(({ name }) => `src/${name}/`).filter((folder) => !named.includes(folder))).to.deep.equal([]);
   });
 });
