@@ -1,5 +1,6 @@
 import Koa from 'koa';
-import { discoverChecks, environment, gracefulShutdown, health } from 'koa-health';
+import { discoverChecks, gracefulShutdown, health } from 'koa-health';
+import { environment } from 'koa-health/environment';
 
 const port = Number(process.env.PORT ?? 3000);
 // Every *.healthchecks.ts module beside the code it checks registers its checks; a broken one stops startup.

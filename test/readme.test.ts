@@ -131,7 +131,7 @@ const IMPORTS: Record<string, string> = {
   registerCheck: 'koa-health',
   gracefulShutdown: 'koa-health',
   runHealthChecks: 'koa-health',
-  environment: 'koa-health',
+  environment: 'koa-health/environment',
   outcome: 'koa-health',
   postgresCheck: 'koa-health/checks',
   mysqlCheck: 'koa-health/checks',

@@ -59,7 +59,6 @@ export {
   type HealthChange,
   HealthError,
   type HealthResult,
-  type HealthStatus,
   type Instrumentation,
   type KnownCheck,
   overallStatus,

@@ -9,12 +9,6 @@ export type CheckStatus = 'OK' | 'WARN' | 'ERROR' | (string & {});
 /** The overall status of a run: `'ERROR'` if a critical check failed, `'WARN'` if one warned, else `'OK'`. */
 export type RunStatus = 'OK' | 'WARN' | 'ERROR';
 
-/**
- * The overall status of a run.
- * @deprecated renamed `RunStatus`
- */
-export type HealthStatus = RunStatus;
-
 /** Whether a status passes: `'OK'`, or `'WARN'` (shown, but healthy). Any other word is a failure. */
 export function passes(status: CheckStatus): boolean {
   return status === 'OK' || status === 'WARN';

@@ -10,7 +10,7 @@ import { jsonBody } from './json.js';
 import type { FormatName, HealthReport } from './report.js';
 import { TEXT, textBody } from './text.js';
 
-export type { AnswerState, CustomFormat, FormatName, HealthReport, HealthState } from './report.js';
+export type { AnswerState, CustomFormat, FormatName, HealthReport } from './report.js';
 export { healthJsonBody, jsonBody, TEXT, textBody };
 
 /** A built-in format: its media type, the `Content-Type` it is sent with, and how it writes a body. */

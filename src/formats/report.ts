@@ -7,12 +7,6 @@ import type { HealthResult } from '../core/index.js';
  */
 export type AnswerState = 'OK' | 'WARN' | 'ERROR' | 'MAINTENANCE' | 'STARTING' | 'SHUTTING_DOWN';
 
-/**
- * What an answer says overall.
- * @deprecated renamed `AnswerState`
- */
-export type HealthState = AnswerState;
-
 /** Everything a format needs to write an answer. */
 export interface HealthReport {
   /** The overall state. */

@@ -2,12 +2,18 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { diskCheck, eventLoopCheck, memoryCheck } from '../../src/checks/index.js';
-import { type CheckFunction, type CheckResult, HealthCheckEvent, Selection } from '../../src/index.js';
+import {
+  type CheckFunction,
+  type CheckResult,
+  createHealthBus,
+  registerCheck,
+  runHealthChecks,
+} from '../../src/index.js';
 
 async function result(fn: CheckFunction): Promise<CheckResult> {
-  const event = new HealthCheckEvent(Selection.all, 1000);
-  await event.check('it', fn);
-  return event.checks[0]!;
+  const bus = createHealthBus();
+  registerCheck('it', fn, { bus });
+  return (await runHealthChecks({ bus, timeout: 1000, logger: false })).checks[0]!;
 }
 
 describe('diskCheck()', () => {

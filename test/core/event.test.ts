@@ -1,38 +1,47 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createHealthBus, HealthCheckEvent, type HealthResult, runHealthChecks, Selection } from '../../src/index.js';
+import { createHealthBus, type HealthCheckEvent, type HealthResult, runHealthChecks } from '../../src/index.js';
 import { fakeClock, makeApp, sleep } from '../helpers.js';
 
+/** Runs one subscriber alone on a bus of its own, as an app's run would, and resolves with the run's result. */
+async function runWith(subscriber: (event: HealthCheckEvent) => unknown): Promise<HealthResult> {
+  const bus = createHealthBus();
+  bus.on('healthcheck', subscriber);
+  return runHealthChecks({ bus, timeout: 1000, logger: false });
+}
+
 describe('HealthCheckEvent', () => {
-  it('collects reports: OK passes, any other status fails, a later report of a name replaces it', () => {
-    const event = new HealthCheckEvent(Selection.all, 1000);
-    expect(event.status).to.equal('OK');
-    event.report('db', 'OK');
-    expect(event.status).to.equal('OK');
-    event.report('cache', 'NOK', 'down');
-    expect(event.status).to.equal('ERROR');
-    expect(event.checks.map(({ name, status, message }) => ({ name, status, message }))).to.deep.equal([
-      { name: 'db', status: 'OK', message: '' },
-      { name: 'cache', status: 'NOK', message: 'down' },
-    ]);
-    event.report('cache', 'OK');
-    expect(event.status).to.equal('OK');
+  it('collects reports: OK passes, any other status fails, a later report of a name replaces it', async () => {
+    await runWith((event) => {
+      expect(event.status).to.equal('OK');
+      event.report('db', 'OK');
+      expect(event.status).to.equal('OK');
+      event.report('cache', 'NOK', 'down');
+      expect(event.status).to.equal('ERROR');
+      expect(event.checks.map(({ name, status, message }) => ({ name, status, message }))).to.deep.equal([
+        { name: 'db', status: 'OK', message: '' },
+        { name: 'cache', status: 'NOK', message: 'down' },
+      ]);
+      event.report('cache', 'OK');
+      expect(event.status).to.equal('OK');
+    });
   });
 
   it('check(): resolving passes, a string is the message, false or a throw fails with the message', async () => {
-    const event = new HealthCheckEvent(Selection.all, 1000);
-    await Promise.all([
-      event.check('resolves', async () => undefined),
-      event.check('says', () => 'all good'),
-      event.check('false', async () => false),
-      event.check('throws', () => {
-        throw new Error('sync boom');
-      }),
-      event.check('rejects', async () => {
-        throw new Error('async boom');
-      }),
-    ]);
-    const byName = Object.fromEntries(event.checks.map(({ name, status, message }) => [name, `${status} ${message}`]));
+    const { checks } = await runWith((event) =>
+      Promise.all([
+        event.check('resolves', async () => undefined),
+        event.check('says', () => 'all good'),
+        event.check('false', async () => false),
+        event.check('throws', () => {
+          throw new Error('sync boom');
+        }),
+        event.check('rejects', async () => {
+          throw new Error('async boom');
+        }),
+      ]),
+    );
+    const byName = Object.fromEntries(checks.map(({ name, status, message }) => [name, `${status} ${message}`]));
     expect(byName).to.deep.equal({
       resolves: 'OK ',
       says: 'OK all good',

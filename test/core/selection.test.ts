@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createHealthBus, type HealthBus, runHealthChecks, Selection, SelectionError } from '../../src/index.js';
+import { Selection } from '../../src/core/index.js';
+import { createHealthBus, type HealthBus, runHealthChecks, SelectionError } from '../../src/index.js';
 import { fakeClock, makeApp, sleep } from '../helpers.js';
 
 /** Subscribes db, cache (tagged ready), search (not a default) and a reported name, counting calls. */

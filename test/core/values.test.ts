@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { createHealthBus, environment, HealthCheckEvent, runHealthChecks, Selection } from '../../src/index.js';
+import { environment } from '../../src/environment/index.js';
+import { createHealthBus, runHealthChecks } from '../../src/index.js';
 import { makeApp } from '../helpers.js';
 
 /** Values that String() or JSON.stringify() cannot turn into text. */
@@ -144,12 +145,15 @@ describe('values that cannot be turned into text', () => {
   });
 
   it('gives check() with a non-function, or with bad options, a clear failed result', async () => {
-    const event = new HealthCheckEvent(Selection.all, 1000);
-    await event.check('not-a-function', 'SELECT 1' as never);
-    await event.check('bad-tags', () => true, { tags: 'ready' as never });
-    await event.check('bad-timeout', () => true, { timeout: 3_000_000_000 });
-    await event.check('null-options', () => true, null as never);
-    expect(event.checks.map(({ name, status, message }) => [name, status, message])).to.deep.equal([
+    const bus = createHealthBus();
+    bus.on('healthcheck', async (event) => {
+      await event.check('not-a-function', 'SELECT 1' as never);
+      await event.check('bad-tags', () => true, { tags: 'ready' as never });
+      await event.check('bad-timeout', () => true, { timeout: 3_000_000_000 });
+      await event.check('null-options', () => true, null as never);
+    });
+    const { checks } = await runHealthChecks({ bus, timeout: 1000, logger: false });
+    expect(checks.map(({ name, status, message }) => [name, status, message])).to.deep.equal([
       ['not-a-function', 'ERROR', 'check() needs a function'],
       ['bad-tags', 'ERROR', 'invalid check options: "tags" must be a list of strings'],
       [

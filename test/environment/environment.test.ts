@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { type EnvironmentOptions, environment, MASK } from '../../src/index.js';
+import { type EnvironmentOptions, environment, MASK } from '../../src/environment/index.js';
 import { sleep, tempDir, urlParsed } from '../helpers.js';
 
 function appWith(options: EnvironmentOptions = {}) {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { environment, MASK } from '../../src/index.js';
+import { environment, MASK } from '../../src/environment/index.js';
 import { recordingLogger } from '../helpers.js';
 
 async function configShown(config: object): Promise<{ shown: Record<string, unknown>; text: string }> {

@@ -1,13 +1,6 @@
 import { expect } from 'chai';
-import {
-  createHealthBus,
-  type EnvironmentOptions,
-  environment,
-  type HealthOptions,
-  health,
-  type RunOptions,
-  runHealthChecks,
-} from '../../src/index.js';
+import { type EnvironmentOptions, environment } from '../../src/environment/index.js';
+import { createHealthBus, type HealthOptions, health, type RunOptions, runHealthChecks } from '../../src/index.js';
 
 describe('health() options', () => {
   const bad: Array<[option: string, value: unknown]> = [
