@@ -42,7 +42,7 @@ export function probeOnce<T>(client: object, signal: AbortSignal, probe: () => P
 }
 
 /** `promise`, or a rejection with the signal's reason as soon as it aborts: never waits past the deadline. */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(reasonOf(signal));
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(reasonOf(signal));

@@ -266,7 +266,7 @@ function ageOf({ result }: Run): number {
 }
 
 /** `name=STATUS "message"` for each result, as pyramid_health logs them; nothing in it can break the line. */
-export function describeChecks(checks: readonly CheckResult[]): string {
+function describeChecks(checks: readonly CheckResult[]): string {
   return checks
     .map(({ name, status, message }) => {
       const check = `${logText(name)}=${logText(status)}`;

@@ -60,6 +60,7 @@ export {
   HealthError,
   type HealthResult,
   type Instrumentation,
+  isThenable,
   type KnownCheck,
   overallStatus,
   passes,
@@ -68,5 +69,7 @@ export {
   type RunStatus,
   SelectionError,
   setBounded,
+  statusLabel,
+  statusValue,
 } from './types.js';
 export { knownOptions, type Logger, MAX_TIMER_MS, validBus, validLogger, validTimeout } from './validate.js';

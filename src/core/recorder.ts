@@ -403,7 +403,7 @@ export function observeRun(
  * once, whatever an observer does, and its own return or throw is what the run sees. Returns what it
  * returned (or threw), and one `ended` for every observer that asked to hear the result.
  */
-export function callObserved(
+function callObserved(
   observers: readonly RunObserver[],
   check: CheckCall,
   call: () => unknown,

@@ -8,6 +8,7 @@ import {
   type CheckResult,
   DEFAULT_TIMEOUT,
   type HealthResult,
+  isThenable,
   type KnownCheck,
   overallStatus,
   type RunObserver,
@@ -160,7 +161,7 @@ export function startRun(settings: RunSettings, selection: Selection, requested:
 }
 
 /** Starts a run that the caller waits for. */
-export function executeRun(settings: RunSettings, selection: Selection): Promise<Run> {
+function executeRun(settings: RunSettings, selection: Selection): Promise<Run> {
   return startRun(settings, selection, true).done;
 }
 
@@ -239,10 +240,6 @@ function start(run: RunRecorder, name: string, subscriber: () => unknown): void 
   } catch (error) {
     run.subscriberThrew(name, error);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
 
 /** What a piece of work under a deadline came to. */

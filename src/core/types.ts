@@ -14,6 +14,16 @@ export function passes(status: CheckStatus): boolean {
   return status === 'OK' || status === 'WARN';
 }
 
+/** A status on ASP.NET's scale, as the gauges carry it: 2 OK, 1 WARN, 0 anything else (a failure). */
+export function statusValue(status: CheckStatus): 2 | 1 | 0 {
+  return status === 'OK' ? 2 : status === 'WARN' ? 1 : 0;
+}
+
+/** A status as a label: `ok`, `warn`, or `error` for every word of failure. */
+export function statusLabel(status: CheckStatus): 'ok' | 'warn' | 'error' {
+  return status === 'OK' ? 'ok' : status === 'WARN' ? 'warn' : 'error';
+}
+
 /** The names of the checks that failed, in their order. */
 export function failingNames(checks: Iterable<{ readonly name: string; readonly status: CheckStatus }>): string[] {
   return [...checks].filter(({ status }) => !passes(status)).map(({ name }) => name);
@@ -221,4 +231,9 @@ export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number):
   map.delete(key);
   if (map.size >= max) map.delete(map.keys().next().value as K);
   map.set(key, value);
+}
+
+/** Whether a value is a promise, or anything else with a `then` (what `await` would wait for). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }

@@ -29,7 +29,7 @@ export function knownOptions(options: object, allowed: readonly string[], factor
 }
 
 /** What is wrong with a number of ms a timer will hold, if anything. */
-export function timerLimitProblem(value: unknown): string | undefined {
+function timerLimitProblem(value: unknown): string | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)
     return `must be a positive, finite number of ms (got ${String(value)})`;
   if (value > MAX_TIMER_MS)

@@ -14,7 +14,7 @@ export type { AnswerState, CustomFormat, FormatName, HealthReport } from './repo
 export { healthJsonBody, jsonBody, TEXT, textBody };
 
 /** A built-in format: its media type, the `Content-Type` it is sent with, and how it writes a body. */
-export interface Format {
+interface Format {
   readonly mediaType: string;
   readonly contentType: string;
   body(report: HealthReport): unknown;

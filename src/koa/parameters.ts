@@ -15,7 +15,7 @@ export interface HealthParameters {
 }
 
 /** The parameters one source (the query string, or a body) gives, each checked but not yet combined. */
-export interface GivenParameters {
+interface GivenParameters {
   readonly checks: CheckList | undefined;
   readonly exclude: CheckList | undefined;
   readonly format: string | undefined;
@@ -65,7 +65,7 @@ export class QueryReader {
 }
 
 /** The types of body the endpoint reads, as a 415 answer names them. */
-export const BODY_TYPES = 'application/json, application/x-www-form-urlencoded';
+const BODY_TYPES = 'application/json, application/x-www-form-urlencoded';
 
 /**
  * The parameters of a form or JSON body: parsed by `parseBody`, unless the app's own parser has read it

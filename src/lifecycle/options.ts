@@ -57,7 +57,7 @@ export interface ShutdownOptions {
 }
 
 /** The options, checked, with their defaults. */
-export interface ShutdownSettings {
+interface ShutdownSettings {
   readonly signals: readonly NodeJS.Signals[];
   readonly shutdownDelay: number;
   readonly drainTimeout: number;

@@ -14,9 +14,10 @@ import {
   knownOptions,
   passes,
   type SharedEntries,
+  statusLabel,
+  statusValue,
   validBus,
 } from '../core/index.js';
-import { statusLabel, statusValue } from './scale.js';
 
 /** Options of `prometheusMetrics()`. */
 export interface PrometheusOptions {

@@ -10,9 +10,10 @@ import {
   type HealthResult,
   healthBus,
   knownOptions,
+  statusLabel,
+  statusValue,
   validBus,
 } from '../core/index.js';
-import { statusLabel, statusValue } from './scale.js';
 
 /** What `statsdReporter()` uses of a hot-shots `StatsD` client. */
 export interface StatsdClient {
@@ -81,7 +82,8 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
   const onResult = (result: HealthResult): void => {
     for (const check of result.checks) {
       const tags = [`check:${tagValue(check.name)}`];
-      const status = check.status === 'OK' ? 0 : check.status === 'WARN' ? 1 : 2;
+      // DogStatsD's service check scale runs the other way: 0 OK, 1 WARNING, 2 CRITICAL.
+      const status = (2 - statusValue(check.status)) as 0 | 1 | 2;
       client.check(name('check'), status, check.message ? { message: sanitize(check.message) } : {}, tags);
       client.timing(name('check.duration'), check.duration, tags);
     }

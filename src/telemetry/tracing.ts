@@ -24,11 +24,12 @@ import {
   healthBus,
   holdShared,
   instrument,
+  isThenable,
   knownOptions,
   passes,
+  statusLabel,
   validBus,
 } from '../core/index.js';
-import { statusLabel } from './scale.js';
 import { RUN_SPAN } from './span-filter.js';
 
 export { healthSpanFilter, RUN_SPAN, type SpanFilterOptions } from './span-filter.js';
@@ -171,8 +172,4 @@ function classOf(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
   return typeof name === 'string' && name !== '' ? name : undefined;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 }
