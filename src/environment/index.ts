@@ -6,7 +6,18 @@
 import { join } from 'node:path';
 import type { Context, Middleware, Next } from 'koa';
 import { DEFAULT_TIMEOUT, knownOptions, type Logger, settleWithin, validLogger, validTimeout } from '../core/index.js';
-import { authorizer, outside, Refusals, replyText, type Secret, setHeader, validPath } from '../koa/index.js';
+import {
+  authorizer,
+  checkedQuerystring,
+  outside,
+  Refusals,
+  replyError,
+  replyText,
+  type Secret,
+  setHeader,
+  textParameter,
+  validPath,
+} from '../koa/index.js';
 import { keyScrubber, type ScrubFunction, sanitize } from './scrub.js';
 import { nodeSection, osSection, processSection } from './sections.js';
 
@@ -165,10 +176,14 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
       setHeader(ctx, 'Allow', 'GET, HEAD');
       return replyText(ctx, 405, 'method not allowed');
     }
-    const { auth } = ctx.query as Record<string, unknown>;
-    // As for health(): a parameter that takes one value, given twice or as an object, is refused.
-    if (auth !== undefined && typeof auth !== 'string')
-      return replyText(ctx, 400, '"auth" must be given once, as text');
+    let auth: string | undefined;
+    try {
+      // As for health(): a query string too long is 414, a parameter given twice or as an object 400.
+      checkedQuerystring(ctx);
+      auth = textParameter(ctx.query.auth, 'auth');
+    } catch (error) {
+      return replyError(ctx, error);
+    }
     if (authorize && !authorize(ctx, auth)) return refusals.refuse(ctx);
     const entries = await Promise.all(
       [...all].map(async ([name, fn]) => {

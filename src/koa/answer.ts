@@ -5,7 +5,7 @@
  */
 import type { Context } from 'koa';
 import { HealthError, jsonSafe, SelectionError } from '../core/index.js';
-import { type CustomFormat, FORMATS, type FormatName, type HealthReport, TEXT } from '../formats/index.js';
+import { type CustomFormat, FORMATS, type FormatName, type HealthReport, MEDIA_TYPES, TEXT } from '../formats/index.js';
 import type { StateHeaders } from './validate.js';
 
 /**
@@ -55,6 +55,11 @@ export function writeReport(ctx: Context, config: AnswerSettings, formatName: Fo
 /** What Koa sends as it is: a buffer or a stream. Other objects we write as JSON ourselves, safely. */
 function isBody(value: object): boolean {
   return Buffer.isBuffer(value) || typeof (value as { pipe?: unknown }).pipe === 'function';
+}
+
+/** Answers `406` naming what can be had: the built-in formats, and the status page. */
+export function replyNotAcceptable(ctx: Context): void {
+  replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}, text/html`);
 }
 
 /** GET, HEAD and POST go on; anything else is answered 405 here. */

@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import type { HealthEngine, HealthResult, Served } from '../core/index.js';
-import { type AnswerState, type FormatName, type HealthReport, MEDIA_TYPES, negotiate } from '../formats/index.js';
+import { type AnswerState, type FormatName, type HealthReport, negotiate } from '../formats/index.js';
 import { Refusals } from './access.js';
-import { allowedMethod, replyError, replyText, setHeader, writeReport } from './answer.js';
+import { allowedMethod, replyError, replyNotAcceptable, replyText, setHeader, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
-import { combine, type HealthParameters, MAX_PARAMETER_LENGTH, QueryReader, readBody } from './parameters.js';
+import { combine, type HealthParameters, type ReadQuery, readBody } from './parameters.js';
 import { type EndpointParts, maySeeDetails, reportOf } from './parts.js';
 import { StatusPage } from './status-page.js';
 
@@ -18,7 +18,6 @@ export class HealthEndpoint {
   readonly #parts: EndpointParts;
   readonly #config: HealthConfig;
   readonly #engine: HealthEngine;
-  readonly #queries = new QueryReader();
   // Parses POST bodies of this endpoint only; the app's own parser, if any, has gone first.
   readonly #parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' });
   readonly #statusPage: StatusPage;
@@ -35,17 +34,16 @@ export class HealthEndpoint {
   answer(ctx: Context): Promise<void> | void {
     setHeader(ctx, 'Cache-Control', 'no-store');
     if (!allowedMethod(ctx)) return;
-    const { querystring } = ctx.request;
-    if (querystring.length > MAX_PARAMETER_LENGTH) return replyText(ctx, 414, 'query string too long');
-    let query: ReturnType<QueryReader['read']>;
+    let query: ReadQuery;
+    let parameters: HealthParameters | undefined;
     try {
-      query = this.#queries.read(ctx, querystring);
+      query = this.#parts.queries.read(ctx);
+      // A POST may carry parameters in its body too; a GET is answered without waiting for anything.
+      if (ctx.req.method !== 'POST') parameters = query.parameters();
     } catch (error) {
       return replyError(ctx, error);
     }
-    // A POST may carry parameters in its body too; a GET is answered without waiting for anything.
-    if (ctx.req.method === 'POST') return this.#answerPost(ctx, query.given);
-    return this.#answerWith(ctx, query.parameters);
+    return parameters === undefined ? this.#answerPost(ctx, query.given) : this.#answerWith(ctx, parameters);
   }
 
   /** Answers `path/ping`: liveness, with no checks, no secret, and not affected by maintenance. */
@@ -66,17 +64,10 @@ export class HealthEndpoint {
   /** The rest of the steps, once the parameters are known: format, maintenance, selection, answer. */
   #answerWith(ctx: Context, parameters: HealthParameters): Promise<void> | void {
     const formatName = negotiate(ctx, parameters.format);
-    if (formatName === undefined)
-      return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}, text/html`);
+    if (formatName === undefined) return replyNotAcceptable(ctx);
     if (formatName === 'html') return this.#page(ctx, parameters);
     if (this.#parts.maintenance.active()) {
-      const { maintenanceCode } = this.#config;
-      return writeReport(
-        ctx,
-        this.#config,
-        formatName,
-        this.#unguardedReport(ctx, parameters.auth, 'MAINTENANCE', maintenanceCode),
-      );
+      return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, parameters.auth, 'MAINTENANCE'));
     }
     return this.#answerChecks(ctx, formatName, parameters);
   }
@@ -104,7 +95,7 @@ export class HealthEndpoint {
   #answerChecks(ctx: Context, formatName: FormatName, { selection, auth }: HealthParameters): Promise<void> | void {
     // A probe that asks for no checks runs nothing.
     if (selection === undefined)
-      return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, auth, 'OK', 200));
+      return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, auth, 'OK'));
     if (!this.#authorized(ctx, auth)) return;
     let ready: Served | undefined;
     try {
@@ -121,17 +112,16 @@ export class HealthEndpoint {
 
   #sendResult(ctx: Context, formatName: FormatName, { result, age }: Served): void {
     if (age !== undefined) setHeader(ctx, 'Age', String(Math.floor(age / 1000)));
-    const statusCode = result.status === 'ERROR' ? this.#config.failureCode : 200;
-    writeReport(ctx, this.#config, formatName, this.#report(result.status, statusCode, result));
+    writeReport(ctx, this.#config, formatName, this.#report(result.status, result));
   }
 
-  #report(state: AnswerState, statusCode: number, result: HealthResult): HealthReport {
+  #report(state: AnswerState, result: HealthResult): HealthReport {
     // This endpoint guards running checks with the secret: past the guard, who sees details is known once.
-    return reportOf(this.#parts, state, statusCode, result, this.#config.showDetails);
+    return reportOf(this.#parts, state, result, this.#config.showDetails);
   }
 
   /** An answer that runs nothing and so passes no guard: the check names and the host only for whoever may see details. */
-  #unguardedReport(ctx: Context, auth: string | undefined, state: AnswerState, statusCode: number): HealthReport {
-    return reportOf(this.#parts, state, statusCode, undefined, maySeeDetails(this.#parts, ctx, auth));
+  #unguardedReport(ctx: Context, auth: string | undefined, state: AnswerState): HealthReport {
+    return reportOf(this.#parts, state, undefined, maySeeDetails(this.#parts, ctx, auth));
   }
 }

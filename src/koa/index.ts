@@ -8,7 +8,8 @@
  */
 
 export { type Authorizer, authorizer, type DetailsLevel, Refusals, type Secret } from './access.js';
-export { outside, replyText, setHeader } from './answer.js';
+export { outside, replyError, replyText, setHeader } from './answer.js';
 export { health } from './middleware.js';
 export type { HealthMiddleware, HealthOptions, StateHeaders } from './options.js';
+export { checkedQuerystring, textParameter } from './parameters.js';
 export { validPath } from './validate.js';

@@ -4,6 +4,7 @@ import { outside } from './answer.js';
 import { HealthEndpoint } from './endpoint.js';
 import { MaintenanceWatch } from './maintenance.js';
 import { configure, type HealthMiddleware, type HealthOptions } from './options.js';
+import { QueryReader } from './parameters.js';
 import { type Probe, ProbeEndpoint } from './probes.js';
 
 /**
@@ -22,6 +23,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
     engine,
     maintenance: new MaintenanceWatch(config.disableFile, config.logger),
     context: contextOf(config.engine.bus),
+    queries: new QueryReader(),
   };
   const endpoint = new HealthEndpoint(parts);
   const probes = new ProbeEndpoint(parts);

@@ -15,7 +15,7 @@ export interface HealthParameters {
 }
 
 /** The parameters one source (the query string, or a body) gives, each checked but not yet combined. */
-interface GivenParameters {
+export interface GivenParameters {
   readonly checks: CheckList | undefined;
   readonly exclude: CheckList | undefined;
   readonly format: string | undefined;
@@ -44,24 +44,49 @@ export function combine(query: GivenParameters, body: GivenParameters = NONE): H
   });
 }
 
-/** Reads query strings, remembering the few that probes repeat. */
+/** A query string read: its parameters as given, and (parsed on first use) as they stand alone. */
+export interface ReadQuery {
+  readonly given: GivenParameters;
+  /**
+   * The parameters as they stand alone, the selection parsed; parsed once, then remembered.
+   * @throws {SelectionError} for a malformed name
+   */
+  parameters(): HealthParameters;
+}
+
+/**
+ * The one reader of query strings for the endpoint, the probes and the status page, remembering the few
+ * that probes repeat: too long is `414`, a parameter given wrong is `400`.
+ */
 export class QueryReader {
-  readonly #remembered = new Map<string, { given: GivenParameters; parameters: HealthParameters }>();
+  readonly #remembered = new Map<string, ReadQuery>();
 
   /**
-   * The query string's parameters, as given and as they stand alone.
-   * @throws {RequestError | SelectionError} for a bad parameter
+   * The request's query parameters.
+   * @throws {RequestError} for a query string too long, or a bad parameter
    */
-  read(ctx: Context, querystring: string): { given: GivenParameters; parameters: HealthParameters } {
+  read(ctx: Context): ReadQuery {
+    const querystring = checkedQuerystring(ctx);
     let read = this.#remembered.get(querystring);
     if (read === undefined) {
       // ctx.query is whatever the app's query parser made of it (koa-qs makes objects of `a[b]=c`): checked all the same.
       const given = querystring === '' ? NONE : givenParameters(ctx.query as Record<string, unknown>);
-      read = { given, parameters: combine(given) };
+      let parameters: HealthParameters | undefined;
+      read = { given, parameters: () => (parameters ??= combine(given)) };
       setBounded(this.#remembered, querystring, read, MAX_REMEMBERED);
     }
     return read;
   }
+}
+
+/**
+ * The request's query string, if it is not too long to read: every answer of koa-health's reads it so.
+ * @throws {RequestError} 414 for one longer than `MAX_PARAMETER_LENGTH`
+ */
+export function checkedQuerystring(ctx: Context): string {
+  const { querystring } = ctx.request;
+  if (querystring.length > MAX_PARAMETER_LENGTH) throw new RequestError(414, 'query string too long');
+  return querystring;
 }
 
 /** The types of body the endpoint reads, as a 415 answer names them. */

@@ -3,10 +3,13 @@ import type { HealthContext, HealthEngine, HealthResult } from '../core/index.js
 import type { AnswerState, HealthReport } from '../formats/index.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
+import type { QueryReader } from './parameters.js';
 
 /** What the endpoint, the probes and the status page of one `health()` share. */
 export interface EndpointParts {
   readonly config: HealthConfig;
+  /** The one reader of query strings, shared by the endpoint, the probes and the status page. */
+  readonly queries: QueryReader;
   readonly engine: HealthEngine;
   readonly maintenance: MaintenanceWatch;
   /** The bus's context: startup passed, draining. */
@@ -43,19 +46,31 @@ export function unknownConfigured({ config, engine }: EndpointParts): string[] {
   return problems;
 }
 
+/**
+ * The one rule for the HTTP status of an answer: `200` when its state passes (OK, WARN); else, for the
+ * endpoint, `maintenanceCode` in maintenance and `failureCode` for a failed run, and for the probes `503`
+ * whatever those are (Kubernetes counts 200 to 399 as ready, 299 included); `503` while starting or draining.
+ */
+export function httpStatusOf({ config }: EndpointParts, state: AnswerState, probe: boolean): number {
+  if (state === 'OK' || state === 'WARN') return 200;
+  if (probe) return 503;
+  if (state === 'MAINTENANCE') return config.maintenanceCode;
+  return state === 'ERROR' ? config.failureCode : 503;
+}
+
 /** An answer's report: details only with a run behind it, and the names of the checks only to those who may see details. */
 export function reportOf(
-  { engine }: EndpointParts,
+  parts: EndpointParts,
   state: AnswerState,
-  statusCode: number,
   result: HealthResult | undefined,
   details: boolean,
+  probe = false,
 ): HealthReport {
   return {
     state,
-    statusCode,
+    statusCode: httpStatusOf(parts, state, probe),
     result,
     details: result !== undefined && details,
-    available: details ? engine.available : undefined,
+    available: details ? parts.engine.available : undefined,
   };
 }

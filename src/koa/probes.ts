@@ -9,11 +9,18 @@ import {
   Selection,
   SelectionError,
 } from '../core/index.js';
-import { type AnswerState, MEDIA_TYPES, negotiate, TEXT } from '../formats/index.js';
-import { allowedMethod, replyError, replyText, setHeader, writeReport } from './answer.js';
+import { type AnswerState, negotiate, TEXT } from '../formats/index.js';
+import { allowedMethod, replyError, replyNotAcceptable, replyText, setHeader, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
-import { listParameter, MAX_PARAMETER_LENGTH, textParameter } from './parameters.js';
-import { type EndpointParts, maySeeDetails, readinessHolds, reportOf, unknownConfigured } from './parts.js';
+import type { GivenParameters } from './parameters.js';
+import {
+  type EndpointParts,
+  httpStatusOf,
+  maySeeDetails,
+  readinessHolds,
+  reportOf,
+  unknownConfigured,
+} from './parts.js';
 
 /** The three probe endpoints under the health path. */
 export type Probe = 'live' | 'ready' | 'startup';
@@ -49,20 +56,18 @@ export class ProbeEndpoint {
   answer(ctx: Context, probe: Probe, name?: string): Promise<void> | void {
     setHeader(ctx, 'Cache-Control', 'no-store');
     if (!allowedMethod(ctx)) return;
-    if (ctx.request.querystring.length > MAX_PARAMETER_LENGTH) return replyText(ctx, 414, 'query string too long');
-    const { verbose } = ctx.query;
-    let format: string | undefined;
+    let given: GivenParameters;
     let excluded: string[];
-    let auth: string | undefined;
     try {
-      format = textParameter(ctx.query.format, 'format');
-      auth = textParameter(ctx.query.auth, 'auth');
-      excluded = listItems(listParameter(ctx.query.exclude, 'exclude'));
+      ({ given } = this.#parts.queries.read(ctx));
+      excluded = listItems(given.exclude);
     } catch (error) {
       return replyError(ctx, error);
     }
+    const { format, auth } = given;
+    const { verbose } = ctx.query;
     const negotiated = negotiate(ctx, format);
-    if (negotiated === undefined) return replyText(ctx, 406, `acceptable: ${Object.values(MEDIA_TYPES).join(', ')}`);
+    if (negotiated === undefined) return replyNotAcceptable(ctx);
     // A probe has no page of its own: a browser gets the text answer.
     const formatName = negotiated === 'html' ? 'text' : negotiated;
     // No guard here: whether this caller sees details is decided per request.
@@ -77,10 +82,10 @@ export class ProbeEndpoint {
       return replyError(ctx, error);
     }
     const send = ({ state, result, lines }: Verdict): void => {
-      const statusCode = state === 'OK' || state === 'WARN' ? 200 : 503;
       if (verbose === undefined) {
-        return writeReport(ctx, this.#config, formatName, reportOf(this.#parts, state, statusCode, result, allowed));
+        return writeReport(ctx, this.#config, formatName, reportOf(this.#parts, state, result, allowed, true));
       }
+      const statusCode = httpStatusOf(this.#parts, state, true);
       const passed = statusCode === 200 ? 'passed' : 'failed';
       ctx.response.status = statusCode;
       setHeader(ctx, 'Content-Type', TEXT);

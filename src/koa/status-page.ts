@@ -6,7 +6,7 @@ import { PAGE_CSP, type ProbeRow, renderPage } from '../ui/index.js';
 import { setHeader } from './answer.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
-import { type EndpointParts, readinessHolds, unknownConfigured } from './parts.js';
+import { type EndpointParts, httpStatusOf, readinessHolds, unknownConfigured } from './parts.js';
 
 // The package's own version, read once: the page shows it.
 const VERSION = (
@@ -134,7 +134,7 @@ export class StatusPage {
   }
 
   #queryRow(ctx: Context, { result, age }: Served): ProbeRow {
-    const statusCode = result.status === 'ERROR' ? this.#config.failureCode : 200;
+    const statusCode = httpStatusOf(this.#parts, result.status, false);
     const failing = failingNames(result.checks);
     const from =
       age === undefined

@@ -114,6 +114,19 @@ describe('environment() and its secret', () => {
     expect(logger.lines[0]![1]).to.not.include('wrong-guess');
   });
 
+  it('answers a query string too long with 414, as health() and its probes do: one rule for all', async () => {
+    const app = new Koa().use(environment({ secret: 's' }));
+    await request(app.callback())
+      .get(`/environment?auth=${'x'.repeat(3000)}`)
+      .expect(414, 'query string too long');
+    const { makeApp } = await import('../helpers.js');
+    const health = makeApp().app.callback();
+    for (const path of ['/health', '/health/ready'])
+      await request(health)
+        .get(`${path}?x=${'y'.repeat(3000)}`)
+        .expect(414);
+  });
+
   it('refuses ?auth= given twice with 400, as health() does', async () => {
     const app = new Koa().use(environment({ secret: 's' }));
     await request(app.callback()).get('/environment?auth=s&auth=s').expect(400, '"auth" must be given once, as text');
