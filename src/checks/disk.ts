@@ -29,7 +29,7 @@ export interface DiskCheckOptions {
 export function diskCheck(options: DiskCheckOptions = {}): CheckFunction {
   knownOptions(options, ['path', 'minFreeBytes', 'maxUsedRatio'], 'diskCheck()');
   const { path = '/' } = options;
-  if (typeof path !== 'string' || path === '') throw argumentError('diskCheck()', 'path', 'a path');
+  if (typeof path !== 'string' || path === '') throw argumentError('diskCheck()', 'path', 'a path', path);
   const minFree = validBytes(options.minFreeBytes, 'diskCheck()', 'minFreeBytes');
   const maxUsed = validRatio(options.maxUsedRatio, 'diskCheck()', 'maxUsedRatio');
   return async () => {

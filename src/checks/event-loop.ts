@@ -34,13 +34,18 @@ export function eventLoopCheck(options: EventLoopCheckOptions = {}): CheckFuncti
   knownOptions(options, ['maxDelay', 'percentile', 'window'], 'eventLoopCheck()');
   const { maxDelay, percentile = 99, window = 10_000 } = options;
   if (maxDelay !== undefined && !(typeof maxDelay === 'number' && maxDelay >= 0 && Number.isFinite(maxDelay))) {
-    throw argumentError('eventLoopCheck()', 'maxDelay', 'a number of ms, 0 or more');
+    throw argumentError('eventLoopCheck()', 'maxDelay', 'a number of ms, 0 or more', maxDelay);
   }
   if (typeof percentile !== 'number' || !(percentile > 0 && percentile <= 100)) {
-    throw argumentError('eventLoopCheck()', 'percentile', 'a number above 0, up to 100');
+    throw argumentError('eventLoopCheck()', 'percentile', 'a number above 0, up to 100', percentile);
   }
   if (typeof window !== 'number' || !(window >= 2 * RESOLUTION_MS && window <= MAX_TIMER_MS)) {
-    throw argumentError('eventLoopCheck()', 'window', `a number of ms from ${2 * RESOLUTION_MS} to ${MAX_TIMER_MS}`);
+    throw argumentError(
+      'eventLoopCheck()',
+      'window',
+      `a number of ms from ${2 * RESOLUTION_MS} to ${MAX_TIMER_MS}`,
+      window,
+    );
   }
   const histograms = [start(), start()] as const;
   let older = 0;

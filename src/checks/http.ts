@@ -1,4 +1,4 @@
-import { type CheckFunction, knownOptions, messageOf } from '../core/index.js';
+import { type CheckFunction, knownOptions, messageOf, NOT_SHOWN } from '../core/index.js';
 import { argumentError } from './probe.js';
 
 // The Fetch standard's blocked ports: Node's fetch fails every request to them with `bad port`.
@@ -44,24 +44,35 @@ export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): Ch
   try {
     target = new URL(url);
   } catch {
-    throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL');
+    // Never the URL itself: it may hold a password.
+    throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL', NOT_SHOWN);
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:')
-    throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL');
+    throw argumentError('httpCheck()', 'url', 'an absolute http(s) URL', target.protocol);
   if (BAD_PORTS.has(Number(target.port)))
-    throw argumentError('httpCheck()', 'url', `on a port fetch can reach (it refuses ${target.port})`);
+    throw argumentError(
+      'httpCheck()',
+      'url',
+      'on a port fetch can reach (the Fetch standard blocks it)',
+      Number(target.port),
+    );
   knownOptions(options, ['method', 'expect', 'headers'], 'httpCheck()');
   const { method = 'GET', expect = '2xx', headers: given = {} } = options;
-  if (typeof method !== 'string') throw argumentError('httpCheck()', 'method', 'an HTTP method');
+  if (typeof method !== 'string') throw argumentError('httpCheck()', 'method', 'an HTTP method', method);
   let headers: Headers;
   try {
     headers = new Headers(given as Record<string, string>);
   } catch {
-    throw argumentError('httpCheck()', 'headers', 'an object of valid header names to values without CR, LF or NUL');
+    throw argumentError(
+      'httpCheck()',
+      'headers',
+      'an object of valid header names to values without CR, LF or NUL',
+      NOT_SHOWN,
+    );
   }
   if (target.username !== '' || target.password !== '') {
     if (headers.has('authorization'))
-      throw argumentError('httpCheck()', 'url', 'without credentials when "headers" has an Authorization');
+      throw argumentError('httpCheck()', 'url', 'without credentials when `headers` has an Authorization', NOT_SHOWN);
     // fetch refuses such a URL, and its error would quote it, password and all: send them as Basic instead.
     const credentials = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`;
     headers.set('Authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
@@ -72,7 +83,7 @@ export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): Ch
     // What fetch would refuse later (CONNECT, TRACE, a method with a space) is refused now.
     void new Request(target, { method });
   } catch {
-    throw argumentError('httpCheck()', 'method', 'an HTTP method fetch can send');
+    throw argumentError('httpCheck()', 'method', 'an HTTP method fetch can send', method);
   }
   const passes = expected(expect);
   return async (signal) => {
@@ -116,7 +127,12 @@ function expected(expect: unknown): (status: number) => boolean {
     const hundreds = Number(expect[0]);
     return (status) => Math.floor(status / 100) === hundreds;
   }
-  throw argumentError('httpCheck()', 'expect', "a status, a list of statuses, a class such as '2xx', or a function");
+  throw argumentError(
+    'httpCheck()',
+    'expect',
+    "a status, a list of statuses, a class such as '2xx', or a function",
+    expect,
+  );
 }
 
 function describe(expect: ExpectedStatus): string {

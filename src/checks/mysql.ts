@@ -29,7 +29,7 @@ export interface MysqlCheckOptions {
  */
 export function mysqlCheck(client: MysqlClient, options: MysqlCheckOptions = {}): CheckFunction {
   if (typeof (client as Partial<MysqlClient> | null)?.query !== 'function') {
-    throw argumentError('mysqlCheck()', 'client', 'a mysql2 pool or connection');
+    throw argumentError('mysqlCheck()', 'client', 'a mysql2 pool or connection', client);
   }
   knownOptions(options, ['query'], 'mysqlCheck()');
   const query = validQuery(options.query ?? 'SELECT 1', 'mysqlCheck()');

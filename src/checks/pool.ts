@@ -1,4 +1,4 @@
-import { type Outcome, outcome } from '../core/index.js';
+import { type Outcome, optionError, outcome } from '../core/index.js';
 import { probeOnce } from './probe.js';
 
 /** A pool's counters, read as its driver keeps them. */
@@ -36,6 +36,6 @@ function details({ total, idle, waiting, max }: PoolCounters): Record<string, nu
 /** The query option of the database checks: a non-empty string. */
 export function validQuery(value: unknown, factory: string): string {
   if (typeof value !== 'string' || value.trim() === '')
-    throw new TypeError(`${factory}: "query" must be a non-empty SQL string`);
+    throw optionError(factory, 'query', 'a non-empty SQL string', value);
   return value;
 }

@@ -27,7 +27,7 @@ export interface PostgresCheckOptions {
  */
 export function postgresCheck(client: PostgresClient, options: PostgresCheckOptions = {}): CheckFunction {
   if (typeof (client as Partial<PostgresClient> | null)?.query !== 'function') {
-    throw argumentError('postgresCheck()', 'client', 'a node-postgres Pool or Client');
+    throw argumentError('postgresCheck()', 'client', 'a node-postgres Pool or Client', client);
   }
   knownOptions(options, ['query'], 'postgresCheck()');
   const query = validQuery(options.query ?? 'SELECT 1', 'postgresCheck()');

@@ -1,3 +1,5 @@
+import { optionError } from '../core/index.js';
+
 /** What every check that talks to a server shares: one probe in flight per client, and failing fast. */
 
 /** A probe under way on a client: the promise, when it started, and the signal of the run that started it. */
@@ -64,7 +66,7 @@ function reasonOf(signal: AbortSignal): unknown {
   return signal.reason ?? new Error('aborted');
 }
 
-/** A TypeError naming a factory's argument. */
-export function argumentError(factory: string, argument: string, expected: string): TypeError {
-  return new TypeError(`${factory}: "${argument}" must be ${expected}`);
+/** A TypeError naming a factory's argument, in the one message form (`core/validate.ts`). */
+export function argumentError(factory: string, argument: string, expected: string, got: unknown): TypeError {
+  return optionError(factory, argument, expected, got);
 }

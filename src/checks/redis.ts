@@ -22,7 +22,7 @@ export function redisCheck(client: RedisClient): CheckFunction {
     typeof candidate?.ping !== 'function' ||
     (typeof candidate.status !== 'string' && typeof candidate.isReady !== 'boolean')
   ) {
-    throw argumentError('redisCheck()', 'client', 'an ioredis or node-redis client');
+    throw argumentError('redisCheck()', 'client', 'an ioredis or node-redis client', client);
   }
   return async (signal) => {
     const state = notReady(client);

@@ -8,9 +8,10 @@ import { argumentError } from './probe.js';
  * @throws {TypeError} for an empty host or a port outside 1 to 65535
  */
 export function tcpCheck(host: string, port: number): CheckFunction {
-  if (typeof host !== 'string' || host === '') throw argumentError('tcpCheck()', 'host', 'a host name or address');
+  if (typeof host !== 'string' || host === '')
+    throw argumentError('tcpCheck()', 'host', 'a host name or address', host);
   if (!Number.isInteger(port) || port < 1 || port > 65535)
-    throw argumentError('tcpCheck()', 'port', 'a port from 1 to 65535');
+    throw argumentError('tcpCheck()', 'port', 'a port from 1 to 65535', port);
   return (signal) =>
     new Promise<string>((resolve, reject) => {
       const started = performance.now();

@@ -4,7 +4,7 @@ import { argumentError } from './probe.js';
 export function validBytes(value: unknown, factory: string, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
-    throw argumentError(factory, name, 'a number of bytes, 0 or more');
+    throw argumentError(factory, name, 'a number of bytes, 0 or more', value);
   return value;
 }
 
@@ -12,7 +12,7 @@ export function validBytes(value: unknown, factory: string, name: string): numbe
 export function validRatio(value: unknown, factory: string, name: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !(value >= 0 && value <= 1))
-    throw argumentError(factory, name, 'a ratio from 0 to 1');
+    throw argumentError(factory, name, 'a ratio from 0 to 1', value);
   return value;
 }
 

@@ -9,7 +9,7 @@ import {
   type HealthResult,
   type Instrumentation,
 } from './types.js';
-import { checkOptionsProblem, type Logger, validBus } from './validate.js';
+import { checkOptionsProblem, type Logger, optionError, validBus } from './validate.js';
 /**
  * The bus, and everything koa-health keeps per bus, in one object found by one lookup: whether startup has
  * passed and draining has begun, the instrumentations, the checks registered, the things shared by every
@@ -177,15 +177,14 @@ export interface RegisterOptions extends CheckOptions {
  */
 export function registerCheck(name: string, fn: CheckFunction, options: RegisterOptions = {}): () => void {
   if (typeof name !== 'string' || !validCheckName(name)) {
-    throw new TypeError(
-      `registerCheck(): the name must be letters, digits and _ . : - (got ${JSON.stringify(String(name))})`,
-    );
+    throw optionError('registerCheck()', 'name', 'letters, digits and _ . : -', name);
   }
-  if (typeof fn !== 'function') throw new TypeError(`registerCheck(): check "${name}" must be a function`);
+  if (typeof fn !== 'function')
+    throw optionError('registerCheck()', 'fn', `a function (check ${JSON.stringify(name)})`, fn);
   const { bus = healthBus, ...checkOptions } = options ?? {};
-  validBus(bus, 'bus');
+  validBus(bus, 'registerCheck()');
   const problem = checkOptionsProblem(checkOptions);
-  if (problem !== undefined) throw new TypeError(`registerCheck(): option ${problem}`);
+  if (problem !== undefined) throw new TypeError(`registerCheck(): ${problem}`);
   const context = contextOf(bus);
   const check: RegisteredCheck = { name, options: checkOptions };
   if (!context.register(check)) return () => {};

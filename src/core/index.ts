@@ -72,4 +72,16 @@ export {
   statusLabel,
   statusValue,
 } from './types.js';
-export { knownOptions, type Logger, MAX_TIMER_MS, validBus, validLogger, validTimeout } from './validate.js';
+export {
+  holdsTimer,
+  knownOptions,
+  type Logger,
+  MAX_TIMER_MS,
+  NOT_SHOWN,
+  optionError,
+  shown,
+  TIMER_MS,
+  validBus,
+  validLogger,
+  validTimeout,
+} from './validate.js';

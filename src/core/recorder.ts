@@ -288,7 +288,7 @@ function judge(outcome: CheckOutcome): [CheckStatus, string, unknown] {
 /** Options as given when they can be read, else none: a bad registration still makes its name known. */
 function validOrNone(options: CheckOptions): CheckOptions {
   // A timeout timers cannot hold fails the check, but says nothing wrong about its tags.
-  return checkOptionsProblem(options, () => undefined) === undefined ? options : {};
+  return checkOptionsProblem(options, false) === undefined ? options : {};
 }
 
 /** A reported status: a word; anything else is a failure. */

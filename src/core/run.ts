@@ -14,7 +14,7 @@ import {
   type RunObserver,
   SelectionError,
 } from './types.js';
-import { knownOptions, type Logger, validBus, validLogger, validTimeout } from './validate.js';
+import { knownOptions, type Logger, optionError, validBus, validLogger, validTimeout } from './validate.js';
 
 /** Options of `runHealthChecks()`. */
 export interface RunOptions {
@@ -78,10 +78,10 @@ export async function runHealthChecks(options: RunOptions = {}): Promise<HealthR
     logger = console,
   } = options;
   const settings: RunSettings = {
-    bus: validBus(bus, 'bus'),
-    timeout: validTimeout(timeout, 'timeout'),
-    expect: validExpect(expect, 'expect'),
-    logger: validLogger(logger, 'logger'),
+    bus: validBus(bus, 'runHealthChecks()'),
+    timeout: validTimeout(timeout, 'runHealthChecks()', 'timeout'),
+    expect: validExpect(expect, 'runHealthChecks()'),
+    logger: validLogger(logger, 'runHealthChecks()'),
   };
   const selection = Selection.parse(checks, exclude) ?? Selection.none;
   const result = selectResult(await executeRun(settings, selection), selection);
@@ -90,9 +90,9 @@ export async function runHealthChecks(options: RunOptions = {}): Promise<HealthR
 }
 
 /** The names of `expect`: a list of valid check names. */
-export function validExpect(value: unknown, name: string): readonly string[] {
+export function validExpect(value: unknown, where: string): readonly string[] {
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && validCheckName(item))) {
-    throw new TypeError(`option "${name}" must be a list of check names (letters, digits and _ . : -)`);
+    throw optionError(where, 'expect', 'a list of check names (letters, digits and _ . : -)', value);
   }
   return Object.freeze([...value] as string[]);
 }

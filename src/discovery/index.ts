@@ -7,7 +7,7 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { knownOptions } from '../core/index.js';
+import { knownOptions, optionError } from '../core/index.js';
 
 /** Options of `discoverChecks()`. */
 export interface DiscoverOptions {
@@ -32,13 +32,13 @@ const imported = new Set<string>();
 export async function discoverChecks(root: string | URL, options: DiscoverOptions = {}): Promise<string[]> {
   knownOptions(options, ['pattern'], 'discoverChecks()');
   const { pattern = DEFAULT_PATTERN } = options;
-  if (!(pattern instanceof RegExp)) throw new TypeError('option "pattern" must be a RegExp');
+  if (!(pattern instanceof RegExp)) throw optionError('discoverChecks()', 'pattern', 'a RegExp', pattern);
   // A copy without `g` and `y`: those make `test()` start at the last match's end, and skip files.
   const matches = new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
   const path =
     root instanceof URL || (typeof root === 'string' && root.startsWith('file:')) ? fileURLToPath(root) : root;
   if (typeof path !== 'string' || path === '')
-    throw new TypeError('discoverChecks(): "root" must be a folder path or file: URL');
+    throw optionError('discoverChecks()', 'root', 'a folder path or file: URL', root);
   let top: string;
   try {
     top = await realpath(path);

@@ -5,7 +5,15 @@
  */
 import { join } from 'node:path';
 import type { Context, Middleware, Next } from 'koa';
-import { DEFAULT_TIMEOUT, knownOptions, type Logger, settleWithin, validLogger, validTimeout } from '../core/index.js';
+import {
+  DEFAULT_TIMEOUT,
+  knownOptions,
+  type Logger,
+  optionError,
+  settleWithin,
+  validLogger,
+  validTimeout,
+} from '../core/index.js';
 import {
   authorizer,
   checkedQuerystring,
@@ -141,14 +149,15 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
     packageJson = join(process.cwd(), 'package.json'),
     logger = console,
   } = options;
-  const refusals = new Refusals(validLogger(logger, 'logger'), 'an environment request');
-  const endpoint = validPath(path, 'path');
-  knownOptions(include, BUILT_IN, 'environment() option "include"');
-  if (typeof config !== 'object' || config === null) throw new TypeError('option "config" must be an object');
-  const rule = typeof scrub === 'function' ? scrub : keyScrubber(Array.isArray(scrub) ? scrub : invalidScrub());
-  const authorize = authorizer(secret, 'secret');
-  validTimeout(timeout, 'timeout');
-  if (typeof packageJson !== 'string' || packageJson === '') throw new TypeError('option "packageJson" must be a path');
+  const refusals = new Refusals(validLogger(logger, 'environment()'), 'an environment request');
+  const endpoint = validPath(path, 'environment()');
+  knownOptions(include, BUILT_IN, 'environment(), `include`');
+  if (typeof config !== 'object' || config === null) throw optionError('environment()', 'config', 'an object', config);
+  const rule = typeof scrub === 'function' ? scrub : keyScrubber(Array.isArray(scrub) ? scrub : invalidScrub(scrub));
+  const authorize = authorizer(secret, 'environment()');
+  validTimeout(timeout, 'environment()', 'timeout');
+  if (typeof packageJson !== 'string' || packageJson === '')
+    throw optionError('environment()', 'packageJson', 'a path', packageJson);
 
   const builtIn: Record<(typeof BUILT_IN)[number], SectionFunction> = {
     os: osSection,
@@ -160,11 +169,11 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
   for (const name of BUILT_IN) if (include[name] !== false) all.set(name, builtIn[name]);
 
   function addSection(name: string, fn: SectionFunction): void {
-    if (typeof name !== 'string' || name === '')
-      throw new TypeError('addSection(): the name must be a non-empty string');
-    if (typeof fn !== 'function') throw new TypeError(`addSection(): section "${name}" must be a function`);
+    if (typeof name !== 'string' || name === '') throw optionError('addSection()', 'name', 'a non-empty string', name);
+    if (typeof fn !== 'function')
+      throw optionError('addSection()', 'fn', `a function (section ${JSON.stringify(name)})`, fn);
     if (all.has(name) || (BUILT_IN as readonly string[]).includes(name)) {
-      throw new TypeError(`addSection(): a section named "${name}" exists already`);
+      throw optionError('addSection()', 'name', 'a name no section has yet', name);
     }
     all.set(name, fn);
   }
@@ -205,6 +214,6 @@ export function environment(options: EnvironmentOptions = {}): EnvironmentMiddle
   return Object.assign(koaEnvironment, { addSection });
 }
 
-function invalidScrub(): never {
-  throw new TypeError('option "scrub" must be a list of patterns or a function');
+function invalidScrub(scrub: unknown): never {
+  throw optionError('environment()', 'scrub', 'a list of patterns or a function', scrub);
 }

@@ -1,4 +1,4 @@
-import { jsonSafe, type ScrubFunction } from '../core/index.js';
+import { jsonSafe, optionError, type ScrubFunction } from '../core/index.js';
 
 export type { ScrubFunction } from '../core/index.js';
 
@@ -138,7 +138,7 @@ function decoded(name: string): string {
 function toRegExp(pattern: string | RegExp): RegExp {
   if (pattern instanceof RegExp) return new RegExp(pattern.source, pattern.flags.replace('g', ''));
   if (typeof pattern === 'string' && pattern !== '') return new RegExp(escapeRegExp(pattern), 'i');
-  throw new TypeError('option "scrub" patterns must be non-empty strings or RegExps');
+  throw optionError('environment()', 'scrub', 'a list of non-empty strings or RegExps', pattern);
 }
 
 function escapeRegExp(text: string): string {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { type Logger, logText } from '../core/index.js';
+import { type Logger, logText, optionError } from '../core/index.js';
 import { replyText, setHeader } from './answer.js';
 
 /** A shared secret, or a function deciding whether a request may run checks and see details. */
@@ -17,11 +17,11 @@ export type Authorizer = (ctx: Context, auth: string | undefined) => boolean;
  * digests first, so neither the content nor the length of the secret leaks through timing.
  * @throws {TypeError} for an empty or non-string, non-function secret
  */
-export function authorizer(secret: Secret | undefined, option: string): Authorizer | undefined {
+export function authorizer(secret: Secret | undefined, where: string): Authorizer | undefined {
   if (secret === undefined) return undefined;
   if (typeof secret === 'function') return (ctx) => secret(ctx) === true;
   if (typeof secret !== 'string' || secret === '')
-    throw new TypeError(`option "${option}" must be a non-empty string or a function`);
+    throw optionError(where, 'secret', 'a non-empty string or a function', secret);
   const expected = digest(secret);
   return (ctx, auth) => {
     const given = presented(ctx, auth);
@@ -79,10 +79,10 @@ function digest(value: string): Buffer {
 }
 
 /** Checks the `details` option against the secret. */
-export function detailsLevel(value: unknown, hasSecret: boolean, option: string): DetailsLevel {
+export function detailsLevel(value: unknown, hasSecret: boolean, where: string): DetailsLevel {
   if (value === undefined) return hasSecret ? 'authorized' : 'always';
   if (value !== 'always' && value !== 'authorized' && value !== 'never') {
-    throw new TypeError(`option "${option}" must be 'always', 'authorized' or 'never'`);
+    throw optionError(where, 'details', "'always', 'authorized' or 'never'", value);
   }
   return value;
 }

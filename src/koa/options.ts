@@ -8,6 +8,7 @@ import {
   healthBus,
   knownOptions,
   type Logger,
+  optionError,
   type Selection,
   validBus,
   validExpect,
@@ -199,33 +200,34 @@ export function configure(options: HealthOptions): HealthConfig {
     startup = readiness,
     history = 100,
   } = options;
-  const log = validLogger(logger, 'logger');
-  const authorize = authorizer(secret, 'secret');
-  const detailsFor = detailsLevel(details, authorize !== undefined, 'details');
-  if (format !== undefined && typeof format !== 'function') throw new TypeError('option "format" must be a function');
+  const log = validLogger(logger, 'health()');
+  const authorize = authorizer(secret, 'health()');
+  const detailsFor = detailsLevel(details, authorize !== undefined, 'health()');
+  if (format !== undefined && typeof format !== 'function')
+    throw optionError('health()', 'format', 'a function', format);
   return {
-    endpoint: path === false ? false : validPath(path, 'path'),
-    disableFile: validFile(disableFile, 'disableFile'),
-    maintenanceCode: validCode(maintenanceCode, 'maintenanceCode'),
-    failureCode: validCode(failureCode, 'failureCode'),
+    endpoint: path === false ? false : validPath(path, 'health()'),
+    disableFile: validFile(disableFile, 'health()', 'disableFile'),
+    maintenanceCode: validCode(maintenanceCode, 'health()', 'maintenanceCode'),
+    failureCode: validCode(failureCode, 'health()', 'failureCode'),
     logger: log,
     authorize,
     // Past the guard a request with a secret is authorized: who sees details is known now.
     showDetails: detailsFor === 'always' || (detailsFor === 'authorized' && authorize !== undefined),
     details: detailsFor,
-    readiness: validSelection(readiness, 'readiness'),
-    startup: validSelection(startup, 'startup'),
-    starting: validSelection([readiness, startup].flat(), 'startup'),
+    readiness: validSelection(readiness, 'health()', 'readiness'),
+    startup: validSelection(startup, 'health()', 'startup'),
+    starting: validSelection([readiness, startup].flat(), 'health()', 'startup'),
     format,
-    headers: validHeaders(headers),
+    headers: validHeaders(headers, 'health()'),
     engine: {
-      bus: validBus(bus, 'bus'),
-      timeout: validTimeout(timeout, 'timeout'),
-      cache: validCache(cache),
-      refreshInterval: refreshInterval === false ? 0 : validTimeout(refreshInterval, 'refreshInterval'),
+      bus: validBus(bus, 'health()'),
+      timeout: validTimeout(timeout, 'health()', 'timeout'),
+      cache: validCache(cache, 'health()'),
+      refreshInterval: refreshInterval === false ? 0 : validTimeout(refreshInterval, 'health()', 'refreshInterval'),
       logger: log,
-      expect: validExpect(expect, 'expect'),
-      history: validCount(history, 'history'),
+      expect: validExpect(expect, 'health()'),
+      history: validCount(history, 'health()', 'history'),
     },
   };
 }

@@ -1,8 +1,16 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { type CacheOptions, type CheckList, knownOptions, MAX_TIMER_MS, Selection } from '../core/index.js';
+import {
+  type CacheOptions,
+  type CheckList,
+  holdsTimer,
+  knownOptions,
+  optionError,
+  Selection,
+  TIMER_MS,
+} from '../core/index.js';
 import type { AnswerState } from '../formats/index.js';
 
-/** `health()`'s own option checks: each throws a `TypeError` naming the option. */
+/** `health()`'s own option checks, in the one message form of `core/validate.ts`. */
 
 /** Extra response headers by state. */
 export type StateHeaders = Partial<Record<AnswerState, Readonly<Record<string, string>>>>;
@@ -10,7 +18,7 @@ export type StateHeaders = Partial<Record<AnswerState, Readonly<Record<string, s
 const STATES: readonly AnswerState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE', 'STARTING', 'SHUTTING_DOWN'];
 
 /** A list of checks, as `?checks=` takes it, parsed once. */
-export function validSelection(value: unknown, name: string): Selection {
+export function validSelection(value: unknown, where: string, option: string): Selection {
   const valid = typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'));
   try {
     const selection = valid ? Selection.parse(value as CheckList) : undefined;
@@ -18,52 +26,51 @@ export function validSelection(value: unknown, name: string): Selection {
   } catch {
     // A malformed name: said below.
   }
-  throw new TypeError(`option "${name}" must name checks as ?checks= does ('_defaults', '@ready', 'db,cache')`);
+  throw optionError(where, option, "checks named as ?checks= names them ('_defaults', '@ready', 'db,cache')", value);
 }
 
 /** An HTTP status code. */
-export function validCode(value: unknown, name: string): number {
+export function validCode(value: unknown, where: string, option: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 999) {
-    throw new TypeError(`option "${name}" must be an HTTP status code from 100 to 999 (got ${String(value)})`);
+    throw optionError(where, option, 'an HTTP status code from 100 to 999', value);
   }
   return value;
 }
 
 /** A path starting with `/`, kept without a trailing slash. */
-export function validPath(value: unknown, name: string): string {
+export function validPath(value: unknown, where: string, option = 'path'): string {
   if (typeof value !== 'string' || !value.startsWith('/') || /[?#\s]/.test(value)) {
-    throw new TypeError(`option "${name}" must be a path starting with "/" (got ${JSON.stringify(value)})`);
+    throw optionError(where, option, 'a path starting with "/", without ? # or spaces', value);
   }
   // `/health/` and `/health` are the same endpoint; keep the form without the slash.
   return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value;
 }
 
 /** A file path, or `false`. */
-export function validFile(value: unknown, name: string): string | false {
+export function validFile(value: unknown, where: string, option: string): string | false {
   if (value === false) return false;
-  if (typeof value !== 'string' || value === '') throw new TypeError(`option "${name}" must be a file path or false`);
+  if (typeof value !== 'string' || value === '') throw optionError(where, option, 'a file path or false', value);
   return value;
 }
 
 /** Extra headers by state: known states, valid header names to valid values (no CR or LF), checked now rather than as a 500 later. */
-export function validHeaders(headers: unknown): StateHeaders {
+export function validHeaders(headers: unknown, where: string): StateHeaders {
   if (typeof headers !== 'object' || headers === null)
-    throw new TypeError('option "headers" must be an object by state');
+    throw optionError(where, 'headers', 'an object by state', headers);
   const valid: Record<string, Readonly<Record<string, string>>> = {};
   for (const [state, set] of Object.entries(headers)) {
     if (!STATES.includes(state as AnswerState))
-      throw new TypeError(`option "headers" has unknown state "${state}" (use ${STATES.join(', ')})`);
+      throw optionError(where, 'headers', `keyed by ${STATES.join(', ')}`, state);
     if (typeof set !== 'object' || set === null)
-      throw new TypeError(`option "headers.${state}" must map header names to strings`);
+      throw optionError(where, `headers.${state}`, 'header names to strings', set);
     for (const [name, value] of Object.entries(set)) {
       try {
         if (typeof value !== 'string') throw new TypeError('not a string');
         validateHeaderName(name);
         validateHeaderValue(name, value);
       } catch {
-        throw new TypeError(
-          `option "headers.${state}" has an invalid header ${JSON.stringify(name)}: names are tokens, values strings without CR, LF or NUL`,
-        );
+        const expected = 'a header value without CR, LF or NUL, under a header name that is a token';
+        throw optionError(where, `headers.${state}[${JSON.stringify(name)}]`, expected, value);
       }
     }
     valid[state] = Object.freeze({ ...set });
@@ -72,24 +79,22 @@ export function validHeaders(headers: unknown): StateHeaders {
 }
 
 /** `{ success, failure }` in ms, or `false` for no cache. */
-export function validCache(cache: CacheOptions | false): Required<CacheOptions> {
+export function validCache(cache: CacheOptions | false, where: string): Required<CacheOptions> {
   if (cache === false) return { success: 0, failure: 0 };
   if (typeof cache !== 'object' || cache === null)
-    throw new TypeError('option "cache" must be { success, failure } in ms, or false');
-  knownOptions(cache, ['success', 'failure'], 'health() option "cache"');
+    throw optionError(where, 'cache', '{ success, failure } in ms, or false', cache);
+  knownOptions(cache, ['success', 'failure'], `${where}, \`cache\``);
   const { success = 0, failure = 0 } = cache;
   for (const [name, ttl] of Object.entries({ success, failure })) {
-    if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0 || ttl > MAX_TIMER_MS) {
-      throw new TypeError(`option "cache.${name}" must be a number of ms from 0 to ${MAX_TIMER_MS}`);
-    }
+    if (ttl !== 0 && !holdsTimer(ttl)) throw optionError(where, `cache.${name}`, `0 or ${TIMER_MS}`, ttl);
   }
   return { success, failure };
 }
 
 /** A whole number from 0 to 10000: how many entries a bounded buffer keeps. */
-export function validCount(value: unknown, name: string): number {
+export function validCount(value: unknown, where: string, option: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
-    throw new TypeError(`option "${name}" must be a whole number from 0 to 10000`);
+    throw optionError(where, option, 'a whole number from 0 to 10000', value);
   }
   return value;
 }

@@ -1,5 +1,13 @@
 import { constants } from 'node:os';
-import { type HealthBus, healthBus, knownOptions, type Logger, validLogger, validTimeout } from '../core/index.js';
+import {
+  type HealthBus,
+  healthBus,
+  knownOptions,
+  type Logger,
+  optionError,
+  validLogger,
+  validTimeout,
+} from '../core/index.js';
 
 /** Options of `gracefulShutdown()`. */
 export interface ShutdownOptions {
@@ -105,21 +113,33 @@ export function shutdownSettings(options: ShutdownOptions): ShutdownSettings {
   } = options;
   const known = (signal: unknown): boolean => typeof signal === 'string' && Object.hasOwn(constants.signals, signal);
   if (!Array.isArray(signals) || signals.length === 0 || !signals.every(known)) {
-    throw new TypeError("option \"signals\" must be a list of signal names Node knows, such as ['SIGTERM', 'SIGINT']");
+    throw optionError(
+      'gracefulShutdown()',
+      'signals',
+      "a list of signal names Node knows, such as ['SIGTERM', 'SIGINT']",
+      signals,
+    );
   }
   const uncatchable = signals.find((signal) => UNCATCHABLE.includes(signal));
-  if (uncatchable !== undefined) throw new TypeError(`option "signals" has ${uncatchable}, which no process can catch`);
-  if (shutdownDelay !== 0) validTimeout(shutdownDelay, 'shutdownDelay');
-  validTimeout(drainTimeout, 'drainTimeout');
-  validTimeout(hookTimeout, 'hookTimeout');
-  validTimeout(gracePeriod, 'gracePeriod');
+  if (uncatchable !== undefined)
+    throw optionError(
+      'gracefulShutdown()',
+      'signals',
+      'signals a process can catch (not SIGKILL or SIGSTOP)',
+      uncatchable,
+    );
+  if (shutdownDelay !== 0) validTimeout(shutdownDelay, 'gracefulShutdown()', 'shutdownDelay');
+  validTimeout(drainTimeout, 'gracefulShutdown()', 'drainTimeout');
+  validTimeout(hookTimeout, 'gracefulShutdown()', 'hookTimeout');
+  validTimeout(gracePeriod, 'gracefulShutdown()', 'gracePeriod');
   for (const [name, hook] of Object.entries({ beforeShutdown, onShutdown })) {
-    if (hook !== undefined && typeof hook !== 'function') throw new TypeError(`option "${name}" must be a function`);
+    if (hook !== undefined && typeof hook !== 'function')
+      throw optionError('gracefulShutdown()', name, 'a function', hook);
   }
-  if (typeof exit !== 'boolean') throw new TypeError('option "exit" must be true or false');
+  if (typeof exit !== 'boolean') throw optionError('gracefulShutdown()', 'exit', 'true or false', exit);
   const mounts = Array.isArray(health) ? health : [health];
   if (!mounts.every((mount) => typeof (mount as { bus?: { emit?: unknown } } | null)?.bus?.emit === 'function')) {
-    throw new TypeError('option "health" must be the middleware health() returned, or a list of them');
+    throw optionError('gracefulShutdown()', 'health', 'the middleware health() returned, or a list of them', health);
   }
   const worst = shutdownDelay + drainTimeout + 2 * hookTimeout;
   if (worst > gracePeriod) {
@@ -137,7 +157,7 @@ export function shutdownSettings(options: ShutdownOptions): ShutdownSettings {
     onShutdown: onShutdown as (() => unknown) | undefined,
     buses: [...new Set(mounts.map((mount) => mount.bus))],
     exit,
-    logger: validLogger(logger, 'logger'),
+    logger: validLogger(logger, 'gracefulShutdown()'),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { contextOf, entryOf, logText, settleWithin } from '../core/index.js';
+import { contextOf, entryOf, logText, optionError, settleWithin } from '../core/index.js';
 import { handleOf, stopListening } from './listening.js';
 import { type ShutdownOptions, shutdownSettings } from './options.js';
 
@@ -63,7 +63,7 @@ export function gracefulShutdown(server: Server, options: ShutdownOptions = {}):
     typeof (server as Partial<Server> | null)?.close !== 'function' ||
     typeof server.closeIdleConnections !== 'function'
   ) {
-    throw new TypeError('gracefulShutdown(): "server" must be the http.Server the app listens on');
+    throw optionError('gracefulShutdown()', 'server', 'the http.Server the app listens on', server);
   }
   const settings = shutdownSettings(options);
   if (drained.has(server)) {

@@ -12,6 +12,7 @@ import {
   healthBus,
   holdShared,
   knownOptions,
+  optionError,
   passes,
   type SharedEntries,
   statusLabel,
@@ -65,12 +66,12 @@ type Listeners = Map<string, SharedEntries<HealthBus, undefined>>;
 export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandle {
   knownOptions(options, ['bus', 'registry', 'prefix'], 'prometheusMetrics()');
   const { bus = healthBus, registry = register, prefix = 'koa_health_' } = options;
-  validBus(bus, 'bus');
+  validBus(bus, 'prometheusMetrics()');
   if (typeof (registry as Partial<Registry> | null)?.getSingleMetric !== 'function') {
-    throw new TypeError('option "registry" must be a prom-client Registry');
+    throw optionError('prometheusMetrics()', 'registry', 'a prom-client Registry', registry);
   }
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
-    throw new TypeError('option "prefix" must be a valid metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)');
+    throw optionError('prometheusMetrics()', 'prefix', 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
   }
   const holder = registry as Registry & { [LISTENERS]?: Listeners };
   holder[LISTENERS] ??= new Map();
@@ -140,7 +141,7 @@ function metricsIn(registry: Registry, prefix: string): Metrics {
     if (existing.type !== type || labels.join() !== [...labelNames].sort().join()) {
       throw new TypeError(
         `prometheusMetrics(): the registry has a ${String(existing.type)} "${prefix + suffix}" with labels [${labels.join(', ')}], ` +
-          `where koa-health needs a ${type} with labels [${labelNames.join(', ')}]: give another "prefix", or remove the other metric`,
+          `where koa-health needs a ${type} with labels [${labelNames.join(', ')}]: give another \`prefix\`, or remove the other metric`,
       );
     }
   }

@@ -1,5 +1,7 @@
 /** A span processor in front of the app's own: the traces of healthy, unchanged, fast runs are dropped before export. */
 
+import { optionError } from '../core/index.js';
+
 /** The run span's name: `tracing()` names its runs so, and the filter recognises health traces by it. */
 export const RUN_SPAN = 'koa-health run';
 
@@ -40,8 +42,8 @@ const MAX_SPANS_PER_TRACE = 500;
 export function healthSpanFilter(next: NextProcessor, options: SpanFilterOptions = {}): NextProcessor {
   const { slowMs = 1000 } = options;
   if (typeof slowMs !== 'number' || !(slowMs >= 0))
-    throw new TypeError('option "slowMs" must be a number of ms, 0 or more');
-  if (typeof next?.onEnd !== 'function') throw new TypeError('healthSpanFilter(): "next" must be a span processor');
+    throw optionError('healthSpanFilter()', 'slowMs', 'a number of ms, 0 or more', slowMs);
+  if (typeof next?.onEnd !== 'function') throw optionError('healthSpanFilter()', 'next', 'a span processor', next);
   const held = new Map<string, unknown[]>();
   const release = (traceId: string, keep: boolean): void => {
     const spans = held.get(traceId) ?? [];

@@ -10,6 +10,7 @@ import {
   type HealthResult,
   healthBus,
   knownOptions,
+  optionError,
   statusLabel,
   statusValue,
   validBus,
@@ -71,12 +72,12 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
       (method) => typeof (candidate as Record<string, unknown> | null)?.[method] === 'function',
     )
   ) {
-    throw new TypeError('option "client" must be a hot-shots StatsD client');
+    throw optionError('statsdReporter()', 'client', 'a hot-shots StatsD client', client);
   }
-  validBus(bus, 'bus');
+  validBus(bus, 'statsdReporter()');
   if (typeof prefix !== 'string' || !/^[\w.]*$/.test(prefix))
-    throw new TypeError('option "prefix" must be letters, digits, _ and .');
-  if (typeof enabled !== 'boolean') throw new TypeError('option "enabled" must be true or false');
+    throw optionError('statsdReporter()', 'prefix', 'letters, digits, _ and .', prefix);
+  if (typeof enabled !== 'boolean') throw optionError('statsdReporter()', 'enabled', 'true or false', enabled);
   if (!enabled) return { close() {} };
   const name = (stat: string): string => (prefix === '' ? stat : `${prefix}.${stat}`);
   const onResult = (result: HealthResult): void => {

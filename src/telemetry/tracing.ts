@@ -26,6 +26,7 @@ import {
   instrument,
   isThenable,
   knownOptions,
+  optionError,
   passes,
   statusLabel,
   validBus,
@@ -62,9 +63,9 @@ export interface TracingHandle {
 export function tracing(options: TracingOptions = {}): TracingHandle {
   knownOptions(options, ['bus', 'tracerProvider'], 'tracing()');
   const { bus = healthBus, tracerProvider = trace.getTracerProvider() } = options;
-  validBus(bus, 'bus');
+  validBus(bus, 'tracing()');
   if (typeof (tracerProvider as Partial<TracerProvider> | null)?.getTracer !== 'function') {
-    throw new TypeError('option "tracerProvider" must be an OpenTelemetry TracerProvider');
+    throw optionError('tracing()', 'tracerProvider', 'an OpenTelemetry TracerProvider', tracerProvider);
   }
   // A second call for the same bus and provider (a second mount, a second setup) shares the first.
   const shared = contextOf(bus).shared<TracerProvider, undefined>('tracing');

@@ -85,24 +85,24 @@ describe('httpCheck() against a local server', () => {
   });
 
   it('throws a TypeError naming a wrong argument when called', () => {
-    expect(() => httpCheck('not a url')).to.throw(TypeError, '"url"');
-    expect(() => httpCheck('ftp://x/')).to.throw(TypeError, '"url"');
-    expect(() => httpCheck(url, { expect: '6xx' as never })).to.throw(TypeError, '"expect"');
-    expect(() => httpCheck(url, { expect: [] })).to.throw(TypeError, '"expect"');
-    expect(() => httpCheck(url, { method: 'GET /' })).to.throw(TypeError, '"method"');
+    expect(() => httpCheck('not a url')).to.throw(TypeError, '`url`');
+    expect(() => httpCheck('ftp://x/')).to.throw(TypeError, '`url`');
+    expect(() => httpCheck(url, { expect: '6xx' as never })).to.throw(TypeError, '`expect`');
+    expect(() => httpCheck(url, { expect: [] })).to.throw(TypeError, '`expect`');
+    expect(() => httpCheck(url, { method: 'GET /' })).to.throw(TypeError, '`method`');
   });
 
   it('throws a TypeError at the call for a method or header fetch would refuse, never at the first run', () => {
     for (const method of ['CONNECT', 'TRACE', 'TRACK', 'G T', '']) {
-      expect(() => httpCheck(url, { method }), method).to.throw(TypeError, '"method"');
+      expect(() => httpCheck(url, { method }), method).to.throw(TypeError, '`method`');
     }
-    expect(() => httpCheck(url, { headers: { 'bad name': 'x' } })).to.throw(TypeError, '"headers"');
-    expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\r\nInjected: yes' } })).to.throw(TypeError, '"headers"');
-    expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\u0000b' } })).to.throw(TypeError, '"headers"');
+    expect(() => httpCheck(url, { headers: { 'bad name': 'x' } })).to.throw(TypeError, '`headers`');
+    expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\r\nInjected: yes' } })).to.throw(TypeError, '`headers`');
+    expect(() => httpCheck(url, { headers: { 'X-Probe': 'a\u0000b' } })).to.throw(TypeError, '`headers`');
     expect(() => httpCheck(url, { method: 'PATCH', headers: { 'X-Probe': 'ok' } })).to.not.throw();
     // Ports fetch refuses with `bad port` on every request (SMTP, X11, SIP, …).
     for (const port of [25, 6000, 5060])
-      expect(() => httpCheck(`http://127.0.0.1:${port}/`), String(port)).to.throw(TypeError, '"url"');
+      expect(() => httpCheck(`http://127.0.0.1:${port}/`), String(port)).to.throw(TypeError, '`url`');
   });
 });
 
@@ -138,7 +138,7 @@ describe('httpCheck() with credentials in its URL', () => {
         expect(everything).to.not.include(part);
       expect(() => httpCheck(withCredentials(url), { headers: { Authorization: 'Bearer x' } })).to.throw(
         TypeError,
-        '"url"',
+        '`url`',
       );
     } finally {
       server.close();

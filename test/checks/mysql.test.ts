@@ -57,7 +57,7 @@ serverCheckSuite<mysql.Pool>('mysqlCheck() on a real MariaDB with a callback poo
 
 describe('mysqlCheck() arguments', () => {
   it('throws a TypeError naming what is wrong when called', () => {
-    expect(() => mysqlCheck({} as MysqlClient)).to.throw(TypeError, '"client"');
-    expect(() => mysqlCheck({ query() {} }, { query: 5 as never })).to.throw(TypeError, '"query"');
+    expect(() => mysqlCheck({} as MysqlClient)).to.throw(TypeError, '`client`');
+    expect(() => mysqlCheck({ query() {} }, { query: 5 as never })).to.throw(TypeError, '`query`');
   });
 });

@@ -31,9 +31,9 @@ serverCheckSuite<pg.Pool>('postgresCheck() on a real PostgreSQL, through a fault
 
 describe('postgresCheck() arguments', () => {
   it('throws a TypeError naming what is wrong when called', () => {
-    expect(() => postgresCheck({} as pg.Pool)).to.throw(TypeError, '"client"');
-    expect(() => postgresCheck(null as unknown as pg.Pool)).to.throw(TypeError, '"client"');
-    expect(() => postgresCheck(new pg.Pool(), { query: '' })).to.throw(TypeError, '"query"');
+    expect(() => postgresCheck({} as pg.Pool)).to.throw(TypeError, '`client`');
+    expect(() => postgresCheck(null as unknown as pg.Pool)).to.throw(TypeError, '`client`');
+    expect(() => postgresCheck(new pg.Pool(), { query: '' })).to.throw(TypeError, '`query`');
     expect(() => postgresCheck(new pg.Pool(), { qurey: 'x' } as never)).to.throw(TypeError, 'qurey');
   });
 });

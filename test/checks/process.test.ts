@@ -30,9 +30,9 @@ describe('diskCheck()', () => {
   });
 
   it('throws a TypeError naming a wrong argument when called', () => {
-    expect(() => diskCheck({ maxUsedRatio: 1.5 })).to.throw(TypeError, '"maxUsedRatio"');
-    expect(() => diskCheck({ minFreeBytes: -1 })).to.throw(TypeError, '"minFreeBytes"');
-    expect(() => diskCheck({ path: '' })).to.throw(TypeError, '"path"');
+    expect(() => diskCheck({ maxUsedRatio: 1.5 })).to.throw(TypeError, '`maxUsedRatio`');
+    expect(() => diskCheck({ minFreeBytes: -1 })).to.throw(TypeError, '`minFreeBytes`');
+    expect(() => diskCheck({ path: '' })).to.throw(TypeError, '`path`');
   });
 });
 
@@ -47,8 +47,8 @@ describe('memoryCheck()', () => {
   });
 
   it('throws a TypeError naming a wrong argument when called', () => {
-    expect(() => memoryCheck({ maxHeapUsedRatio: -0.1 })).to.throw(TypeError, '"maxHeapUsedRatio"');
-    expect(() => memoryCheck({ maxRssBytes: Number.NaN })).to.throw(TypeError, '"maxRssBytes"');
+    expect(() => memoryCheck({ maxHeapUsedRatio: -0.1 })).to.throw(TypeError, '`maxHeapUsedRatio`');
+    expect(() => memoryCheck({ maxRssBytes: Number.NaN })).to.throw(TypeError, '`maxRssBytes`');
   });
 });
 
@@ -87,8 +87,8 @@ describe('eventLoopCheck()', () => {
   });
 
   it('throws a TypeError naming a wrong argument when called', () => {
-    expect(() => eventLoopCheck({ percentile: 0 })).to.throw(TypeError, '"percentile"');
-    expect(() => eventLoopCheck({ window: 5 })).to.throw(TypeError, '"window"');
-    expect(() => eventLoopCheck({ maxDelay: -1 })).to.throw(TypeError, '"maxDelay"');
+    expect(() => eventLoopCheck({ percentile: 0 })).to.throw(TypeError, '`percentile`');
+    expect(() => eventLoopCheck({ window: 5 })).to.throw(TypeError, '`window`');
+    expect(() => eventLoopCheck({ maxDelay: -1 })).to.throw(TypeError, '`maxDelay`');
   });
 });

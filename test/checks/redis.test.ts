@@ -80,7 +80,7 @@ describe('redisCheck() and the offline queue', function () {
   });
 
   it('throws a TypeError for something that is not a Redis client', () => {
-    expect(() => redisCheck({} as RedisClient)).to.throw(TypeError, '"client"');
-    expect(() => redisCheck({ ping: async () => 'PONG' })).to.throw(TypeError, '"client"');
+    expect(() => redisCheck({} as RedisClient)).to.throw(TypeError, '`client`');
+    expect(() => redisCheck({ ping: async () => 'PONG' })).to.throw(TypeError, '`client`');
   });
 });

@@ -33,7 +33,7 @@ describe('tcpCheck()', () => {
   });
 
   it('throws a TypeError naming a wrong argument when called', () => {
-    expect(() => tcpCheck('', 1)).to.throw(TypeError, '"host"');
-    expect(() => tcpCheck('localhost', 70000)).to.throw(TypeError, '"port"');
+    expect(() => tcpCheck('', 1)).to.throw(TypeError, '`host`');
+    expect(() => tcpCheck('localhost', 70000)).to.throw(TypeError, '`port`');
   });
 });

@@ -38,8 +38,8 @@ describe('registerCheck()', () => {
     const bus = createHealthBus();
     expect(() => registerCheck('a b', () => true, { bus })).to.throw(TypeError, 'name');
     expect(() => registerCheck('db', 'SELECT 1' as never, { bus })).to.throw(TypeError, 'function');
-    expect(() => registerCheck('db', () => true, { bus, timeout: 0 })).to.throw(TypeError, '"timeout"');
-    expect(() => registerCheck('db', () => true, { bus, tags: 'ready' as never })).to.throw(TypeError, '"tags"');
+    expect(() => registerCheck('db', () => true, { bus, timeout: 0 })).to.throw(TypeError, '`timeout`');
+    expect(() => registerCheck('db', () => true, { bus, tags: 'ready' as never })).to.throw(TypeError, '`tags`');
     expect(() => registerCheck('db', () => true, { bus: {} as HealthBus })).to.throw(TypeError, 'bus');
   });
 });

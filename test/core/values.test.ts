@@ -155,13 +155,13 @@ describe('values that cannot be turned into text', () => {
     const { checks } = await runHealthChecks({ bus, timeout: 1000, logger: false });
     expect(checks.map(({ name, status, message }) => [name, status, message])).to.deep.equal([
       ['not-a-function', 'ERROR', 'check() needs a function'],
-      ['bad-tags', 'ERROR', 'invalid check options: "tags" must be a list of strings'],
+      ['bad-tags', 'ERROR', 'invalid check options: `tags` must be a list of strings, got "ready"'],
       [
         'bad-timeout',
         'ERROR',
-        `invalid check options: "timeout" must be at most 2147483647 ms, the longest delay Node's timers hold (got 3000000000)`,
+        'invalid check options: `timeout` must be a number of ms from 1 to 2147483647, got 3000000000',
       ],
-      ['null-options', 'ERROR', 'invalid check options: options must be an object'],
+      ['null-options', 'ERROR', 'invalid check options: the options must be an object, got null'],
     ]);
   });
 });

@@ -145,7 +145,7 @@ describe('gracefulShutdown() set up in-process', () => {
         signals: ['SIGUSR2'],
       }),
     ).to.not.throw();
-    expect(() => gracefulShutdown({} as never)).to.throw(TypeError, '"server"');
+    expect(() => gracefulShutdown({} as never)).to.throw(TypeError, '`server`');
     expect(() => gracefulShutdown(server, { drainTimeout: -1 })).to.throw(TypeError, 'drainTimeout');
     expect(() => gracefulShutdown(server, { signals: ['TERM' as NodeJS.Signals] })).to.throw(TypeError, 'signals');
     expect(() => gracefulShutdown(server, { health: {} as never })).to.throw(TypeError, 'health');
@@ -300,7 +300,7 @@ describe('gracefulShutdown(), the drain against what clients do', () => {
       expect(
         () => gracefulShutdown(server, { signals: signals as NodeJS.Signals[], exit: false }),
         signals.join(),
-      ).to.throw(TypeError, '"signals"');
+      ).to.throw(TypeError, '`signals`');
     }
     expect({
       term: process.listenerCount('SIGTERM'),
