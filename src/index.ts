@@ -20,7 +20,6 @@ export {
   HealthCheckEvent,
   HealthError,
   type HealthEvents,
-  type HealthResult,
   healthBus,
   type Instrumentation,
   instrument,
@@ -30,12 +29,13 @@ export {
   type RegisterOptions,
   type RunObserver,
   type RunOptions,
+  type RunResult,
   type RunStatus,
   registerCheck,
   runHealthChecks,
   SelectionError,
 } from './core/index.js';
 export { type DiscoverOptions, discoverChecks } from './discovery/index.js';
-export type { AnswerState, CustomFormat, HealthReport } from './formats/index.js';
+export type { Answer, AnswerStatus, CustomFormat } from './formats/index.js';
 export { type HealthMiddleware, type HealthOptions, health, type Secret } from './koa/index.js';
 export { gracefulShutdown, type ShutdownHandle, type ShutdownOptions, type ShutdownReport } from './lifecycle/index.js';

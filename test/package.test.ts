@@ -105,7 +105,7 @@ describe('the packed tarball, installed into an app', function () {
 
   it('typechecks a consumer in every TypeScript resolution mode', () => {
     const consumer = [
-      "import { health, healthBus, type HealthOptions, type HealthResult } from 'koa-health';",
+      "import { health, healthBus, type HealthOptions, type RunResult } from 'koa-health';",
       "import { environment } from 'koa-health/environment';",
       "import { diskCheck, postgresCheck, type PostgresClient } from 'koa-health/checks';",
       'declare const pool: PostgresClient;',
@@ -113,7 +113,7 @@ describe('the packed tarball, installed into an app', function () {
       "const options: HealthOptions = { timeout: 2000, expect: ['db'] };",
       'export const middleware = health(options);',
       "export const dump = environment({ secret: 'x' });",
-      "healthBus.on('healthresult', (result: HealthResult) => void result.status);",
+      "healthBus.on('healthresult', (result: RunResult) => void result.status);",
       '',
     ].join('\n');
     const modes: Array<[name: string, file: string, options: Record<string, string>]> = [

@@ -6,8 +6,8 @@ import {
   type CheckOptions,
   entryOf,
   type HealthChange,
-  type HealthResult,
   type Instrumentation,
+  type RunResult,
 } from './types.js';
 import { checkOptionsProblem, type Logger, optionError, validBus } from './validate.js';
 /**
@@ -21,7 +21,7 @@ export type HealthEvents = {
   /** A run has started: report or check on the event. */
   healthcheck: HealthCheckEvent;
   /** A run has finished, with its collated result. */
-  healthresult: HealthResult;
+  healthresult: RunResult;
   /** The overall status, or a check's status, changed since the previous run. */
   healthchange: HealthChange;
 };

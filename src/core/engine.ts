@@ -7,9 +7,9 @@ import {
   type CheckResult,
   type CheckStatus,
   entryOf,
-  type HealthResult,
   type KnownCheck,
   passes,
+  type RunResult,
   setBounded,
 } from './types.js';
 import type { Logger } from './validate.js';
@@ -37,8 +37,8 @@ export interface EngineOptions extends RunSettings {
 }
 
 /** A result as served: `age` in ms when it was reused rather than run for this request. */
-export interface Served {
-  readonly result: HealthResult;
+export interface ServedResult {
+  readonly result: RunResult;
   readonly age: number | undefined;
 }
 
@@ -57,7 +57,7 @@ export class HealthEngine {
   readonly #cache = new Map<string, { run: Run; until: number }>();
   // The last result of each set of selected checks (bounded, as selections are the client's to invent):
   // what a run's change is judged against, and with the checks' history what the status page shows.
-  readonly #lastRuns = new Map<string, HealthResult>();
+  readonly #lastRuns = new Map<string, RunResult>();
   readonly #history: CheckHistory;
   // The names the last run made known: what a selection really selects is judged by them.
   #known: ReadonlyMap<string, KnownCheck> | undefined;
@@ -86,7 +86,7 @@ export class HealthEngine {
   }
 
   /** The last result of each set of selected checks, newest last. */
-  get lastRuns(): readonly HealthResult[] {
+  get lastRuns(): readonly RunResult[] {
     return [...this.#lastRuns.values()];
   }
 
@@ -110,7 +110,7 @@ export class HealthEngine {
    * @param lenient names and tags no check has are left out rather than refused (for configured selections)
    * @throws {SelectionError} when a requested name or tag has no check, unless `lenient`
    */
-  ready(selection: Selection, lenient = false): Served | undefined {
+  resultAtHand(selection: Selection, lenient = false): ServedResult | undefined {
     const refreshed = this.#timer === undefined ? undefined : this.#latest;
     if (refreshed) return { result: selectResult(refreshed, selection, lenient), age: ageOf(refreshed) };
     const hit = this.#cache.get(this.#keyOf(selection));
@@ -120,13 +120,13 @@ export class HealthEngine {
   }
 
   /**
-   * The result for `selection`: at once if it can be had (see `ready()`), else from a run under way or a new run
+   * The result for `selection`: at once if it can be had (see `resultAtHand()`), else from a run under way or a new run
    * (before the first background run has finished, that one).
    * @param lenient names and tags no check has are left out rather than refused (for configured selections)
    * @throws {SelectionError} when a requested name or tag has no check, unless `lenient`
    */
-  async serve(selection: Selection, lenient = false): Promise<Served> {
-    const ready = this.ready(selection, lenient);
+  async serve(selection: Selection, lenient = false): Promise<ServedResult> {
+    const ready = this.resultAtHand(selection, lenient);
     if (ready) return ready;
     const wanted = this.#timer === undefined ? selection : Selection.all;
     const first = this.#known === undefined ? this.#firstRun.get(wanted.asked) : undefined;
@@ -227,7 +227,7 @@ export class HealthEngine {
   }
 
   /** Emits the result and, when something changed since the last run of the same checks, the change; logs transitions only. */
-  #observe(result: HealthResult): void {
+  #observe(result: RunResult): void {
     const { logger } = this.#options;
     // Judged against the last result holding the same checks: a selection a client invents (a name no check
     // has, beside a crashed subscriber) holds what others hold, and is no news.
@@ -281,7 +281,7 @@ function describeChecks(checks: readonly CheckResult[]): string {
 }
 
 /** What the engine knows of one check, across runs: for people (the status page), not for probes. */
-export interface CheckState {
+export interface CheckRecord {
   readonly name: string;
   readonly status: CheckStatus;
   readonly message: string;
@@ -312,7 +312,7 @@ export interface Transition {
  * bound that never grows however long the process runs.
  */
 export class CheckHistory {
-  readonly #states = new Map<string, CheckState>();
+  readonly #states = new Map<string, CheckRecord>();
   readonly #ring: Array<Transition | undefined>;
   #next = 0;
 
@@ -321,7 +321,7 @@ export class CheckHistory {
   }
 
   /** Takes in a run; returns the checks whose status it changed (never seen counts as OK: a healthy start is not news). */
-  record(result: HealthResult): CheckChange[] {
+  record(result: RunResult): CheckChange[] {
     const changes: CheckChange[] = [];
     for (const check of result.checks) {
       const previous = this.#states.get(check.name);
@@ -354,7 +354,7 @@ export class CheckHistory {
   }
 
   /** Every check seen, in the order first seen. */
-  get checks(): readonly CheckState[] {
+  get checks(): readonly CheckRecord[] {
     return [...this.#states.values()];
   }
 

@@ -4,8 +4,8 @@ import {
   type CheckCall,
   type CheckFunction,
   type CheckOptions,
-  type CheckOutcome,
   type CheckResult,
+  type CheckReturn,
   type CheckStatus,
   type Instrumentation,
   type KnownCheck,
@@ -87,23 +87,23 @@ export class RunRecorder {
   ) {}
 
   /**
-   * Whether the run asks for this check; records the name as existing, for the "unknown check" answer.
-   * A finished run asks for nothing more and learns no more names.
+   * Records the name as known (with its tags and `default`, for selections and the "unknown check" answer),
+   * and says whether the run includes it. A finished run includes nothing more and learns no more names.
    */
-  wants(name: string, options: CheckOptions = {}): boolean {
+  enlist(name: string, options: CheckOptions = {}): boolean {
     if (this.#closed) return false;
     return this.selection.includes(name, this.#remember(name, validOrNone(options)));
   }
 
   /** Records a reported outcome, if the run asks for it; whatever a caller hands over is made safe to show. */
   report(name: string, status: CheckStatus, message: unknown, details: unknown): void {
-    if (this.wants(name)) this.#recordSinceStart(name, statusOf(status), textOf(message), detailsOf(details));
+    if (this.enlist(name)) this.#recordSinceStart(name, statusOf(status), textOf(message), detailsOf(details));
   }
 
   /** Runs a check function under its deadline and records its outcome; the promise never rejects. */
   check(name: string, fn: CheckFunction, options: CheckOptions): Promise<void> {
     // After the deadline nobody waits for the answer: do not start the work.
-    if (!this.wants(name, options)) return Promise.resolve();
+    if (!this.enlist(name, options)) return Promise.resolve();
     // One result per name: the first registration runs (subscribers run in the order they subscribed).
     if (this.#called.has(name)) {
       this.duplicates.add(name);
@@ -156,7 +156,7 @@ export class RunRecorder {
     if (call.thrown) finish('ERROR', messageOf(call.thrown.error));
     else {
       try {
-        Promise.resolve(call.returned as CheckOutcome | PromiseLike<CheckOutcome>).then(
+        Promise.resolve(call.returned as CheckReturn | PromiseLike<CheckReturn>).then(
           (outcome) => finish(...judge(outcome)),
           (error: unknown) => finish('ERROR', messageOf(error)),
         );
@@ -209,7 +209,7 @@ export class RunRecorder {
   /** Fails each of these names that the run asks for and that did not report. */
   failSilent(names: readonly string[]): void {
     for (const name of names) {
-      if (!this.#results.has(name) && this.wants(name))
+      if (!this.#results.has(name) && this.enlist(name))
         this.#recordSinceStart(name, 'ERROR', 'did not report', undefined);
     }
   }
@@ -251,7 +251,7 @@ export class RunRecorder {
 
   #remember(name: string, { tags, default: isDefault }: CheckOptions): KnownCheck {
     this.#place(name);
-    // A bare name (a report, or wants() without options) keeps what a registration said about it.
+    // A bare name (a report, or enlist() without options) keeps what a registration said about it.
     const bare = tags === undefined && isDefault === undefined;
     const existing = this.#known.get(name);
     if (bare && existing) return existing;
@@ -279,7 +279,7 @@ export class RunRecorder {
 }
 
 /** What a check function's outcome means: `outcome()` says it all, `false` fails, a string is the message. */
-function judge(outcome: CheckOutcome): [CheckStatus, string, unknown] {
+function judge(outcome: CheckReturn): [CheckStatus, string, unknown] {
   if (isOutcome(outcome)) return [statusOf(outcome.status), textOf(outcome.message), outcome.details];
   if (outcome === false) return ['ERROR', 'check returned false', undefined];
   return ['OK', typeof outcome === 'string' ? outcome : '', undefined];
@@ -343,7 +343,7 @@ export class HealthCheckEvent {
    * Also records the name as existing, for the "unknown check" answer.
    */
   wants(name: string, options: CheckOptions = {}): boolean {
-    return this.#recorder.wants(nameOf(name), options);
+    return this.#recorder.enlist(nameOf(name), options);
   }
 
   /**

@@ -7,11 +7,11 @@ import { type CheckList, Selection, validCheckName } from './selection.js';
 import {
   type CheckResult,
   DEFAULT_TIMEOUT,
-  type HealthResult,
   isThenable,
   type KnownCheck,
   overallStatus,
   type RunObserver,
+  type RunResult,
   SelectionError,
 } from './types.js';
 import { knownOptions, type Logger, optionError, validBus, validLogger, validTimeout } from './validate.js';
@@ -67,7 +67,7 @@ const RUN_OPTIONS = ['bus', 'timeout', 'checks', 'exclude', 'expect', 'logger'] 
  * @throws {SelectionError} when a requested name or tag has no check
  * @throws {TypeError} for a bad option
  */
-export async function runHealthChecks(options: RunOptions = {}): Promise<HealthResult> {
+export async function runHealthChecks(options: RunOptions = {}): Promise<RunResult> {
   knownOptions(options, RUN_OPTIONS, 'runHealthChecks()');
   const {
     bus = healthBus,
@@ -131,7 +131,7 @@ function warnOfWiring({ bus, logger }: RunSettings, selection: Selection, run: R
 
 /** A finished run: its result, and every check name the subscribers made known. */
 export interface Run {
-  readonly result: HealthResult;
+  readonly result: RunResult;
   readonly known: ReadonlyMap<string, KnownCheck>;
 }
 
@@ -189,7 +189,7 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
   run.failSilent(expect);
   run.close();
   warnOfWiring(settings, selection, run);
-  const result: HealthResult = Object.freeze({
+  const result: RunResult = Object.freeze({
     status: run.status,
     checks: run.checks,
     startedAt: run.startedAt,
@@ -205,7 +205,7 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
  * @param lenient names and tags no check has are left out rather than refused
  * @throws {SelectionError} when a requested name or tag has no check, unless something failed or `lenient`
  */
-export function selectResult({ result, known }: Run, selection: Selection, lenient = false): HealthResult {
+export function selectResult({ result, known }: Run, selection: Selection, lenient = false): RunResult {
   const selected =
     selection.key === result.selection
       ? result
@@ -229,7 +229,7 @@ export function selectResult({ result, known }: Run, selection: Selection, lenie
   return selected;
 }
 
-function subset(result: HealthResult, checks: readonly CheckResult[], key: string): HealthResult {
+function subset(result: RunResult, checks: readonly CheckResult[], key: string): RunResult {
   return Object.freeze({ ...result, status: overallStatus(checks), checks, selection: key });
 }
 
@@ -243,7 +243,7 @@ function start(run: RunRecorder, name: string, subscriber: () => unknown): void 
 }
 
 /** What a piece of work under a deadline came to. */
-export type Settled<T> = { ok: true; value: T } | { ok: false; message: string };
+export type SettledWork<T> = { ok: true; value: T } | { ok: false; message: string };
 
 /** Resolves `true` if `work` is still pending after `ms`, `false` once it is done; clears its timer either way. */
 export async function expires(work: Promise<unknown>, ms: number): Promise<boolean> {
@@ -263,10 +263,10 @@ export async function expires(work: Promise<unknown>, ms: number): Promise<boole
 export async function settleWithin<T>(
   work: (signal: AbortSignal) => T | PromiseLike<T>,
   ms: number,
-): Promise<Settled<T>> {
+): Promise<SettledWork<T>> {
   const controller = new AbortController();
-  const done = (async (): Promise<Settled<T>> => ({ ok: true, value: await work(controller.signal) }))().catch(
-    (error: unknown): Settled<T> => ({ ok: false, message: messageOf(error) }),
+  const done = (async (): Promise<SettledWork<T>> => ({ ok: true, value: await work(controller.signal) }))().catch(
+    (error: unknown): SettledWork<T> => ({ ok: false, message: messageOf(error) }),
   );
   if (!(await expires(done, ms))) return done;
   const message = `timed out after ${ms} ms`;

@@ -61,13 +61,13 @@ export interface CheckResult {
 }
 
 /** What a check function may return: an `outcome()`, `false` to fail, a string as the message; anything else passes. */
-export type CheckOutcome = boolean | string | void | undefined | null | object;
+export type CheckReturn = boolean | string | void | undefined | null | object;
 
 /**
  * A check: gets a signal that aborts at its deadline or its failure (shared with the run's other
  * functions that name no parameter, and aborted at the deadline only); may be sync or async.
  */
-export type CheckFunction = (signal: AbortSignal) => CheckOutcome | PromiseLike<CheckOutcome>;
+export type CheckFunction = (signal: AbortSignal) => CheckReturn | PromiseLike<CheckReturn>;
 
 /** How a check takes part in a run. */
 export interface CheckOptions {
@@ -100,7 +100,7 @@ export interface KnownCheck {
 }
 
 /** The collated outcome of one run of the application checks. */
-export interface HealthResult {
+export interface RunResult {
   /** `'ERROR'` if a critical check failed, `'WARN'` if one warned, else `'OK'`. */
   readonly status: RunStatus;
   /** Every result, in the order first reported. */
@@ -130,7 +130,7 @@ export interface HealthChange {
   /** The checks whose status changed. */
   readonly checks: readonly CheckChange[];
   /** The run that brought the change. */
-  readonly result: HealthResult;
+  readonly result: RunResult;
 }
 
 /** A check as an instrumentation sees it when the check function is called. */
@@ -150,7 +150,7 @@ export interface RunObserver {
    */
   check?(check: CheckCall, call: () => unknown): ((result: CheckResult) => void) | void;
   /** The run is over. */
-  ended?(result: HealthResult): void;
+  ended?(result: RunResult): void;
 }
 
 /** Telemetry's way into the engine: asked at the start of every run on its bus, in the context that starts it. */

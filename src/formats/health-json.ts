@@ -1,7 +1,7 @@
-import type { HealthReport } from './report.js';
+import type { Answer } from './report.js';
 
 /** draft-inadarei-api-health-check: `status` pass/warn/fail, consistent with the status code, and `checks` by name. */
-export function healthJsonBody({ state, statusCode, result, details }: HealthReport): object {
+export function healthJsonBody({ state, statusCode, result, details }: Answer): object {
   // The draft requires fail to go out as 4xx/5xx and pass/warn as 2xx/3xx: follow the code actually sent.
   const status = statusCode >= 400 ? 'fail' : state === 'OK' ? 'pass' : 'warn';
   const body: Record<string, unknown> = { status };

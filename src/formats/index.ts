@@ -7,17 +7,17 @@
 import type { Context } from 'koa';
 import { healthJsonBody } from './health-json.js';
 import { jsonBody } from './json.js';
-import type { FormatName, HealthReport } from './report.js';
+import type { Answer, FormatName } from './report.js';
 import { TEXT, textBody } from './text.js';
 
-export type { AnswerState, CustomFormat, FormatName, HealthReport } from './report.js';
+export type { Answer, AnswerStatus, CustomFormat, FormatName } from './report.js';
 export { healthJsonBody, jsonBody, TEXT, textBody };
 
 /** A built-in format: its media type, the `Content-Type` it is sent with, and how it writes a body. */
 interface Format {
   readonly mediaType: string;
   readonly contentType: string;
-  body(report: HealthReport): unknown;
+  body(report: Answer): unknown;
 }
 
 /** The built-in formats by name, in order of preference when the client has none. */

@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { passes } from '../core/index.js';
-import type { HealthReport } from './report.js';
+import type { Answer } from './report.js';
 
 /** panopticon's shape: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
-export function jsonBody({ state, result, details, available }: HealthReport): object {
+export function jsonBody({ state, result, details, available }: Answer): object {
   // No prototype: every name that passes validation is a key, `__proto__` and `constructor` included.
   const components = Object.create(null) as Record<string, object>;
   if (details && result) {

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'koa';
 import { HealthError, jsonSafe, SelectionError } from '../core/index.js';
-import { type CustomFormat, FORMATS, type FormatName, type HealthReport, MEDIA_TYPES, TEXT } from '../formats/index.js';
+import { type Answer, type CustomFormat, FORMATS, type FormatName, MEDIA_TYPES, TEXT } from '../formats/index.js';
 import type { StateHeaders } from './validate.js';
 
 /**
@@ -32,7 +32,7 @@ export interface AnswerSettings {
 }
 
 /** Writes an answer in the chosen format, with the state's extra headers; a custom format writes the text one. */
-export function writeReport(ctx: Context, config: AnswerSettings, formatName: FormatName, report: HealthReport): void {
+export function writeReport(ctx: Context, config: AnswerSettings, formatName: FormatName, report: Answer): void {
   const { response } = ctx;
   response.status = report.statusCode;
   if (report.state === 'MAINTENANCE' && ctx.req.httpVersionMajor < 2) response.message = 'MAINTENANCE';

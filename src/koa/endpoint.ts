@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import type { HealthEngine, HealthResult, Served } from '../core/index.js';
-import { type AnswerState, type FormatName, type HealthReport, negotiate } from '../formats/index.js';
+import type { HealthEngine, RunResult, ServedResult } from '../core/index.js';
+import { type Answer, type AnswerStatus, type FormatName, negotiate } from '../formats/index.js';
 import { Refusals } from './access.js';
 import { allowedMethod, replyError, replyNotAcceptable, replyText, setHeader, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
@@ -97,9 +97,9 @@ export class HealthEndpoint {
     if (selection === undefined)
       return writeReport(ctx, this.#config, formatName, this.#unguardedReport(ctx, auth, 'OK'));
     if (!this.#authorized(ctx, auth)) return;
-    let ready: Served | undefined;
+    let ready: ServedResult | undefined;
     try {
-      ready = this.#engine.ready(selection);
+      ready = this.#engine.resultAtHand(selection);
     } catch (error) {
       return replyError(ctx, error, this.#config.showDetails);
     }
@@ -110,18 +110,18 @@ export class HealthEndpoint {
     );
   }
 
-  #sendResult(ctx: Context, formatName: FormatName, { result, age }: Served): void {
+  #sendResult(ctx: Context, formatName: FormatName, { result, age }: ServedResult): void {
     if (age !== undefined) setHeader(ctx, 'Age', String(Math.floor(age / 1000)));
     writeReport(ctx, this.#config, formatName, this.#report(result.status, result));
   }
 
-  #report(state: AnswerState, result: HealthResult): HealthReport {
+  #report(state: AnswerStatus, result: RunResult): Answer {
     // This endpoint guards running checks with the secret: past the guard, who sees details is known once.
     return reportOf(this.#parts, state, result, this.#config.showDetails);
   }
 
   /** An answer that runs nothing and so passes no guard: the check names and the host only for whoever may see details. */
-  #unguardedReport(ctx: Context, auth: string | undefined, state: AnswerState): HealthReport {
+  #unguardedReport(ctx: Context, auth: string | undefined, state: AnswerStatus): Answer {
     return reportOf(this.#parts, state, undefined, maySeeDetails(this.#parts, ctx, auth));
   }
 }

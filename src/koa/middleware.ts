@@ -42,7 +42,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
     return first === 'ready' && second !== '' ? probes.answer(ctx, 'ready', second) : false;
   }
 
-  const path = config.endpoint;
+  const { path } = config;
   if (path === false) {
     // Mounted on a router route: the route decides; the path's last segments say which probe.
     return Object.assign(

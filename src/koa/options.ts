@@ -15,7 +15,7 @@ import {
   validLogger,
   validTimeout,
 } from '../core/index.js';
-import type { AnswerState, CustomFormat } from '../formats/index.js';
+import type { AnswerStatus, CustomFormat } from '../formats/index.js';
 import { type Authorizer, authorizer, type DetailsLevel, detailsLevel, type Secret } from './access.js';
 import {
   type StateHeaders,
@@ -98,7 +98,7 @@ export interface HealthOptions {
    * Extra response headers by state, e.g. `{ MAINTENANCE: { 'Retry-After': '120' } }`.
    * @default {}
    */
-  headers?: Partial<Record<AnswerState, Readonly<Record<string, string>>>>;
+  headers?: Partial<Record<AnswerStatus, Readonly<Record<string, string>>>>;
   /**
    * Check names that must report: one that a run asking for it does not hear from fails with
    * `did not report`, so an app that forgot to import a check module does not look healthy.
@@ -133,7 +133,7 @@ export interface HealthMiddleware extends Middleware {
 /** `health()`'s options, checked and with their defaults: what the endpoint and its engine are built from. */
 export interface HealthConfig {
   /** The endpoint's path without a trailing slash, or `false` to answer whatever reaches the middleware. */
-  readonly endpoint: string | false;
+  readonly path: string | false;
   readonly disableFile: string | false;
   readonly maintenanceCode: number;
   readonly failureCode: number;
@@ -206,7 +206,7 @@ export function configure(options: HealthOptions): HealthConfig {
   if (format !== undefined && typeof format !== 'function')
     throw optionError('health()', 'format', 'a function', format);
   return {
-    endpoint: path === false ? false : validPath(path, 'health()'),
+    path: path === false ? false : validPath(path, 'health()'),
     disableFile: validFile(disableFile, 'health()', 'disableFile'),
     maintenanceCode: validCode(maintenanceCode, 'health()', 'maintenanceCode'),
     failureCode: validCode(failureCode, 'health()', 'failureCode'),

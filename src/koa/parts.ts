@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
-import type { HealthContext, HealthEngine, HealthResult } from '../core/index.js';
-import type { AnswerState, HealthReport } from '../formats/index.js';
+import type { HealthContext, HealthEngine, RunResult } from '../core/index.js';
+import type { Answer, AnswerStatus } from '../formats/index.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
 import type { QueryReader } from './parameters.js';
@@ -51,7 +51,7 @@ export function unknownConfigured({ config, engine }: EndpointParts): string[] {
  * endpoint, `maintenanceCode` in maintenance and `failureCode` for a failed run, and for the probes `503`
  * whatever those are (Kubernetes counts 200 to 399 as ready, 299 included); `503` while starting or draining.
  */
-export function httpStatusOf({ config }: EndpointParts, state: AnswerState, probe: boolean): number {
+export function httpStatusOf({ config }: EndpointParts, state: AnswerStatus, probe: boolean): number {
   if (state === 'OK' || state === 'WARN') return 200;
   if (probe) return 503;
   if (state === 'MAINTENANCE') return config.maintenanceCode;
@@ -61,11 +61,11 @@ export function httpStatusOf({ config }: EndpointParts, state: AnswerState, prob
 /** An answer's report: details only with a run behind it, and the names of the checks only to those who may see details. */
 export function reportOf(
   parts: EndpointParts,
-  state: AnswerState,
-  result: HealthResult | undefined,
+  state: AnswerStatus,
+  result: RunResult | undefined,
   details: boolean,
   probe = false,
-): HealthReport {
+): Answer {
   return {
     state,
     statusCode: httpStatusOf(parts, state, probe),

@@ -2,14 +2,14 @@ import type { Context } from 'koa';
 import {
   type HealthContext,
   type HealthEngine,
-  type HealthResult,
   listItems,
   logText,
   passes,
+  type RunResult,
   Selection,
   SelectionError,
 } from '../core/index.js';
-import { type AnswerState, negotiate, TEXT } from '../formats/index.js';
+import { type AnswerStatus, negotiate, TEXT } from '../formats/index.js';
 import { allowedMethod, replyError, replyNotAcceptable, replyText, setHeader, writeReport } from './answer.js';
 import type { HealthConfig } from './options.js';
 import type { GivenParameters } from './parameters.js';
@@ -26,9 +26,9 @@ import {
 export type Probe = 'live' | 'ready' | 'startup';
 
 /** A probe's verdict: its state, and a line per check (and per reason) for `?verbose`. */
-interface Verdict {
-  readonly state: AnswerState;
-  readonly result: HealthResult | undefined;
+interface ProbeAnswer {
+  readonly state: AnswerStatus;
+  readonly result: RunResult | undefined;
   readonly lines: readonly string[];
 }
 
@@ -72,7 +72,7 @@ export class ProbeEndpoint {
     const formatName = negotiated === 'html' ? 'text' : negotiated;
     // No guard here: whether this caller sees details is decided per request.
     const allowed = maySeeDetails(this.#parts, ctx, auth);
-    let verdict: Promise<Verdict> | Verdict;
+    let verdict: Promise<ProbeAnswer> | ProbeAnswer;
     try {
       verdict =
         probe === 'live'
@@ -81,7 +81,7 @@ export class ProbeEndpoint {
     } catch (error) {
       return replyError(ctx, error);
     }
-    const send = ({ state, result, lines }: Verdict): void => {
+    const send = ({ state, result, lines }: ProbeAnswer): void => {
       if (verbose === undefined) {
         return writeReport(ctx, this.#config, formatName, reportOf(this.#parts, state, result, allowed, true));
       }
@@ -106,7 +106,7 @@ export class ProbeEndpoint {
     name: string | undefined,
     excluded: readonly string[],
     allowed: boolean,
-  ): Promise<Verdict> | Verdict {
+  ): Promise<ProbeAnswer> | ProbeAnswer {
     const context = this.#context;
     if (probe === 'startup' && context.startedAt !== undefined)
       return { state: 'OK', result: undefined, lines: ['[+]startup ok'] };
@@ -157,7 +157,7 @@ export class ProbeEndpoint {
   }
 
   /** Startup passes once: when a run of the whole startup selection (nothing excluded) did not fail. */
-  #noteStartup(result: HealthResult, excluded: readonly string[]): void {
+  #noteStartup(result: RunResult, excluded: readonly string[]): void {
     if (excluded.length > 0) return;
     const known = new Set(this.#engine.selects(this.#config.startup));
     const failed = result.checks.some(({ name, status }) => known.has(name) && !passes(status));
@@ -167,11 +167,11 @@ export class ProbeEndpoint {
 
 /** A verdict from a run: a line per check, and one per exclusion. */
 function verdictOf(
-  result: HealthResult,
-  state: AnswerState,
+  result: RunResult,
+  state: AnswerStatus,
   excluded: readonly string[],
   allowed: boolean,
-): Verdict & { lines: string[] } {
+): ProbeAnswer & { lines: string[] } {
   const lines = result.checks.map(({ name, status, message }) => line(name, status, message, allowed));
   for (const skipped of excluded) lines.push(`[+]${skipped} excluded: ok`);
   return { state, result, lines };

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Context } from 'koa';
-import { failingNames, type HealthContext, type HealthEngine, type Selection, type Served } from '../core/index.js';
+import {
+  failingNames,
+  type HealthContext,
+  type HealthEngine,
+  type Selection,
+  type ServedResult,
+} from '../core/index.js';
 import { PAGE_CSP, type ProbeRow, renderPage } from '../ui/index.js';
 import { setHeader } from './answer.js';
 import type { MaintenanceWatch } from './maintenance.js';
@@ -32,7 +38,7 @@ export class StatusPage {
     return this.#engine.serve(selection).then((served) => this.#send(ctx, served, auth));
   }
 
-  #send(ctx: Context, served: Served | undefined, auth: string | undefined): void {
+  #send(ctx: Context, served: ServedResult | undefined, auth: string | undefined): void {
     const now = Date.now();
     const bare = this.#bare();
     const query = served === undefined ? undefined : this.#queryRow(ctx, served);
@@ -71,7 +77,7 @@ export class StatusPage {
   }
 
   #base(ctx: Context): string {
-    const { endpoint } = this.#config;
+    const { path: endpoint } = this.#config;
     return endpoint === false ? ctx.path.replace(/\/$/, '') : endpoint === '/' ? '' : endpoint;
   }
 
@@ -84,7 +90,7 @@ export class StatusPage {
   }
 
   #bare(): ProbeRow {
-    const { maintenanceCode, disableFile, endpoint } = this.#config;
+    const { maintenanceCode, disableFile, path: endpoint } = this.#config;
     const path = endpoint === false ? '(this route)' : endpoint;
     if (!this.#maintenance.active())
       return { probe: 'bare', path, statusCode: 200, state: 'OK', reason: 'runs nothing' };
@@ -133,7 +139,7 @@ export class StatusPage {
       : { probe: 'startup', path, statusCode: 200, state: 'OK', reason: `passed${since(startedAt)}` };
   }
 
-  #queryRow(ctx: Context, { result, age }: Served): ProbeRow {
+  #queryRow(ctx: Context, { result, age }: ServedResult): ProbeRow {
     const statusCode = httpStatusOf(this.#parts, result.status, false);
     const failing = failingNames(result.checks);
     const from =

@@ -8,14 +8,14 @@ import {
   Selection,
   TIMER_MS,
 } from '../core/index.js';
-import type { AnswerState } from '../formats/index.js';
+import type { AnswerStatus } from '../formats/index.js';
 
 /** `health()`'s own option checks, in the one message form of `core/validate.ts`. */
 
 /** Extra response headers by state. */
-export type StateHeaders = Partial<Record<AnswerState, Readonly<Record<string, string>>>>;
+export type StateHeaders = Partial<Record<AnswerStatus, Readonly<Record<string, string>>>>;
 
-const STATES: readonly AnswerState[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE', 'STARTING', 'SHUTTING_DOWN'];
+const STATES: readonly AnswerStatus[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE', 'STARTING', 'SHUTTING_DOWN'];
 
 /** A list of checks, as `?checks=` takes it, parsed once. */
 export function validSelection(value: unknown, where: string, option: string): Selection {
@@ -59,7 +59,7 @@ export function validHeaders(headers: unknown, where: string): StateHeaders {
     throw optionError(where, 'headers', 'an object by state', headers);
   const valid: Record<string, Readonly<Record<string, string>>> = {};
   for (const [state, set] of Object.entries(headers)) {
-    if (!STATES.includes(state as AnswerState))
+    if (!STATES.includes(state as AnswerStatus))
       throw optionError(where, 'headers', `keyed by ${STATES.join(', ')}`, state);
     if (typeof set !== 'object' || set === null)
       throw optionError(where, `headers.${state}`, 'header names to strings', set);

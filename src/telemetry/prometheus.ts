@@ -8,12 +8,12 @@ import {
   entryOf,
   type HealthBus,
   type HealthChange,
-  type HealthResult,
   healthBus,
   holdShared,
   knownOptions,
   optionError,
   passes,
+  type RunResult,
   type SharedEntries,
   statusLabel,
   statusValue,
@@ -81,7 +81,7 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
     bus,
     () => {
       const metrics = metricsIn(registry, prefix);
-      const onResult = (result: HealthResult): void => record(metrics, result);
+      const onResult = (result: RunResult): void => record(metrics, result);
       const onChange = (change: HealthChange): void => {
         for (const { name, before, after } of change.checks) {
           const from = before === undefined ? 'none' : statusLabel(before);
@@ -102,7 +102,7 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
   return { close: release };
 }
 
-function record(metrics: Metrics, result: HealthResult): void {
+function record(metrics: Metrics, result: RunResult): void {
   for (const { name, status, duration, startedAt } of result.checks) {
     const labels = { check: name };
     metrics.checkStatus.set(labels, statusValue(status));

@@ -7,10 +7,10 @@ import {
   type CheckStatus,
   type HealthBus,
   type HealthChange,
-  type HealthResult,
   healthBus,
   knownOptions,
   optionError,
+  type RunResult,
   statusLabel,
   statusValue,
   validBus,
@@ -80,7 +80,7 @@ export function statsdReporter(options: StatsdOptions): ReporterHandle {
   if (typeof enabled !== 'boolean') throw optionError('statsdReporter()', 'enabled', 'true or false', enabled);
   if (!enabled) return { close() {} };
   const name = (stat: string): string => (prefix === '' ? stat : `${prefix}.${stat}`);
-  const onResult = (result: HealthResult): void => {
+  const onResult = (result: RunResult): void => {
     for (const check of result.checks) {
       const tags = [`check:${tagValue(check.name)}`];
       // DogStatsD's service check scale runs the other way: 0 OK, 1 WARNING, 2 CRITICAL.

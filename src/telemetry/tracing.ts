@@ -20,7 +20,6 @@ import {
   contextOf,
   failingNames,
   type HealthBus,
-  type HealthResult,
   healthBus,
   holdShared,
   instrument,
@@ -28,6 +27,7 @@ import {
   knownOptions,
   optionError,
   passes,
+  type RunResult,
   statusLabel,
   validBus,
 } from '../core/index.js';
@@ -123,7 +123,7 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
           // Ended as the result is recorded: the span's own clock covers what the result's duration does.
           return (result: CheckResult) => endCheck(span, result, errorType, undefined);
         },
-        ended(result: HealthResult) {
+        ended(result: RunResult) {
           // Reported results had no function to wrap: a span each, over the time they cover.
           for (const check of result.checks) {
             if (traced.has(check.name)) continue;

@@ -3,7 +3,7 @@
  * no framework. Every value is escaped; status shows as a word and a shape as well as a colour.
  * @module
  */
-import type { CheckState, Transition } from '../core/index.js';
+import type { CheckRecord, Transition } from '../core/index.js';
 import { STYLE } from './style.js';
 
 export { PAGE_CSP } from './style.js';
@@ -23,7 +23,7 @@ export interface PageModel {
   readonly state: string;
   readonly now: number;
   readonly probes: readonly ProbeRow[];
-  readonly checks: readonly CheckState[];
+  readonly checks: readonly CheckRecord[];
   /** Whether messages may be shown; without, they are withheld. */
   readonly details: boolean;
   readonly transitions: readonly Transition[];

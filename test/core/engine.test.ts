@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import type { HealthChange, HealthResult } from '../../src/index.js';
+import type { HealthChange, RunResult } from '../../src/index.js';
 import { fakeClock, makeApp, sleep, until } from '../helpers.js';
 
 describe('shared runs and caching', () => {
@@ -161,7 +161,7 @@ describe('shared runs and caching', () => {
 describe('events out and logging', () => {
   it("emits 'healthresult' after every run with status, checks, durations and start times", async () => {
     const { app, bus } = makeApp();
-    const results: HealthResult[] = [];
+    const results: RunResult[] = [];
     bus.on('healthresult', (result) => results.push(result));
     bus.on('healthcheck', (event) => {
       event.report('db', 'OK');

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { createHealthBus, type HealthCheckEvent, type HealthResult, runHealthChecks } from '../../src/index.js';
+import { createHealthBus, type HealthCheckEvent, type RunResult, runHealthChecks } from '../../src/index.js';
 import { fakeClock, makeApp, sleep } from '../helpers.js';
 
 /** Runs one subscriber alone on a bus of its own, as an app's run would, and resolves with the run's result. */
-async function runWith(subscriber: (event: HealthCheckEvent) => unknown): Promise<HealthResult> {
+async function runWith(subscriber: (event: HealthCheckEvent) => unknown): Promise<RunResult> {
   const bus = createHealthBus();
   bus.on('healthcheck', subscriber);
   return runHealthChecks({ bus, timeout: 1000, logger: false });
@@ -116,7 +116,7 @@ describe('running the application checks', () => {
       bus.on('healthcheck', async function silentCheck() {
         await new Promise(() => {});
       });
-      let result: HealthResult | undefined;
+      let result: RunResult | undefined;
       const run = runHealthChecks({ bus, timeout: 150 }).then((settled) => (result = settled));
       await clock.tickAsync(149);
       expect(result, 'settled before the deadline').to.equal(undefined);

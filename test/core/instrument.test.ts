@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import {
   type CheckResult,
   createHealthBus,
-  type HealthResult,
   instrument,
+  type RunResult,
   registerCheck,
   runHealthChecks,
 } from '../../src/index.js';
@@ -22,7 +22,7 @@ describe("instrument(): the engine's instrumentation point", () => {
             call();
             return (result: CheckResult) => void seen.push(`ended ${name} ${result.status}`);
           },
-          ended: (result: HealthResult) => void seen.push(`end ${result.status}`),
+          ended: (result: RunResult) => void seen.push(`end ${result.status}`),
         };
       },
     });

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
-import type { HealthReport } from '../../src/index.js';
+import type { Answer } from '../../src/index.js';
 import { makeApp, sleep, tempDir } from '../helpers.js';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -127,7 +127,7 @@ describe('response formats', () => {
   });
 
   it('takes a custom format, and per-state headers', async () => {
-    const seen: HealthReport[] = [];
+    const seen: Answer[] = [];
     const { app, bus } = makeApp({
       format: (report, ctx) => {
         seen.push(report);
