@@ -32,8 +32,7 @@ export interface HttpCheckOptions {
 }
 
 /**
- * Checks an HTTP dependency with `fetch` under the check's signal (impact_stack's API liveliness, panopticon's
- * `check_url`). The response body is always cancelled, so a body that never ends costs nothing; the message
+ * Checks an HTTP dependency (an API the service calls) with `fetch` under the check's signal. The response body is always cancelled, so a body that never ends costs nothing; the message
  * says the status and the time, or the real cause of a failure (`ECONNREFUSED`, `ENOTFOUND`, the TLS error).
  * Credentials in the URL are sent as `Authorization: Basic` and appear nowhere else: not in a message, a log
  * line, an answer or a span.

@@ -169,9 +169,8 @@ export interface RegisterOptions extends CheckOptions {
 }
 
 /**
- * Runs `fn` as the check `name` in every run on the bus: `event.check(name, fn, options)` in one line
- * (impact_stack's `register_check`), recorded in the bus's context. A name registered on the bus already
- * keeps its first registration: the second is ignored (and said once, at warn, at the next run), and its
+ * Runs `fn` as the check `name` in every run on the bus (`event.check(name, fn, options)` in one line),
+ * recorded in the bus's context when it is called. A name registered on the bus already keeps its first registration: the second is ignored (and said once, at warn, at the next run), and its
  * function returned does nothing. Returns a function that unsubscribes it.
  * @throws {TypeError} for a name that cannot be asked for, a `fn` that is not a function, or a bad option
  */

@@ -265,7 +265,7 @@ function ageOf({ result }: Run): number {
   return Math.max(0, Date.now() - result.startedAt - result.duration);
 }
 
-/** `name=STATUS "message"` for each result, as pyramid_health logs them; nothing in it can break the line. */
+/** `name=STATUS "message"` for each result, for one log line; nothing in it can break the line. */
 function describeChecks(checks: readonly CheckResult[]): string {
   return checks
     .map(({ name, status, message }) => {

@@ -56,7 +56,7 @@ export interface CheckResult {
   readonly critical: boolean;
   /** The tags it was registered with. */
   readonly tags: readonly string[];
-  /** Extra fields a report carried (panopticon's `queued_jobs`, or `observedValue`/`observedUnit`). */
+  /** Extra fields a report carried (`queued_jobs`, or `observedValue`/`observedUnit`). */
   readonly details: Readonly<Record<string, unknown>> | undefined;
 }
 

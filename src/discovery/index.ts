@@ -1,5 +1,5 @@
 /**
- * `discoverChecks()`: panopticon's auto-registered `healthchecks` modules. A check lives beside the code it
+ * `discoverChecks()`: check modules found and imported by file name. A check lives beside the code it
  * checks and registers itself when imported; discovery imports every such module under a folder, so nobody
  * has to remember the import, and a module that fails to import is a startup error, never a silent gap.
  * @module

@@ -1,6 +1,6 @@
 /**
  * The answer formats: negotiation (`?format=`, then `Accept`), and one file per format: text
- * (pyramid_health's bare words), json (panopticon's components) and health+json (the IETF draft).
+ * (the bare words load balancers match), json (a component per check) and health+json (the IETF draft).
  * A new format is a file here and a row in `FORMATS`.
  * @module
  */

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { passes } from '../core/index.js';
 import type { Answer } from './report.js';
 
-/** panopticon's shape: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
+/** One object: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
 export function jsonBody({ state, result, details, available }: Answer): object {
   // No prototype: every name that passes validation is a key, `__proto__` and `constructor` included.
   const components = Object.create(null) as Record<string, object>;
@@ -13,7 +13,7 @@ export function jsonBody({ state, result, details, available }: Answer): object 
         healthy: passes(check.status),
         status: check.status,
         status_message: check.message,
-        // panopticon: measured only if the check did not give its own.
+        // Measured, unless the check gave its own.
         response_time: check.details?.response_time ?? seconds(check.duration),
       };
     }
@@ -23,7 +23,7 @@ export function jsonBody({ state, result, details, available }: Answer): object 
     status: state,
     timestamp: new Date(result ? result.startedAt + result.duration : Date.now()).toISOString(),
     components,
-    // impact_stack lists the checks there are, Runscope names the host: for those who may see details.
+    // The checks there are, and the host: for those who may see details.
     ...(available === undefined ? {} : { available_checks: available, hostname: hostname() }),
   };
 }

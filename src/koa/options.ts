@@ -67,7 +67,7 @@ export interface HealthOptions {
    */
   logger?: Logger | false;
   /**
-   * Reuse results for a while, by outcome, in ms (Runscope uses `{ success: 27000, failure: 9000 }`).
+   * Reuse results for a while, by outcome, in ms (e.g. `{ success: 27000, failure: 9000 }`: a failure is looked at again sooner).
    * @default false
    */
   cache?: CacheOptions | false;

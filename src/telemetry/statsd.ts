@@ -39,12 +39,12 @@ export interface StatsdOptions {
    */
   bus?: HealthBus;
   /**
-   * The prefix of every name (panopticon's `DATADOG_STATS_PREFIX`).
+   * The prefix of every name.
    * @default 'koa_health'
    */
   prefix?: string;
   /**
-   * Whether to report at all (panopticon's `DATADOG_STATS_ENABLED`).
+   * Whether to report at all (off in development, say).
    * @default true
    */
   enabled?: boolean;
