@@ -7,9 +7,11 @@ import {
   entryOf,
   type HealthChange,
   type Instrumentation,
+  type KnownCheck,
   type RunResult,
 } from './types.js';
 import { checkOptionsProblem, type Logger, optionError, validBus } from './validate.js';
+
 /**
  * The bus, and everything koa-health keeps per bus, in one object found by one lookup: whether startup has
  * passed and draining has begun, the instrumentations, the checks registered, the things shared by every
@@ -52,6 +54,8 @@ export class HealthContext {
   readonly instrumentations = new Set<Instrumentation>();
   /** The checks registered on the bus with `registerCheck()`, by name: the first registration of a name. */
   readonly registered = new Map<string, RegisteredCheck>();
+  // The listeners registerCheck() subscribed, to tell whether the registry is every check the bus has.
+  readonly #registryListeners = new Set<unknown>();
   #startedAt: number | undefined;
   #drainingSince: number | undefined;
   readonly #shared = new Map<string, SharedEntries<unknown, unknown>>();
@@ -92,6 +96,30 @@ export class HealthContext {
     }
     this.registered.set(check.name, check);
     return true;
+  }
+
+  /** Adds or removes a listener that `registerCheck()` subscribed for a registered check. */
+  registryListener(listener: unknown, subscribed: boolean): void {
+    if (subscribed) this.#registryListeners.add(listener);
+    else this.#registryListeners.delete(listener);
+  }
+
+  /**
+   * Every check the bus has, by name, known before any run: when every `'healthcheck'` listener on `bus` is
+   * a registered check's (and there is no `'*'` listener). `undefined` when a plain subscriber may make
+   * names known only as it runs.
+   */
+  knownFromRegistry(bus: HealthBus): ReadonlyMap<string, KnownCheck> | undefined {
+    const listeners = bus.all.get('healthcheck') ?? [];
+    if ((bus.all.get('*') ?? []).length > 0 || !listeners.every((listener) => this.#registryListeners.has(listener))) {
+      return undefined;
+    }
+    return new Map(
+      [...this.registered.values()].map(({ name, options }) => [
+        name,
+        { tags: Object.freeze([...(options.tags ?? [])]), default: options.default ?? true },
+      ]),
+    );
   }
 
   /** The names registered twice since the last call. */
@@ -190,8 +218,10 @@ export function registerCheck(name: string, fn: CheckFunction, options: Register
   // Named after the check, so a subscriber failure would be reported under a name that says whose.
   const subscriber = { [name]: (event: HealthCheckEvent) => void event.check(name, fn, checkOptions) }[name]!;
   bus.on('healthcheck', subscriber);
+  context.registryListener(subscriber, true);
   return () => {
     bus.off('healthcheck', subscriber);
+    context.registryListener(subscriber, false);
     if (context.registered.get(name) === check) context.registered.delete(name);
   };
 }

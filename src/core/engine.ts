@@ -1,6 +1,14 @@
 import { contextOf, type Held, holdShared } from './context.js';
 import { logText, messageOf } from './json-safe.js';
-import { emitGuarded, type Run, type RunSettings, type StartedRun, selectResult, startRun } from './run.js';
+import {
+  emitGuarded,
+  type Run,
+  type RunSettings,
+  refuseUnknown,
+  type StartedRun,
+  selectResult,
+  startRun,
+} from './run.js';
 import { Selection } from './selection.js';
 import {
   type CheckChange,
@@ -97,12 +105,15 @@ export class HealthEngine {
 
   /** The check names the last run knew that `selection` includes. */
   selects(selection: Selection): string[] {
-    return [...(this.#known ?? [])].filter(([name, check]) => selection.includes(name, check)).map(([name]) => name);
+    return [...(this.#knownNames() ?? [])]
+      .filter(([name, check]) => selection.includes(name, check))
+      .map(([name]) => name);
   }
 
   /** What `selection` names by name or tag that no check of the last run has; empty before any run. */
   missing(selection: Selection): string[] {
-    return this.#known === undefined ? [] : selection.missing(this.#known);
+    const known = this.#knownNames();
+    return known === undefined ? [] : selection.missing(known);
   }
 
   /**
@@ -128,8 +139,11 @@ export class HealthEngine {
   async serve(selection: Selection, lenient = false): Promise<ServedResult> {
     const ready = this.resultAtHand(selection, lenient);
     if (ready) return ready;
+    // Every check registered, none run yet: a name none of them has is refused without a run.
+    const registry = this.#known === undefined ? this.#knownNames() : undefined;
+    if (registry !== undefined && !lenient) refuseUnknown(selection, registry);
     const wanted = this.#timer === undefined ? selection : Selection.all;
-    const first = this.#known === undefined ? this.#firstRun.get(wanted.asked) : undefined;
+    const first = this.#knownNames() === undefined ? this.#firstRun.get(wanted.asked) : undefined;
     if (first !== undefined && first.selection.key !== wanted.key) {
       // Before any run has made the names known, exclusions cannot be told apart: wait for the first run
       // asking for the same checks, and take it if it ran what this selection runs (the exclusions named
@@ -155,8 +169,10 @@ export class HealthEngine {
    * `?exclude=x1`, `x2`, … or `?checks=x1`, `x2`, … (names no check has) share one run and one log line.
    */
   #keyOf(selection: Selection): string {
-    const known = this.#known;
-    if (known === undefined) return selection.key;
+    if (this.#known === undefined) {
+      // Before any run, the registry may know every name; not remembered, as checks may still be registered.
+      return this.#knownNames() === undefined ? selection.key : `checks:${this.selects(selection).sort().join(',')}`;
+    }
     let key = this.#keys.get(selection);
     if (key === undefined) {
       // Names no check has add nothing to run: `/ready/x1`, `/ready/x2`, … share one run with each other.
@@ -164,6 +180,14 @@ export class HealthEngine {
       this.#keys.set(selection, key);
     }
     return key;
+  }
+
+  /**
+   * The names of every check and how each was registered: those the last run made known, or before any run
+   * those of the bus's registry when it holds every check of the bus; else `undefined`.
+   */
+  #knownNames(): ReadonlyMap<string, KnownCheck> | undefined {
+    return this.#known ?? contextOf(this.#options.bus).knownFromRegistry(this.#options.bus);
   }
 
   /** A run made these names known: the keys and the list of names follow them, when they changed. */

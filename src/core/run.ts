@@ -218,15 +218,21 @@ export function selectResult({ result, known }: Run, selection: Selection, lenie
           }),
           selection.key,
         );
-  if (lenient) return selected;
-  const missing = selection.missing(known);
   // A crashed subscriber may be why a name is missing: then the failure is the answer, not a 400.
-  if (missing.length > 0 && selected.status !== 'ERROR') {
-    const names = [...known.keys()].sort();
-    const brief = `unknown check: ${missing.join(', ')}`;
-    throw new SelectionError(`${brief} (known: ${names.join(', ') || 'none'})`, names, brief);
-  }
+  if (!lenient && selected.status !== 'ERROR') refuseUnknown(selection, known);
   return selected;
+}
+
+/**
+ * Throws when `selection` names a check or tag that none of `known` has.
+ * @throws {SelectionError} naming what is missing, and the names there are
+ */
+export function refuseUnknown(selection: Selection, known: ReadonlyMap<string, KnownCheck>): void {
+  const missing = selection.missing(known);
+  if (missing.length === 0) return;
+  const names = [...known.keys()].sort();
+  const brief = `unknown check: ${missing.join(', ')}`;
+  throw new SelectionError(`${brief} (known: ${names.join(', ') || 'none'})`, names, brief);
 }
 
 function subset(result: RunResult, checks: readonly CheckResult[], key: string): RunResult {

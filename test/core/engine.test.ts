@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import type { HealthChange, RunResult } from '../../src/index.js';
+import { type HealthChange, type RunResult, registerCheck } from '../../src/index.js';
 import { fakeClock, makeApp, sleep, until } from '../helpers.js';
 
 describe('shared runs and caching', () => {
@@ -326,5 +326,21 @@ describe('invented names after the checks are known', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('the registry, before any run', () => {
+  it('knows every registered name: /ready/<unknown> is 404 at once, running nothing; a plain subscriber makes it wait for a run', async () => {
+    const { app, bus } = makeApp();
+    registerCheck('database', () => true, { bus });
+    let runs = 0;
+    bus.on('healthresult', () => void runs++);
+    await request(app.callback()).get('/health/ready/nope').expect(404, 'unknown check: nope (known: database)');
+    await request(app.callback()).get('/health?checks=nope').expect(400, 'unknown check: nope (known: database)');
+    expect(runs).to.equal(0);
+    // A plain subscriber's names are known only from a run: then the name is looked for in one.
+    bus.on('healthcheck', (event) => event.report('queue', 'OK'));
+    await request(app.callback()).get('/health/ready/queue').expect(200);
+    expect(runs).to.equal(1);
   });
 });
