@@ -91,8 +91,13 @@ export class RunRecorder {
    * and says whether the run includes it. A finished run includes nothing more and learns no more names.
    */
   enlist(name: string, options: CheckOptions = {}): boolean {
+    return this.#enlistChecked(name, validOrNone(options));
+  }
+
+  /** `enlist()` for options already checked. */
+  #enlistChecked(name: string, options: CheckOptions): boolean {
     if (this.#closed) return false;
-    return this.selection.includes(name, this.#remember(name, validOrNone(options)));
+    return this.selection.includes(name, this.#remember(name, options));
   }
 
   /** Records a reported outcome, if the run asks for it; whatever a caller hands over is made safe to show. */
@@ -102,15 +107,17 @@ export class RunRecorder {
 
   /** Runs a check function under its deadline and records its outcome; the promise never rejects. */
   check(name: string, fn: CheckFunction, options: CheckOptions): Promise<void> {
+    // The options are checked once: a problem fails the check; only a timeout timers cannot hold leaves the tags readable.
+    const problem = checkOptionsProblem(options);
+    const readable = problem === undefined || checkOptionsProblem(options, false) === undefined;
     // After the deadline nobody waits for the answer: do not start the work.
-    if (!this.enlist(name, options)) return Promise.resolve();
+    if (!this.#enlistChecked(name, readable ? options : {})) return Promise.resolve();
     // One result per name: the first registration runs (subscribers run in the order they subscribed).
     if (this.#called.has(name)) {
       this.duplicates.add(name);
       return Promise.resolve();
     }
     this.#called.add(name);
-    const problem = checkOptionsProblem(options);
     if (problem !== undefined) {
       this.#recordSinceStart(name, 'ERROR', `invalid check options: ${problem}`, undefined);
       return Promise.resolve();
