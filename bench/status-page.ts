@@ -1,5 +1,5 @@
 // Rendering the status page: 50 checks and 100 history entries, in-process.
-import { type PageModel, renderPage } from '../dist/ui/index.js';
+import { type PageModel, renderPage } from '../dist/ui/page.js';
 import { median } from './stats.js';
 
 /** Median ms to render a page of `checks` checks and `history` transitions. */

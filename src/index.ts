@@ -38,4 +38,5 @@ export {
 export { type DiscoverOptions, discoverChecks } from './discovery/index.js';
 export type { Answer, AnswerStatus, CustomFormat } from './formats/index.js';
 export { type HealthMiddleware, type HealthOptions, health, type Secret } from './koa/index.js';
-export { gracefulShutdown, type ShutdownHandle, type ShutdownOptions, type ShutdownReport } from './lifecycle/index.js';
+export type { ShutdownOptions } from './lifecycle/options.js';
+export { gracefulShutdown, type ShutdownHandle, type ShutdownReport } from './lifecycle/shutdown.js';

@@ -8,7 +8,7 @@ import {
   type Selection,
   type ServedResult,
 } from '../core/index.js';
-import { PAGE_CSP, type ProbeRow, renderPage } from '../ui/index.js';
+import { PAGE_CSP, type ProbeRow, renderPage } from '../ui/page.js';
 import { setHeader } from './answer.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
