@@ -1,5 +1,5 @@
-import mittModule, { type Emitter } from 'mitt';
-import type { HealthCheckEvent } from './recorder.js';
+import mittModule, { type Emitter, type Handler } from 'mitt';
+import { checkRegistered, type HealthCheckEvent } from './recorder.js';
 import { validCheckName } from './selection.js';
 import {
   type CheckFunction,
@@ -42,26 +42,31 @@ export function createHealthBus(): HealthBus {
 /** The shared bus: any module can subscribe to it on import, without passing objects around. */
 export const healthBus: HealthBus = createHealthBus();
 
-/** A check `registerCheck()` recorded: how it takes part in runs. */
+/** A check `registerCheck()` recorded: its options, checked once when it was registered, and its listener. */
 export interface RegisteredCheck {
   readonly name: string;
   readonly options: CheckOptions;
+  /** The `'healthcheck'` listener that runs it; the check is on the bus while this is subscribed. */
+  readonly listener: Handler<HealthCheckEvent>;
 }
 
 /** What koa-health keeps for one bus: made on first use by `contextOf()`, shared by every mount on the bus. */
 export class HealthContext {
   /** The instrumentations every run on the bus reports to (`instrument()`). */
   readonly instrumentations = new Set<Instrumentation>();
-  /** The checks registered on the bus with `registerCheck()`, by name: the first registration of a name. */
-  readonly registered = new Map<string, RegisteredCheck>();
-  // The listeners registerCheck() subscribed, to tell whether the registry is every check the bus has.
-  readonly #registryListeners = new Set<unknown>();
+  readonly #bus: HealthBus;
+  // The checks registerCheck() recorded, by name: the first registration of a name that is still on the bus.
+  readonly #registered = new Map<string, RegisteredCheck>();
   #startedAt: number | undefined;
   #drainingSince: number | undefined;
   readonly #shared = new Map<string, SharedEntries<unknown, unknown>>();
   readonly #warned = new Set<string>();
   // Names registered twice, not yet told to a logger: the registration has none, the next run has.
   readonly #registeredTwice = new Set<string>();
+
+  constructor(bus: HealthBus) {
+    this.#bus = bus;
+  }
 
   /** When the startup checks first passed, ms since the epoch; `undefined` until then. */
   get startedAt(): number | undefined {
@@ -88,34 +93,49 @@ export class HealthContext {
     return entryOf(this.#shared, kind, () => new Map()) as SharedEntries<K, T>;
   }
 
-  /** Records a check; a name registered already is not recorded again, and said once at the next run. */
+  /**
+   * Records a check. A name registered already, and still on the bus, is not recorded again (said once at
+   * the next run); one whose listener was taken off the bus (`bus.off()`, `bus.all.clear()`) is replaced.
+   */
   register(check: RegisteredCheck): boolean {
-    if (this.registered.has(check.name)) {
+    const earlier = this.#registered.get(check.name);
+    if (earlier !== undefined && this.#subscribed(earlier)) {
       this.#registeredTwice.add(check.name);
       return false;
     }
-    this.registered.set(check.name, check);
+    this.#registered.set(check.name, check);
     return true;
   }
 
-  /** Adds or removes a listener that `registerCheck()` subscribed for a registered check. */
-  registryListener(listener: unknown, subscribed: boolean): void {
-    if (subscribed) this.#registryListeners.add(listener);
-    else this.#registryListeners.delete(listener);
+  /** Forgets a registered check, if it is still the one recorded under its name. */
+  unregister(check: RegisteredCheck): void {
+    if (this.#registered.get(check.name) === check) this.#registered.delete(check.name);
+  }
+
+  /** The registered checks still on the bus, by name: a lookup, no run needed. */
+  registered(): Map<string, RegisteredCheck> {
+    const listeners = new Set<unknown>(this.#bus.all.get('healthcheck') ?? []);
+    const onBus = new Map<string, RegisteredCheck>();
+    for (const [name, check] of this.#registered) if (listeners.has(check.listener)) onBus.set(name, check);
+    return onBus;
+  }
+
+  #subscribed(check: RegisteredCheck): boolean {
+    const listeners: readonly unknown[] = this.#bus.all.get('healthcheck') ?? [];
+    return listeners.includes(check.listener);
   }
 
   /**
-   * Every check the bus has, by name, known before any run: when every `'healthcheck'` listener on `bus` is
+   * Every check the bus has, by name, known before any run: when every `'healthcheck'` listener on the bus is
    * a registered check's (and there is no `'*'` listener). `undefined` when a plain subscriber may make
    * names known only as it runs.
    */
-  knownFromRegistry(bus: HealthBus): ReadonlyMap<string, KnownCheck> | undefined {
-    const listeners = bus.all.get('healthcheck') ?? [];
-    if ((bus.all.get('*') ?? []).length > 0 || !listeners.every((listener) => this.#registryListeners.has(listener))) {
-      return undefined;
-    }
+  knownFromRegistry(): ReadonlyMap<string, KnownCheck> | undefined {
+    const listeners = this.#bus.all.get('healthcheck') ?? [];
+    const registered = this.registered();
+    if ((this.#bus.all.get('*') ?? []).length > 0 || registered.size !== listeners.length) return undefined;
     return new Map(
-      [...this.registered.values()].map(({ name, options }) => [
+      [...registered.values()].map(({ name, options }) => [
         name,
         { tags: Object.freeze([...(options.tags ?? [])]), default: options.default ?? true },
       ]),
@@ -142,7 +162,7 @@ const contexts = new WeakMap<HealthBus, HealthContext>();
 
 /** The context of `bus`, made on first use. */
 export function contextOf(bus: HealthBus): HealthContext {
-  return entryOf(contexts, bus, () => new HealthContext());
+  return entryOf(contexts, bus, () => new HealthContext(bus));
 }
 
 /** Adds an instrumentation to every run on `bus`; returns a function that removes it. */
@@ -213,15 +233,15 @@ export function registerCheck(name: string, fn: CheckFunction, options: Register
   const problem = checkOptionsProblem(checkOptions);
   if (problem !== undefined) throw new TypeError(`registerCheck(): ${problem}`);
   const context = contextOf(bus);
-  const check: RegisteredCheck = { name, options: checkOptions };
-  if (!context.register(check)) return () => {};
   // Named after the check, so a subscriber failure would be reported under a name that says whose.
-  const subscriber = { [name]: (event: HealthCheckEvent) => void event.check(name, fn, checkOptions) }[name]!;
-  bus.on('healthcheck', subscriber);
-  context.registryListener(subscriber, true);
+  const listener = {
+    [name]: (event: HealthCheckEvent) => void checkRegistered(event, name, fn, checkOptions),
+  }[name]!;
+  const check: RegisteredCheck = { name, options: checkOptions, listener };
+  if (!context.register(check)) return () => {};
+  bus.on('healthcheck', listener);
   return () => {
-    bus.off('healthcheck', subscriber);
-    context.registryListener(subscriber, false);
-    if (context.registered.get(name) === check) context.registered.delete(name);
+    bus.off('healthcheck', listener);
+    context.unregister(check);
   };
 }

@@ -187,7 +187,7 @@ export class HealthEngine {
    * those of the bus's registry when it holds every check of the bus; else `undefined`.
    */
   #knownNames(): ReadonlyMap<string, KnownCheck> | undefined {
-    return this.#known ?? contextOf(this.#options.bus).knownFromRegistry(this.#options.bus);
+    return this.#known ?? contextOf(this.#options.bus).knownFromRegistry();
   }
 
   /** A run made these names known: the keys and the list of names follow them, when they changed. */

@@ -105,10 +105,13 @@ export class RunRecorder {
     if (this.enlist(name)) this.#recordSinceStart(name, statusOf(status), textOf(message), detailsOf(details));
   }
 
-  /** Runs a check function under its deadline and records its outcome; the promise never rejects. */
-  check(name: string, fn: CheckFunction, options: CheckOptions): Promise<void> {
+  /**
+   * Runs a check function under its deadline and records its outcome; the promise never rejects.
+   * @param checked the options were checked already (a registered check's, when it was registered)
+   */
+  check(name: string, fn: CheckFunction, options: CheckOptions, checked = false): Promise<void> {
     // The options are checked once: a problem fails the check; only a timeout timers cannot hold leaves the tags readable.
-    const problem = checkOptionsProblem(options);
+    const problem = checked ? undefined : checkOptionsProblem(options);
     const readable = problem === undefined || checkOptionsProblem(options, false) === undefined;
     // After the deadline nobody waits for the answer: do not start the work.
     if (!this.#enlistChecked(name, readable ? options : {})) return Promise.resolve();
@@ -317,6 +320,9 @@ function detailsOf(details: unknown): CheckResult['details'] {
     : Object.freeze({ details: safe });
 }
 
+// The recorder behind an event, for checkRegistered(); `undefined` for anything else emitted as one.
+let recorderOf: (event: object) => RunRecorder | undefined;
+
 /**
  * Emitted on the bus as `'healthcheck'` when a request asks for application checks.
  * Subscribers call `report()` or `check()` on it, as many times as they have checks.
@@ -328,6 +334,10 @@ export class HealthCheckEvent {
   /** The run's deadline in ms. */
   readonly timeout: number;
   readonly #recorder: RunRecorder;
+
+  static {
+    recorderOf = (event) => (#recorder in event ? event.#recorder : undefined);
+  }
 
   /**
    * @param selection which checks the request asked for (`Selection.all` runs everything)
@@ -385,6 +395,20 @@ export class HealthCheckEvent {
   get status(): RunStatus {
     return this.#recorder.status;
   }
+}
+
+/**
+ * Runs a registered check on the run behind `event`: its options were checked when it was registered, and
+ * are not checked again. Anything else emitted as a `'healthcheck'` event gets `event.check()`.
+ */
+export function checkRegistered(
+  event: HealthCheckEvent,
+  name: string,
+  fn: CheckFunction,
+  options: CheckOptions,
+): Promise<void> {
+  const recorder = typeof event === 'object' && event !== null ? recorderOf(event) : undefined;
+  return recorder === undefined ? event.check(name, fn, options) : recorder.check(name, fn, options, true);
 }
 
 /** A name as text, whatever a subscriber passed. */

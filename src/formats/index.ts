@@ -1,17 +1,110 @@
 /**
- * The answer formats: negotiation (`?format=`, then `Accept`), and one file per format: text
- * (the bare words load balancers match), json (a component per check) and health+json (the IETF draft).
- * A new format is a file here and a row in `FORMATS`.
+ * The answers' formats: what an answer holds (`Answer`), the three built-in formats (text, the bare
+ * words load balancers match; json, a component per check; health+json, the IETF draft) and the
+ * negotiation between them (`?format=`, then `Accept`). A new format is a function here and a row in
+ * `FORMATS`.
  * @module
  */
+import { hostname } from 'node:os';
 import type { Context } from 'koa';
-import { healthJsonBody } from './health-json.js';
-import { jsonBody } from './json.js';
-import type { Answer, FormatName } from './report.js';
-import { TEXT, textBody } from './text.js';
+import { passes, type RunResult } from '../core/index.js';
 
-export type { Answer, AnswerStatus, CustomFormat, FormatName } from './report.js';
-export { healthJsonBody, jsonBody, TEXT, textBody };
+/**
+ * What an answer says overall: a run's status, `'MAINTENANCE'` while the disable file exists, and for the
+ * probes `'STARTING'` until the startup checks have passed and `'SHUTTING_DOWN'` while draining.
+ */
+export type AnswerStatus = 'OK' | 'WARN' | 'ERROR' | 'MAINTENANCE' | 'STARTING' | 'SHUTTING_DOWN';
+
+/** Everything a format needs to write an answer. */
+export interface Answer {
+  /** The overall state. */
+  readonly state: AnswerStatus;
+  /** The HTTP status the answer goes out with. */
+  readonly statusCode: number;
+  /** The run behind the answer; `undefined` when no checks ran (bare request, maintenance). */
+  readonly result: RunResult | undefined;
+  /** Whether the caller may see each check's details; without, only the overall state is shown. */
+  readonly details: boolean;
+  /** The check names known from the last run, sorted; `undefined` when the caller may not see details. */
+  readonly available: readonly string[] | undefined;
+}
+
+/** The built-in formats, by `?format=` name. */
+export type FormatName = 'text' | 'json' | 'health+json';
+
+/** Writes an answer's body: a string goes out as text, an object as JSON (set `ctx.type` to change that). */
+export type CustomFormat = (report: Answer, ctx: Context) => unknown;
+
+/** The text media type with its charset, as every text answer is sent. */
+export const TEXT = 'text/plain; charset=utf-8';
+
+/** The bare words: `OK` (for WARN too, so load balancers matching the string keep working), `MAINTENANCE`, `ERROR`. */
+function textBody({ state }: Answer): string {
+  return state === 'WARN' ? 'OK' : state;
+}
+
+/** One object: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
+function jsonBody({ state, result, details, available }: Answer): object {
+  // No prototype: every name that passes validation is a key, `__proto__` and `constructor` included.
+  const components = Object.create(null) as Record<string, object>;
+  if (details && result) {
+    for (const check of result.checks) {
+      components[check.name] = {
+        ...check.details,
+        healthy: passes(check.status),
+        status: check.status,
+        status_message: check.message,
+        // Measured, unless the check gave its own.
+        response_time: check.details?.response_time ?? seconds(check.duration),
+      };
+    }
+  }
+  return {
+    service_healthy: state === 'OK' || state === 'WARN',
+    status: state,
+    timestamp: new Date(result ? result.startedAt + result.duration : Date.now()).toISOString(),
+    components,
+    // The checks there are, and the host: for those who may see details.
+    ...(available === undefined ? {} : { available_checks: available, hostname: hostname() }),
+  };
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms) / 1000;
+}
+
+/** draft-inadarei-api-health-check: `status` pass/warn/fail, consistent with the status code, and `checks` by name. */
+function healthJsonBody({ state, statusCode, result, details }: Answer): object {
+  // The draft requires fail to go out as 4xx/5xx and pass/warn as 2xx/3xx: follow the code actually sent.
+  const status = statusCode >= 400 ? 'fail' : state === 'OK' ? 'pass' : 'warn';
+  const body: Record<string, unknown> = { status };
+  if (state === 'MAINTENANCE' || state === 'STARTING' || state === 'SHUTTING_DOWN')
+    body.output = state.toLowerCase().replace('_', ' ');
+  if (details && result) {
+    const checks = Object.create(null) as Record<string, object[]>;
+    for (const check of result.checks) {
+      const checkStatus = check.status === 'OK' ? 'pass' : check.status === 'WARN' ? 'warn' : 'fail';
+      const observed = pick(check.details, ['observedValue', 'observedUnit', 'componentType', 'componentId']);
+      checks[check.name] = [
+        {
+          status: checkStatus,
+          time: new Date(check.startedAt + check.duration).toISOString(),
+          ...observed,
+          // The draft says output should be left out when the check passes.
+          ...(checkStatus !== 'pass' && check.message ? { output: check.message } : {}),
+        },
+      ];
+    }
+    body.checks = checks;
+  }
+  return body;
+}
+
+function pick(source: Readonly<Record<string, unknown>> | undefined, keys: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  if (source) for (const key of keys) if (source[key] !== undefined) picked[key] = source[key];
+  return picked;
+}
 
 /** A built-in format: its media type, the `Content-Type` it is sent with, and how it writes a body. */
 interface Format {

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { type Logger, logText, optionError } from '../core/index.js';
-import { replyText, setHeader } from './answer.js';
+import { optionError } from '../core/index.js';
 
 /** A shared secret, or a function deciding whether a request may run checks and see details. */
 export type Secret = string | ((ctx: Context) => boolean);
@@ -34,44 +33,6 @@ function presented(ctx: Context, auth: string | undefined): string | undefined {
   const header = ctx.headers.authorization;
   if (header !== undefined && /^bearer /i.test(header)) return header.slice(7).trim();
   return auth;
-}
-
-// A client that keeps sending a wrong secret gets one warn line per this many ms, with a count of the rest.
-const REFUSAL_LOG_MS = 60_000;
-
-/**
- * Answers requests without the right secret: `401` with `WWW-Authenticate: Bearer`, and a warn line naming
- * what was refused and the client's address (escaped), never what it sent. A flood of them is one line a
- * minute, which counts the refusals it did not log.
- */
-export class Refusals {
-  readonly #logger: Logger;
-  readonly #what: string;
-  #loggedAt = -Infinity;
-  #unlogged = 0;
-
-  /**
-   * @param logger where the lines go
-   * @param what what is refused, as the line says it: `a check request`
-   */
-  constructor(logger: Logger, what: string) {
-    this.#logger = logger;
-    this.#what = what;
-  }
-
-  /** Answers `ctx` with 401, and logs it unless a line was written less than a minute ago. */
-  refuse(ctx: Context): void {
-    const now = Date.now();
-    if (now - this.#loggedAt < REFUSAL_LOG_MS) this.#unlogged++;
-    else {
-      const more = this.#unlogged > 0 ? ` (and ${this.#unlogged} more since the last line)` : '';
-      this.#logger.warn(`koa-health: refused ${this.#what} without the right secret from ${logText(ctx.ip)}${more}`);
-      this.#loggedAt = now;
-      this.#unlogged = 0;
-    }
-    setHeader(ctx, 'WWW-Authenticate', 'Bearer');
-    replyText(ctx, 401, 'unauthorized');
-  }
 }
 
 function digest(value: string): Buffer {

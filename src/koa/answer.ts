@@ -1,12 +1,103 @@
 /**
- * How every answer of ours is written: headers straight on Node's response, short text answers, reports in
- * the chosen format, 405 and our own 4xx; and the one compare that turns other paths away before Koa parses
- * the URL.
+ * Every answer of ours: what the endpoint, the probes and the status page share (`EndpointParts`), what an
+ * answer says (what holds readiness, who sees details, the HTTP status, the report), and how it is written:
+ * headers straight on Node's response, short text answers, reports in the chosen format, 401, 405 and our own
+ * 4xx; and the one compare that turns other paths away before Koa parses the URL.
  */
 import type { Context } from 'koa';
-import { HealthError, jsonSafe, SelectionError } from '../core/index.js';
-import { type Answer, type CustomFormat, FORMATS, type FormatName, MEDIA_TYPES, TEXT } from '../formats/index.js';
+import {
+  type HealthContext,
+  type HealthEngine,
+  HealthError,
+  jsonSafe,
+  type Logger,
+  logText,
+  type RunResult,
+  SelectionError,
+} from '../core/index.js';
+import {
+  type Answer,
+  type AnswerStatus,
+  type CustomFormat,
+  FORMATS,
+  type FormatName,
+  MEDIA_TYPES,
+  TEXT,
+} from '../formats/index.js';
+import type { MaintenanceWatch } from './maintenance.js';
+import type { HealthConfig } from './options.js';
+import type { QueryReader } from './parameters.js';
 import type { StateHeaders } from './validate.js';
+
+/** What the endpoint, the probes and the status page of one `health()` share. */
+export interface EndpointParts {
+  readonly config: HealthConfig;
+  /** The one reader of query strings, shared by the endpoint, the probes and the status page. */
+  readonly queries: QueryReader;
+  readonly engine: HealthEngine;
+  readonly maintenance: MaintenanceWatch;
+  /** The bus's context: startup passed, draining. */
+  readonly context: HealthContext;
+}
+
+/** What holds readiness at 503 whatever the checks say: draining, then maintenance; each with since when. */
+export function readinessHolds({
+  context,
+  maintenance,
+}: EndpointParts): Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> {
+  const holds: Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> = [];
+  if (context.drainingSince !== undefined) holds.push({ state: 'SHUTTING_DOWN', since: context.drainingSince });
+  if (maintenance.active()) holds.push({ state: 'MAINTENANCE', since: maintenance.since });
+  return holds;
+}
+
+/**
+ * Whether a request that passed no secret guard (probes, the bare endpoint, maintenance) may see details:
+ * as `details` says, by its own credentials, the bearer token or `auth`.
+ */
+export function maySeeDetails({ config }: EndpointParts, ctx: Context, auth: string | undefined): boolean {
+  const { details, authorize } = config;
+  return details === 'always' || (details === 'authorized' && authorize !== undefined && authorize(ctx, auth));
+}
+
+/** What the `readiness` and `startup` options name that no check has, as the last run knows them: one line each. */
+export function unknownConfigured({ config, engine }: EndpointParts): string[] {
+  const problems: string[] = [];
+  for (const option of ['readiness', 'startup'] as const) {
+    const missing = engine.missing(config[option]);
+    if (missing.length > 0) problems.push(`option "${option}" names no check: ${missing.join(', ')}`);
+  }
+  return problems;
+}
+
+/**
+ * The one rule for the HTTP status of an answer: `200` when its state passes (OK, WARN); else, for the
+ * endpoint, `maintenanceCode` in maintenance and `failureCode` for a failed run, and for the probes `503`
+ * whatever those are (Kubernetes counts 200 to 399 as ready, 299 included); `503` while starting or draining.
+ */
+export function httpStatusOf({ config }: EndpointParts, state: AnswerStatus, probe: boolean): number {
+  if (state === 'OK' || state === 'WARN') return 200;
+  if (probe) return 503;
+  if (state === 'MAINTENANCE') return config.maintenanceCode;
+  return state === 'ERROR' ? config.failureCode : 503;
+}
+
+/** An answer's report: details only with a run behind it, and the names of the checks only to those who may see details. */
+export function reportOf(
+  parts: EndpointParts,
+  state: AnswerStatus,
+  result: RunResult | undefined,
+  details: boolean,
+  probe = false,
+): Answer {
+  return {
+    state,
+    statusCode: httpStatusOf(parts, state, probe),
+    result,
+    details: result !== undefined && details,
+    available: details ? parts.engine.available : undefined,
+  };
+}
 
 /**
  * Sets a response header. Every header of ours goes through here, straight onto Node's response:
@@ -78,6 +169,44 @@ export function allowedMethod(ctx: Context): boolean {
 export function replyError(ctx: Context, error: unknown, names = true): void {
   if (!(error instanceof HealthError)) throw error;
   replyText(ctx, error.status, !names && error instanceof SelectionError ? error.brief : error.message);
+}
+
+// A client that keeps sending a wrong secret gets one warn line per this many ms, with a count of the rest.
+const REFUSAL_LOG_MS = 60_000;
+
+/**
+ * Answers requests without the right secret: `401` with `WWW-Authenticate: Bearer`, and a warn line naming
+ * what was refused and the client's address (escaped), never what it sent. A flood of them is one line a
+ * minute, which counts the refusals it did not log.
+ */
+export class Refusals {
+  readonly #logger: Logger;
+  readonly #what: string;
+  #loggedAt = -Infinity;
+  #unlogged = 0;
+
+  /**
+   * @param logger where the lines go
+   * @param what what is refused, as the line says it: `a check request`
+   */
+  constructor(logger: Logger, what: string) {
+    this.#logger = logger;
+    this.#what = what;
+  }
+
+  /** Answers `ctx` with 401, and logs it unless a line was written less than a minute ago. */
+  refuse(ctx: Context): void {
+    const now = Date.now();
+    if (now - this.#loggedAt < REFUSAL_LOG_MS) this.#unlogged++;
+    else {
+      const more = this.#unlogged > 0 ? ` (and ${this.#unlogged} more since the last line)` : '';
+      this.#logger.warn(`koa-health: refused ${this.#what} without the right secret from ${logText(ctx.ip)}${more}`);
+      this.#loggedAt = now;
+      this.#unlogged = 0;
+    }
+    setHeader(ctx, 'WWW-Authenticate', 'Bearer');
+    replyText(ctx, 401, 'unauthorized');
+  }
 }
 
 const SLASH = 0x2f;

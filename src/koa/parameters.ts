@@ -12,6 +12,10 @@ export interface HealthParameters {
   readonly format: string | undefined;
   /** `auth` as given, for the secret. */
   readonly auth: string | undefined;
+  /** Whether `auth` came in the query string (a link must then keep it). */
+  readonly authInQuery: boolean;
+  /** The status page's `refresh`, in seconds from 5 to 3600; `undefined` when not asked. */
+  readonly refresh: number | undefined;
 }
 
 /** The parameters one source (the query string, or a body) gives, each checked but not yet combined. */
@@ -20,6 +24,7 @@ export interface GivenParameters {
   readonly exclude: CheckList | undefined;
   readonly format: string | undefined;
   readonly auth: string | undefined;
+  readonly refresh: number | undefined;
 }
 
 const NONE: GivenParameters = Object.freeze({
@@ -27,6 +32,7 @@ const NONE: GivenParameters = Object.freeze({
   exclude: undefined,
   format: undefined,
   auth: undefined,
+  refresh: undefined,
 });
 // Probes repeat the same few query strings: each is parsed once. Bounded, as query strings are the client's.
 const MAX_REMEMBERED = 128;
@@ -41,6 +47,8 @@ export function combine(query: GivenParameters, body: GivenParameters = NONE): H
     selection: Selection.parse(query.checks ?? body.checks, query.exclude ?? body.exclude),
     format: query.format ?? body.format,
     auth: query.auth ?? body.auth,
+    authInQuery: query.auth !== undefined,
+    refresh: query.refresh ?? body.refresh,
   });
 }
 
@@ -141,7 +149,14 @@ function givenParameters(source: Record<string, unknown>): GivenParameters {
     exclude: listParameter(source.exclude, 'exclude'),
     format: textParameter(source.format, 'format'),
     auth: textParameter(source.auth, 'auth'),
+    refresh: refreshParameter(source.refresh),
   });
+}
+
+/** The status page's `refresh`: a number of seconds, held from 5 to 3600; anything else is as if not given. */
+function refreshParameter(value: unknown): number | undefined {
+  const seconds = typeof value === 'string' ? Number(value) : Number.NaN;
+  return Number.isFinite(seconds) ? Math.min(3600, Math.max(5, Math.round(seconds))) : undefined;
 }
 
 /** A parameter that takes one value: given twice, or not as text, is refused. */

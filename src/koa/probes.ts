@@ -10,17 +10,22 @@ import {
   SelectionError,
 } from '../core/index.js';
 import { type AnswerStatus, negotiate, TEXT } from '../formats/index.js';
-import { allowedMethod, replyError, replyNotAcceptable, replyText, setHeader, writeReport } from './answer.js';
-import type { HealthConfig } from './options.js';
-import type { GivenParameters } from './parameters.js';
 import {
+  allowedMethod,
   type EndpointParts,
   httpStatusOf,
   maySeeDetails,
   readinessHolds,
+  replyError,
+  replyNotAcceptable,
+  replyText,
   reportOf,
+  setHeader,
   unknownConfigured,
-} from './parts.js';
+  writeReport,
+} from './answer.js';
+import type { HealthConfig } from './options.js';
+import type { GivenParameters } from './parameters.js';
 
 /** The three probe endpoints under the health path. */
 export type Probe = 'live' | 'ready' | 'startup';

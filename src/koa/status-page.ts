@@ -1,18 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Context } from 'koa';
-import {
-  failingNames,
-  type HealthContext,
-  type HealthEngine,
-  type Selection,
-  type ServedResult,
-} from '../core/index.js';
+import { failingNames, type HealthContext, type HealthEngine, type ServedResult } from '../core/index.js';
 import { PAGE_CSP, type ProbeRow, renderPage } from '../ui/page.js';
-import { setHeader } from './answer.js';
+import { type EndpointParts, httpStatusOf, readinessHolds, setHeader, unknownConfigured } from './answer.js';
 import type { MaintenanceWatch } from './maintenance.js';
 import type { HealthConfig } from './options.js';
-import { type EndpointParts, httpStatusOf, readinessHolds, unknownConfigured } from './parts.js';
+import type { HealthParameters } from './parameters.js';
 
 // The package's own version, read once: the page shows it.
 const VERSION = (
@@ -33,12 +27,13 @@ export class StatusPage {
   }
 
   /** Answers the page; with a selection, runs it first (or takes it from the cache or the background run). */
-  answer(ctx: Context, selection: Selection | undefined, auth: string | undefined): Promise<void> | void {
-    if (selection === undefined) return this.#send(ctx, undefined, auth);
-    return this.#engine.serve(selection).then((served) => this.#send(ctx, served, auth));
+  answer(ctx: Context, parameters: HealthParameters): Promise<void> | void {
+    const { selection } = parameters;
+    if (selection === undefined) return this.#send(ctx, undefined, parameters);
+    return this.#engine.serve(selection).then((served) => this.#send(ctx, served, parameters));
   }
 
-  #send(ctx: Context, served: ServedResult | undefined, auth: string | undefined): void {
+  #send(ctx: Context, served: ServedResult | undefined, parameters: HealthParameters): void {
     const now = Date.now();
     const bare = this.#bare();
     const query = served === undefined ? undefined : this.#queryRow(ctx, served);
@@ -53,7 +48,6 @@ export class StatusPage {
     // In maintenance the title says so whatever was asked: the checks may pass, the instance is still out.
     const state =
       bare.state === 'MAINTENANCE' ? bare.state : (query?.state ?? (ready.statusCode === 0 ? bare.state : ready.state));
-    const refresh = Number(ctx.query.refresh);
     const html = renderPage({
       state,
       now,
@@ -62,11 +56,8 @@ export class StatusPage {
       checks: this.#engine.history.checks,
       transitions: this.#engine.history.transitions,
       facts: { hostname: hostname(), uptime: process.uptime(), version: VERSION, refreshing: this.#engine.refreshing },
-      runAllHref: this.#link(ctx, auth, refresh),
-      refresh:
-        Number.isFinite(refresh) && ctx.query.refresh !== undefined
-          ? Math.min(3600, Math.max(5, Math.round(refresh)))
-          : undefined,
+      runAllHref: this.#link(ctx, parameters),
+      refresh: parameters.refresh,
     });
     ctx.response.status = bare.state === 'MAINTENANCE' ? bare.statusCode : (query?.statusCode ?? bare.statusCode);
     setHeader(ctx, 'Content-Type', 'text/html; charset=utf-8');
@@ -81,11 +72,11 @@ export class StatusPage {
     return endpoint === false ? ctx.path.replace(/\/$/, '') : endpoint === '/' ? '' : endpoint;
   }
 
-  #link(ctx: Context, auth: string | undefined, refresh: number): string {
+  #link(ctx: Context, { auth, authInQuery, refresh }: HealthParameters): string {
     const params = new URLSearchParams({ checks: 'all', format: 'html' });
     // The secret came in the URL: the link keeps it, or the page behind it would answer 401.
-    if (auth !== undefined && typeof ctx.query.auth === 'string') params.set('auth', auth);
-    if (Number.isFinite(refresh) && ctx.query.refresh !== undefined) params.set('refresh', String(refresh));
+    if (auth !== undefined && authInQuery) params.set('auth', auth);
+    if (refresh !== undefined) params.set('refresh', String(refresh));
     return `${this.#base(ctx) || '/'}?${params.toString()}`;
   }
 

@@ -111,15 +111,61 @@ describe('the registry in the bus context', () => {
     const bus = createHealthBus();
     const off = registerCheck('database', () => true, { bus, tags: ['ready'], critical: false });
     const again = registerCheck('database', () => false, { bus });
-    expect([...contextOf(bus).registered.values()]).to.deep.equal([
+    expect([...contextOf(bus).registered().values()].map(({ name, options }) => ({ name, options }))).to.deep.equal([
       { name: 'database', options: { tags: ['ready'], critical: false } },
     ]);
     // The second registration's function does nothing: the first stays, and so does its listener.
     again();
-    expect(contextOf(bus).registered.has('database')).to.equal(true);
+    expect(contextOf(bus).registered().has('database')).to.equal(true);
     expect((await runHealthChecks({ bus, logger: false })).checks.map(({ status }) => status)).to.deep.equal(['OK']);
     off();
-    expect(contextOf(bus).registered.size).to.equal(0);
+    expect(contextOf(bus).registered().size).to.equal(0);
     expect(bus.all.get('healthcheck') ?? []).to.have.length(0);
+  });
+
+  it('frees a name whose listener was taken off the bus: after bus.all.clear() the name registers anew, unwarned', async () => {
+    const bus = createHealthBus();
+    const logger = recordingLogger();
+    registerCheck('database', () => false, { bus });
+    bus.all.clear();
+    registerCheck('database', () => 'back', { bus });
+    const result = await runHealthChecks({ bus, logger });
+    expect(result.checks.map(({ name, status, message }) => ({ name, status, message }))).to.deep.equal([
+      { name: 'database', status: 'OK', message: 'back' },
+    ]);
+    expect(logger.lines).to.deep.equal([]);
+  });
+
+  it("checks a registered check's options once, when it is registered, never again per run", async () => {
+    // Tags that count how often they are read: validation reads every one of them.
+    const counted = (): { tags: string[]; reads: () => number } => {
+      let reads = 0;
+      const tags = new Proxy(['ready', 'db'], {
+        get(target, key, receiver) {
+          if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      return { tags, reads: () => reads };
+    };
+    const runs = async (bus: HealthBus, n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) await runHealthChecks({ bus, logger: false });
+    };
+    const registered = counted();
+    const onRegistry = createHealthBus();
+    registerCheck('db', () => true, { bus: onRegistry, tags: registered.tags });
+    await runs(onRegistry, 1);
+    const afterOne = registered.reads();
+    await runs(onRegistry, 10);
+    const perRegisteredRun = (registered.reads() - afterOne) / 10;
+    // The same check given to event.check() in each run: its options are checked in each run.
+    const given = counted();
+    const plain = createHealthBus();
+    plain.on('healthcheck', (event) => void event.check('db', () => true, { tags: given.tags }));
+    await runs(plain, 1);
+    const afterFirst = given.reads();
+    await runs(plain, 10);
+    const perPlainRun = (given.reads() - afterFirst) / 10;
+    expect(perRegisteredRun).to.be.lessThan(perPlainRun);
   });
 });
