@@ -17,8 +17,8 @@ export type AnswerStatus = 'OK' | 'WARN' | 'ERROR' | 'MAINTENANCE' | 'STARTING' 
 
 /** Everything a format needs to write an answer. */
 export interface Answer {
-  /** The overall state. */
-  readonly state: AnswerStatus;
+  /** The overall status. */
+  readonly status: AnswerStatus;
   /** The HTTP status the answer goes out with. */
   readonly statusCode: number;
   /** The run behind the answer; `undefined` when no checks ran (bare request, maintenance). */
@@ -39,12 +39,12 @@ export type CustomFormat = (report: Answer, ctx: Context) => unknown;
 export const TEXT = 'text/plain; charset=utf-8';
 
 /** The bare words: `OK` (for WARN too, so load balancers matching the string keep working), `MAINTENANCE`, `ERROR`. */
-function textBody({ state }: Answer): string {
-  return state === 'WARN' ? 'OK' : state;
+function textBody({ status }: Answer): string {
+  return status === 'WARN' ? 'OK' : status;
 }
 
 /** One object: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
-function jsonBody({ state, result, details, available }: Answer): object {
+function jsonBody({ status, result, details, available }: Answer): object {
   // No prototype: every name that passes validation is a key, `__proto__` and `constructor` included.
   const components = Object.create(null) as Record<string, object>;
   if (details && result) {
@@ -60,8 +60,8 @@ function jsonBody({ state, result, details, available }: Answer): object {
     }
   }
   return {
-    service_healthy: state === 'OK' || state === 'WARN',
-    status: state,
+    service_healthy: status === 'OK' || status === 'WARN',
+    status,
     timestamp: new Date(result ? result.startedAt + result.duration : Date.now()).toISOString(),
     components,
     // The checks there are, and the host: for those who may see details.
@@ -74,12 +74,12 @@ function seconds(ms: number): number {
 }
 
 /** draft-inadarei-api-health-check: `status` pass/warn/fail, consistent with the status code, and `checks` by name. */
-function healthJsonBody({ state, statusCode, result, details }: Answer): object {
+function healthJsonBody({ status: answered, statusCode, result, details }: Answer): object {
   // The draft requires fail to go out as 4xx/5xx and pass/warn as 2xx/3xx: follow the code actually sent.
-  const status = statusCode >= 400 ? 'fail' : state === 'OK' ? 'pass' : 'warn';
+  const status = statusCode >= 400 ? 'fail' : answered === 'OK' ? 'pass' : 'warn';
   const body: Record<string, unknown> = { status };
-  if (state === 'MAINTENANCE' || state === 'STARTING' || state === 'SHUTTING_DOWN')
-    body.output = state.toLowerCase().replace('_', ' ');
+  if (answered === 'MAINTENANCE' || answered === 'STARTING' || answered === 'SHUTTING_DOWN')
+    body.output = answered.toLowerCase().replace('_', ' ');
   if (details && result) {
     const checks = Object.create(null) as Record<string, object[]>;
     for (const check of result.checks) {

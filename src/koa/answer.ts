@@ -44,10 +44,10 @@ export interface EndpointParts {
 export function readinessHolds({
   context,
   maintenance,
-}: EndpointParts): Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> {
-  const holds: Array<{ state: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> = [];
-  if (context.drainingSince !== undefined) holds.push({ state: 'SHUTTING_DOWN', since: context.drainingSince });
-  if (maintenance.active()) holds.push({ state: 'MAINTENANCE', since: maintenance.since });
+}: EndpointParts): Array<{ status: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> {
+  const holds: Array<{ status: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> = [];
+  if (context.drainingSince !== undefined) holds.push({ status: 'SHUTTING_DOWN', since: context.drainingSince });
+  if (maintenance.active()) holds.push({ status: 'MAINTENANCE', since: maintenance.since });
   return holds;
 }
 
@@ -91,7 +91,7 @@ export function reportOf(
   probe = false,
 ): Answer {
   return {
-    state,
+    status: state,
     statusCode: httpStatusOf(parts, state, probe),
     result,
     details: result !== undefined && details,
@@ -126,8 +126,8 @@ export interface AnswerSettings {
 export function writeReport(ctx: Context, config: AnswerSettings, formatName: FormatName, report: Answer): void {
   const { response } = ctx;
   response.status = report.statusCode;
-  if (report.state === 'MAINTENANCE' && ctx.req.httpVersionMajor < 2) response.message = 'MAINTENANCE';
-  const extra = config.headers[report.state];
+  if (report.status === 'MAINTENANCE' && ctx.req.httpVersionMajor < 2) response.message = 'MAINTENANCE';
+  const extra = config.headers[report.status];
   if (extra) for (const name of Object.keys(extra)) setHeader(ctx, name, extra[name]!);
   const custom: unknown = formatName === 'text' ? config.format?.(report, ctx) : undefined;
   // A custom format that returns nothing falls back to text rather than letting Koa answer 204.

@@ -30,9 +30,9 @@ import type { GivenParameters } from './parameters.js';
 /** The three probe endpoints under the health path. */
 export type Probe = 'live' | 'ready' | 'startup';
 
-/** A probe's verdict: its state, and a line per check (and per reason) for `?verbose`. */
+/** A probe's verdict: its status, and a line per check (and per reason) for `?verbose`. */
 interface ProbeAnswer {
-  readonly state: AnswerStatus;
+  readonly status: AnswerStatus;
   readonly result: RunResult | undefined;
   readonly lines: readonly string[];
 }
@@ -81,16 +81,16 @@ export class ProbeEndpoint {
     try {
       verdict =
         probe === 'live'
-          ? { state: 'OK', result: undefined, lines: ['[+]ping ok'] }
+          ? { status: 'OK', result: undefined, lines: ['[+]ping ok'] }
           : this.#judge(probe, name, excluded, allowed);
     } catch (error) {
       return replyError(ctx, error);
     }
-    const send = ({ state, result, lines }: ProbeAnswer): void => {
+    const send = ({ status, result, lines }: ProbeAnswer): void => {
       if (verbose === undefined) {
-        return writeReport(ctx, this.#config, formatName, reportOf(this.#parts, state, result, allowed, true));
+        return writeReport(ctx, this.#config, formatName, reportOf(this.#parts, status, result, allowed, true));
       }
-      const statusCode = httpStatusOf(this.#parts, state, true);
+      const statusCode = httpStatusOf(this.#parts, status, true);
       const passed = statusCode === 200 ? 'passed' : 'failed';
       ctx.response.status = statusCode;
       setHeader(ctx, 'Content-Type', TEXT);
@@ -114,13 +114,13 @@ export class ProbeEndpoint {
   ): Promise<ProbeAnswer> | ProbeAnswer {
     const context = this.#context;
     if (probe === 'startup' && context.startedAt !== undefined)
-      return { state: 'OK', result: undefined, lines: ['[+]startup ok'] };
+      return { status: 'OK', result: undefined, lines: ['[+]startup ok'] };
     const holds = probe === 'ready' ? readinessHolds(this.#parts) : [];
     if (holds.length > 0) {
-      const lines = holds.map(({ state }) =>
-        state === 'SHUTTING_DOWN' ? '[-]shutdown failed: draining' : '[-]maintenance failed: disable file present',
+      const lines = holds.map(({ status }) =>
+        status === 'SHUTTING_DOWN' ? '[-]shutdown failed: draining' : '[-]maintenance failed: disable file present',
       );
-      return { state: holds[0]!.state, result: undefined, lines };
+      return { status: holds[0]!.status, result: undefined, lines };
     }
     const starting = context.startedAt === undefined;
     if (name !== undefined) {
@@ -142,7 +142,7 @@ export class ProbeEndpoint {
         excluded,
         allowed,
       );
-      if (verdict.state === 'STARTING') verdict.lines.push('[-]startup failed: not yet passed');
+      if (verdict.status === 'STARTING') verdict.lines.push('[-]startup failed: not yet passed');
       return verdict;
     });
   }
@@ -173,13 +173,13 @@ export class ProbeEndpoint {
 /** A verdict from a run: a line per check, and one per exclusion. */
 function verdictOf(
   result: RunResult,
-  state: AnswerStatus,
+  status: AnswerStatus,
   excluded: readonly string[],
   allowed: boolean,
 ): ProbeAnswer & { lines: string[] } {
   const lines = result.checks.map(({ name, status, message }) => line(name, status, message, allowed));
   for (const skipped of excluded) lines.push(`[+]${skipped} excluded: ok`);
-  return { state, result, lines };
+  return { status, result, lines };
 }
 
 /**

@@ -103,9 +103,9 @@ export class StatusPage {
       reason,
     });
     const [hold] = readinessHolds(this.#parts);
-    if (hold?.state === 'SHUTTING_DOWN') return row(503, hold.state, `draining${since(hold.since)}`);
-    if (hold?.state === 'MAINTENANCE')
-      return row(503, hold.state, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
+    if (hold?.status === 'SHUTTING_DOWN') return row(503, hold.status, `draining${since(hold.since)}`);
+    if (hold?.status === 'MAINTENANCE')
+      return row(503, hold.status, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
     if (this.#context.startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
     const names = new Set(this.#engine.selects(this.#config.readiness));
     const states = this.#engine.history.checks.filter(({ name }) => names.has(name));

@@ -132,7 +132,7 @@ describe('response formats', () => {
       format: (report, ctx) => {
         seen.push(report);
         ctx.type = 'text/html';
-        return `<b>${report.state}</b>`;
+        return `<b>${report.status}</b>`;
       },
       headers: { ERROR: { 'Retry-After': '30' }, OK: { 'X-Health': 'fine' } },
     });
