@@ -106,12 +106,15 @@ describe('the README check samples, run against the real servers', function () {
       'mysql',
       'payments',
       'rabbitmq',
+      'worker',
     ]);
     for (const name of ['cache', 'database', 'event-loop', 'memory', 'mysql', 'rabbitmq'])
       expect(results[name], name).to.match(/^OK/);
     // Pointed at places that are not on this machine: they run, and fail with a reason.
     expect(results.payments).to.match(/^ERROR /);
     expect(results.disk).to.match(/^ERROR .*ENOENT/);
+    // The job loop's first pass is 10 s away: the heartbeat waits for it, and says so.
+    expect(results.worker).to.equal('WARN waiting for the first heartbeat (grace 60 s)');
   });
 });
 
@@ -123,6 +126,7 @@ const CONTEXT: Record<string, string> = {
   metrics: 'declare const metrics: { event(text: string): void };',
   appConfig: 'declare const appConfig: Record<string, unknown>;',
   pool: 'declare const pool: { end(): Promise<void> };',
+  takeJobs: 'declare function takeJobs(): Promise<number>;',
 };
 /** Names a sample may use without importing, as the sample before it in the same section imported them. */
 const IMPORTS: Record<string, string> = {
@@ -141,6 +145,7 @@ const IMPORTS: Record<string, string> = {
   diskCheck: 'koa-health/checks',
   memoryCheck: 'koa-health/checks',
   eventLoopCheck: 'koa-health/checks',
+  heartbeatCheck: 'koa-health/checks',
 };
 
 describe('the README samples, as a user compiles them', function () {

@@ -7,6 +7,7 @@
  */
 export { type DiskCheckOptions, diskCheck } from './disk.js';
 export { type EventLoopCheckOptions, eventLoopCheck } from './event-loop.js';
+export { type HeartbeatCheck, type HeartbeatCheckOptions, heartbeatCheck } from './heartbeat.js';
 export { type ExpectedStatus, type HttpCheckOptions, httpCheck } from './http.js';
 export { type MemoryCheckOptions, memoryCheck } from './memory.js';
 export { type MysqlCheckOptions, type MysqlClient, mysqlCheck } from './mysql.js';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { diskCheck, eventLoopCheck, memoryCheck } from '../../src/checks/index.js';
+import { diskCheck, eventLoopCheck, heartbeatCheck, memoryCheck } from '../../src/checks/index.js';
 import {
   type CheckFunction,
   type CheckResult,
@@ -9,6 +9,7 @@ import {
   registerCheck,
   runHealthChecks,
 } from '../../src/index.js';
+import { fakeClock } from '../helpers.js';
 
 async function result(fn: CheckFunction): Promise<CheckResult> {
   const bus = createHealthBus();
@@ -90,5 +91,86 @@ describe('eventLoopCheck()', () => {
     expect(() => eventLoopCheck({ percentile: 0 })).to.throw(TypeError, '`percentile`');
     expect(() => eventLoopCheck({ window: 5 })).to.throw(TypeError, '`window`');
     expect(() => eventLoopCheck({ maxDelay: -1 })).to.throw(TypeError, '`maxDelay`');
+  });
+});
+
+describe('heartbeatCheck()', () => {
+  const summary = ({ status, message }: CheckResult): string => `${status} ${message}`;
+
+  it('waits for the first beat through its grace, then fails; passes for ttl after each beat, then fails saying how long', async () => {
+    const clock = fakeClock();
+    try {
+      const worker = heartbeatCheck({ ttl: 60_000, grace: 30_000 });
+      expect(summary(await result(worker))).to.equal('WARN waiting for the first heartbeat (grace 30 s)');
+      clock.tick(30_001);
+      expect(summary(await result(worker))).to.equal('ERROR no heartbeat yet');
+      worker.beat();
+      clock.tick(5_000);
+      expect(summary(await result(worker))).to.equal('OK last heartbeat 5 s ago');
+      worker.beat('42 jobs done');
+      clock.tick(60_000);
+      const stillAlive = await result(worker);
+      expect(summary(stillAlive)).to.equal('OK 42 jobs done');
+      expect(stillAlive.details).to.include({ observedValue: 60_000, observedUnit: 'ms' });
+      clock.tick(2_000);
+      expect(summary(await result(worker))).to.equal('ERROR no heartbeat for 62 s (ttl 60 s)');
+      worker.beat('back');
+      expect(summary(await result(worker))).to.equal('OK back');
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it('fails with what fail() said until the next beat, before the first beat too; grace defaults to the ttl', async () => {
+    const clock = fakeClock();
+    try {
+      const worker = heartbeatCheck({ ttl: 1_000 });
+      clock.tick(999);
+      expect((await result(worker)).status).to.equal('WARN');
+      worker.fail('cannot reach the queue');
+      expect(summary(await result(worker))).to.equal('ERROR cannot reach the queue');
+      worker.beat();
+      expect(summary(await result(worker))).to.equal('OK last heartbeat 0 ms ago');
+      worker.fail('again');
+      clock.tick(10);
+      expect(summary(await result(worker))).to.equal('ERROR again');
+      clock.tick(1_000);
+      expect(summary(await result(worker))).to.equal('ERROR again');
+    } finally {
+      clock.uninstall();
+    }
+  });
+
+  it('takes anything as a message without throwing, and fails with it as text', async () => {
+    const worker = heartbeatCheck({ ttl: 60_000 });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const hostile = {
+      get message(): string {
+        throw new Error('no');
+      },
+    };
+    for (const message of [cyclic, hostile, 10n, Symbol('s'), null, 'line\r\nforged']) {
+      expect(() => worker.beat(message)).not.to.throw();
+      expect(() => worker.fail(message)).not.to.throw();
+      const failed = await result(worker);
+      expect(failed.status).to.equal('ERROR');
+      expect(failed.message).to.be.a('string').and.not.equal('');
+    }
+  });
+
+  it('throws a TypeError naming a wrong argument when called', () => {
+    expect(() => heartbeatCheck(undefined as never)).to.throw(
+      TypeError,
+      'heartbeatCheck(): the options must be an object',
+    );
+    expect(() => heartbeatCheck({} as never)).to.throw(TypeError, '`ttl`');
+    expect(() => heartbeatCheck({ ttl: 0 })).to.throw(TypeError, '`ttl`');
+    expect(() => heartbeatCheck({ ttl: 2 ** 31 })).to.throw(TypeError, '`ttl`');
+    expect(() => heartbeatCheck({ ttl: 1000, grace: -1 })).to.throw(TypeError, '`grace`');
+    expect(() => heartbeatCheck({ ttl: 1000, interval: 5 } as never)).to.throw(
+      TypeError,
+      '`interval` is not an option',
+    );
   });
 });
