@@ -22,6 +22,8 @@ export function measureStatusPage(checks = 50, history = 100, rounds = 15, rende
     checks: Array.from({ length: checks }, (_, i) => ({
       name: `check-${i}`,
       status: i % 7 ? 'OK' : 'ERROR',
+      observed: i % 7 ? 'OK' : 'ERROR',
+      streak: 3,
       message: `message <${i}> & "quoted"`,
       duration: 12.5,
       lastChecked: now,

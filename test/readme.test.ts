@@ -118,6 +118,58 @@ describe('the README check samples, run against the real servers', function () {
   });
 });
 
+/** Runs `script` as a TypeScript file of the package's own checkout; resolves with its last line of output. */
+async function runScript(name: string, script: string, env: Record<string, string>): Promise<string> {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(new URL('../.test-tmp/', import.meta.url), { recursive: true });
+  const file = new URL(`../.test-tmp/${name}.ts`, import.meta.url);
+  writeFileSync(file, script);
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(file)], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out.trim().split('\n').at(-1)!) : reject(new Error(`exit ${code}: ${err}`)),
+    );
+  });
+}
+
+describe('the README "Checks over time" sample, run', function () {
+  this.timeout(30_000);
+
+  it('holds a database that cannot be reached at WARN for two runs and fails it on the third', async () => {
+    const block = sample('failAfter: 3, recoverAfter: 2');
+    const script = [
+      "import Koa from 'koa';",
+      "import { runHealthChecks as run } from 'koa-health';",
+      ...block.split('\n').filter((line) => line.startsWith('import ')),
+      'const app = new Koa();',
+      ...block.split('\n').filter((line) => !line.startsWith('import ')),
+      'const seen: string[] = [];',
+      'for (let i = 0; i < 3; i++) {',
+      '  const { checks } = await run({ checks: "database", timeout: 3000, logger: false });',
+      '  seen.push(`${checks[0]!.status}/${checks[0]!.observed} ${checks[0]!.message.split(":")[0]}`);',
+      '}',
+      'console.log(JSON.stringify(seen));',
+      'process.exit(0);',
+    ].join('\n');
+    // A port nothing listens on: every query is refused.
+    const output = await runScript('readme-over-time', script, {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/test',
+    });
+    expect(JSON.parse(output)).to.deep.equal([
+      'WARN/ERROR failing (1 of 3)',
+      'WARN/ERROR failing (2 of 3)',
+      'ERROR/ERROR connect ECONNREFUSED 127.0.0.1',
+    ]);
+  });
+});
+
 /** What the README's samples take from the app around them, declared as that app would have it. */
 const CONTEXT: Record<string, string> = {
   app: "declare const app: import('koa');",

@@ -1,4 +1,4 @@
-import { type CheckFunction, knownOptions, messageOf, outcome, validTimeout } from '../core/index.js';
+import { type CheckFunction, knownOptions, messageOf, outcome, spanOfTime, validTimeout } from '../core/index.js';
 
 /** Options of `heartbeatCheck()`. */
 export interface HeartbeatCheckOptions {
@@ -43,13 +43,13 @@ export function heartbeatCheck(options: HeartbeatCheckOptions): HeartbeatCheck {
       const details = { observedValue: now - madeAt, observedUnit: 'ms' };
       if (failure !== undefined) return outcome('ERROR', failure, details);
       if (now - madeAt > grace) return outcome('ERROR', 'no heartbeat yet', details);
-      return outcome('WARN', `waiting for the first heartbeat (grace ${duration(grace)})`, details);
+      return outcome('WARN', `waiting for the first heartbeat (grace ${spanOfTime(grace)})`, details);
     }
     const age = now - lastBeat;
     const details = { observedValue: age, observedUnit: 'ms', lastBeat: new Date(lastBeat).toISOString() };
     if (failure !== undefined) return outcome('ERROR', failure, details);
-    if (age > ttl) return outcome('ERROR', `no heartbeat for ${duration(age)} (ttl ${duration(ttl)})`, details);
-    return outcome('OK', beatMessage ?? `last heartbeat ${duration(age)} ago`, details);
+    if (age > ttl) return outcome('ERROR', `no heartbeat for ${spanOfTime(age)} (ttl ${spanOfTime(ttl)})`, details);
+    return outcome('OK', beatMessage ?? `last heartbeat ${spanOfTime(age)} ago`, details);
   }
 
   return Object.assign(heartbeat, {
@@ -64,9 +64,4 @@ export function heartbeatCheck(options: HeartbeatCheckOptions): HeartbeatCheck {
       failure = text === '' ? 'failed' : text;
     },
   });
-}
-
-/** A span of time as people read it: `450 ms`, `62 s`. */
-function duration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 1000)} s`;
 }

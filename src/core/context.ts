@@ -1,6 +1,7 @@
 import mittModule, { type Emitter, type Handler } from 'mitt';
 import { checkRegistered, type HealthCheckEvent } from './recorder.js';
 import { validCheckName } from './selection.js';
+import { type CheckRules, CheckTracker, checkRules, type OverTimeOptions } from './tracker.js';
 import {
   type CheckFunction,
   type CheckOptions,
@@ -10,7 +11,7 @@ import {
   type KnownCheck,
   type RunResult,
 } from './types.js';
-import { checkOptionsProblem, type Logger, optionError, validBus } from './validate.js';
+import { checkOptionsProblem, knownOptions, type Logger, optionError, validBus } from './validate.js';
 
 /**
  * The bus, and everything koa-health keeps per bus, in one object found by one lookup: whether startup has
@@ -46,6 +47,8 @@ export const healthBus: HealthBus = createHealthBus();
 export interface RegisteredCheck {
   readonly name: string;
   readonly options: CheckOptions;
+  /** Its rules over time: `failAfter`, `recoverAfter`, flapping. */
+  readonly rules: CheckRules;
   /** The `'healthcheck'` listener that runs it; the check is on the bus while this is subscribed. */
   readonly listener: Handler<HealthCheckEvent>;
 }
@@ -54,6 +57,8 @@ export interface RegisteredCheck {
 export class HealthContext {
   /** The instrumentations every run on the bus reports to (`instrument()`). */
   readonly instrumentations = new Set<Instrumentation>();
+  /** What each check of the bus keeps across runs: streaks, thresholds, flapping. */
+  readonly tracker = new CheckTracker();
   readonly #bus: HealthBus;
   // The checks registerCheck() recorded, by name: the first registration of a name that is still on the bus.
   readonly #registered = new Map<string, RegisteredCheck>();
@@ -109,7 +114,9 @@ export class HealthContext {
 
   /** Forgets a registered check, if it is still the one recorded under its name. */
   unregister(check: RegisteredCheck): void {
-    if (this.#registered.get(check.name) === check) this.#registered.delete(check.name);
+    if (this.#registered.get(check.name) !== check) return;
+    this.#registered.delete(check.name);
+    this.tracker.forget(check.name);
   }
 
   /** The registered checks still on the bus, by name: a lookup, no run needed. */
@@ -208,13 +215,24 @@ export function holdShared<K, T>(entries: Map<K, Entry<T>>, key: K, start: () =>
 export type SharedEntries<K, T> = Map<K, Entry<T>>;
 
 /** Options of `registerCheck()`: how the check takes part in a run, and on which bus. */
-export interface RegisterOptions extends CheckOptions {
+export interface RegisterOptions extends CheckOptions, OverTimeOptions {
   /**
    * The bus whose runs the check takes part in.
    * @default healthBus
    */
   bus?: HealthBus;
 }
+
+const REGISTER_OPTIONS = [
+  'bus',
+  'critical',
+  'tags',
+  'default',
+  'timeout',
+  'failAfter',
+  'recoverAfter',
+  'flapping',
+] as const;
 
 /**
  * Runs `fn` as the check `name` in every run on the bus (`event.check(name, fn, options)` in one line),
@@ -228,16 +246,25 @@ export function registerCheck(name: string, fn: CheckFunction, options: Register
   }
   if (typeof fn !== 'function')
     throw optionError('registerCheck()', 'fn', `a function (check ${JSON.stringify(name)})`, fn);
-  const { bus = healthBus, ...checkOptions } = options ?? {};
+  knownOptions(options, REGISTER_OPTIONS, 'registerCheck()');
+  const { bus = healthBus, failAfter, recoverAfter, flapping, ...checkOptions } = options;
   validBus(bus, 'registerCheck()');
   const problem = checkOptionsProblem(checkOptions);
   if (problem !== undefined) throw new TypeError(`registerCheck(): ${problem}`);
+  const rules = checkRules(
+    {
+      ...(failAfter === undefined ? {} : { failAfter }),
+      ...(recoverAfter === undefined ? {} : { recoverAfter }),
+      ...(flapping === undefined ? {} : { flapping }),
+    },
+    'registerCheck()',
+  );
   const context = contextOf(bus);
   // Named after the check, so a subscriber failure would be reported under a name that says whose.
   const listener = {
     [name]: (event: HealthCheckEvent) => void checkRegistered(event, name, fn, checkOptions),
   }[name]!;
-  const check: RegisteredCheck = { name, options: checkOptions, listener };
+  const check: RegisteredCheck = { name, options: checkOptions, rules, listener };
   if (!context.register(check)) return () => {};
   bus.on('healthcheck', listener);
   return () => {

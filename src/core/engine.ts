@@ -307,7 +307,11 @@ function describeChecks(checks: readonly CheckResult[]): string {
 /** What the engine knows of one check, across runs: for people (the status page), not for probes. */
 export interface CheckRecord {
   readonly name: string;
+  /** The effective status. */
   readonly status: CheckStatus;
+  /** What the check itself said in its last run, and how many runs in a row it has said so. */
+  readonly observed: CheckStatus;
+  readonly streak: number;
   readonly message: string;
   /** Ms the last run of it took. */
   readonly duration: number;
@@ -357,10 +361,12 @@ export class CheckHistory {
       this.#states.set(check.name, {
         name: check.name,
         status: check.status,
+        observed: check.observed,
+        streak: check.streak,
         message: check.message,
         duration: check.duration,
         lastChecked: at,
-        since: previous === undefined || previous.status !== check.status ? at : previous.since,
+        since: check.since,
         lastSuccess: ok ? at : previous?.lastSuccess,
         lastFailure: ok ? previous?.lastFailure : at,
         consecutiveFailures: ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
@@ -410,7 +416,7 @@ export function sharedEngine(options: EngineOptions): Held<HealthEngine> {
   });
 }
 
-function settingsKey({ timeout, refreshInterval, logger, cache, expect, history }: EngineOptions): string {
+function settingsKey({ timeout, refreshInterval, logger, cache, expect, history, flapping }: EngineOptions): string {
   const id = entryOf(loggerIds, logger, () => nextLoggerId++);
-  return JSON.stringify([timeout, refreshInterval, id, cache.success, cache.failure, expect, history]);
+  return JSON.stringify([timeout, refreshInterval, id, cache.success, cache.failure, expect, history, flapping]);
 }

@@ -45,6 +45,7 @@ export {
   validExpect,
 } from './run.js';
 export { type CheckList, listItems, Selection, validCheckName } from './selection.js';
+export { type FlappingOptions, type OverTimeOptions, validFlapping } from './tracker.js';
 export {
   type CheckCall,
   type CheckChange,
@@ -69,6 +70,7 @@ export {
   type RunStatus,
   SelectionError,
   setBounded,
+  spanOfTime,
   statusLabel,
   statusValue,
 } from './types.js';

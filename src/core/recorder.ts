@@ -10,6 +10,7 @@ import {
   type Instrumentation,
   type KnownCheck,
   overallStatus,
+  passes,
   type RunObserver,
   type RunStatus,
 } from './types.js';
@@ -277,12 +278,18 @@ export class RunRecorder {
     if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
   }
 
-  #record(result: CheckResult): CheckResult | undefined {
+  #record(given: Omit<CheckResult, 'observed' | 'since' | 'streak'>): CheckResult | undefined {
+    const result: CheckResult = {
+      ...given,
+      observed: given.status,
+      since: given.startedAt + given.duration,
+      streak: 1,
+    };
     if (this.#closed) return undefined;
     const { name, status, critical } = result;
     this.#place(name);
-    // A non-critical failure is shown but keeps the instance in rotation.
-    const recorded = Object.freeze(critical || status === 'OK' ? result : { ...result, status: 'WARN' });
+    // A non-critical failure is shown but keeps the instance in rotation; the tracker fills in the rest over time.
+    const recorded = Object.freeze({ ...result, status: critical || passes(status) ? status : 'WARN' });
     this.#results.set(name, recorded);
     return recorded;
   }

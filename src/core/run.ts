@@ -4,6 +4,7 @@ import { contextOf, type HealthBus, type HealthEvents, healthBus } from './conte
 import { logText, messageOf } from './json-safe.js';
 import { guarded, HealthCheckEvent, observeRun, RunRecorder } from './recorder.js';
 import { type CheckList, Selection, validCheckName } from './selection.js';
+import { type FlappingRule, NO_RULES, type TrackRules } from './tracker.js';
 import {
   type CheckResult,
   DEFAULT_TIMEOUT,
@@ -51,12 +52,14 @@ export interface RunOptions {
   logger?: Logger | false;
 }
 
-/** How runs are made: the bus, the deadline, and the names that must report. */
+/** How runs are made: the bus, the deadline, the names that must report, and the default flapping rule. */
 export interface RunSettings {
   readonly bus: HealthBus;
   readonly timeout: number;
   readonly expect: readonly string[];
   readonly logger: Logger;
+  /** Flap detection for every check that sets none of its own; `undefined` for none. */
+  readonly flapping?: FlappingRule | undefined;
 }
 
 const RUN_OPTIONS = ['bus', 'timeout', 'checks', 'exclude', 'expect', 'logger'] as const;
@@ -189,15 +192,36 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
   run.failSilent(expect);
   run.close();
   warnOfWiring(settings, selection, run);
+  const checks = Object.freeze(overTime(settings, run.checks));
   const result: RunResult = Object.freeze({
-    status: run.status,
-    checks: run.checks,
+    status: overallStatus(checks),
+    checks,
     startedAt: run.startedAt,
     duration: Date.now() - run.startedAt,
     selection: selection.key,
   });
   for (const observer of observers) guarded(() => observer.ended?.(result));
   return { result, known: new Map(run.known) };
+}
+
+/** The results of a run as the rules over time make them: each check's own, else the mount's flapping rule. */
+function overTime({ bus, flapping }: RunSettings, checks: readonly CheckResult[]): CheckResult[] {
+  const context = contextOf(bus);
+  const registered = context.registered();
+  return checks.map((check) => {
+    const own = registered.get(check.name)?.rules;
+    const rule = own?.flapping === undefined ? flapping : own.flapping || undefined;
+    const rules: TrackRules =
+      own === undefined && rule === undefined && check.critical
+        ? NO_RULES
+        : {
+            failAfter: own?.failAfter ?? 1,
+            recoverAfter: own?.recoverAfter ?? 1,
+            flapping: rule,
+            critical: check.critical,
+          };
+    return context.tracker.track(check, rules);
+  });
 }
 
 /**

@@ -44,8 +44,18 @@ export function overallStatus(checks: Iterable<{ readonly status: CheckStatus }>
 export interface CheckResult {
   /** The name the check reported under. */
   readonly name: string;
-  /** `'OK'`, `'WARN'`, or any other word for a failure. */
+  /**
+   * The effective status: what readiness and the HTTP answer use. `'OK'`, `'WARN'`, or any other word for a
+   * failure; a non-critical check's failure is `'WARN'`, and `failAfter`, `recoverAfter` and flapping may
+   * hold it apart from `observed`.
+   */
   readonly status: CheckStatus;
+  /** The status the check itself gave in this run, before `critical` and the rules over time. */
+  readonly observed: CheckStatus;
+  /** Since when the effective status has held, ms since the epoch. */
+  readonly since: number;
+  /** How many runs in a row (this one included) the check has observed this status. */
+  readonly streak: number;
   /** Free text: why it failed, or what it saw. */
   readonly message: string;
   /** Milliseconds the check took (for `report()`, since the run started). */
@@ -236,4 +246,11 @@ export function setBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number):
 /** Whether a value is a promise, or anything else with a `then` (what `await` would wait for). */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
+/** A span of time as people read it: `450 ms`, `62 s`, `10 min`. */
+export function spanOfTime(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000 || ms % 60_000 !== 0) return `${Math.round(ms / 1000)} s`;
+  return `${ms / 60_000} min`;
 }

@@ -53,6 +53,10 @@ function jsonBody({ status, result, details, available }: Answer): object {
         ...check.details,
         healthy: passes(check.status),
         status: check.status,
+        // What the check itself said, since when the status holds, and how many runs in a row it said so.
+        observed: check.observed,
+        since: new Date(check.since).toISOString(),
+        streak: check.streak,
         status_message: check.message,
         // Measured, unless the check gave its own.
         response_time: check.details?.response_time ?? seconds(check.duration),
@@ -83,11 +87,12 @@ function healthJsonBody({ status: answered, statusCode, result, details }: Answe
   if (details && result) {
     const checks = Object.create(null) as Record<string, object[]>;
     for (const check of result.checks) {
-      const checkStatus = check.status === 'OK' ? 'pass' : check.status === 'WARN' ? 'warn' : 'fail';
+      const checkStatus = draftWord(check.status);
       const observed = pick(check.details, ['observedValue', 'observedUnit', 'componentType', 'componentId']);
       checks[check.name] = [
         {
           status: checkStatus,
+          observedStatus: draftWord(check.observed),
           time: new Date(check.startedAt + check.duration).toISOString(),
           ...observed,
           // The draft says output should be left out when the check passes.
@@ -98,6 +103,11 @@ function healthJsonBody({ status: answered, statusCode, result, details }: Answe
     body.checks = checks;
   }
   return body;
+}
+
+/** A status in the draft's words. */
+function draftWord(status: string): 'pass' | 'warn' | 'fail' {
+  return status === 'OK' ? 'pass' : status === 'WARN' ? 'warn' : 'fail';
 }
 
 function pick(source: Readonly<Record<string, unknown>> | undefined, keys: readonly string[]): Record<string, unknown> {

@@ -4,6 +4,7 @@ import {
   type CheckList,
   DEFAULT_TIMEOUT,
   type EngineOptions,
+  type FlappingOptions,
   type HealthBus,
   healthBus,
   knownOptions,
@@ -12,6 +13,7 @@ import {
   type Selection,
   validBus,
   validExpect,
+  validFlapping,
   validLogger,
   validTimeout,
 } from '../core/index.js';
@@ -120,6 +122,13 @@ export interface HealthOptions {
    * @default 100
    */
   history?: number;
+  /**
+   * Flap detection for every check that sets none of its own (`registerCheck()`'s `flapping`): a check
+   * whose status changed `changes` times within `window` ms holds `status` until a whole window passes
+   * without a change.
+   * @default off
+   */
+  flapping?: FlappingOptions;
 }
 
 /** The middleware `health()` returns; `close()` stops its background refresh. */
@@ -173,6 +182,7 @@ const OPTIONS = [
   'readiness',
   'startup',
   'history',
+  'flapping',
 ] as const;
 
 /**
@@ -199,6 +209,7 @@ export function configure(options: HealthOptions): HealthConfig {
     readiness = '_defaults',
     startup = readiness,
     history = 100,
+    flapping,
   } = options;
   const log = validLogger(logger, 'health()');
   const authorize = authorizer(secret, 'health()');
@@ -228,6 +239,7 @@ export function configure(options: HealthOptions): HealthConfig {
       logger: log,
       expect: validExpect(expect, 'health()'),
       history: validCount(history, 'health()', 'history'),
+      flapping: flapping === undefined ? undefined : validFlapping(flapping, 'health()'),
     },
   };
 }

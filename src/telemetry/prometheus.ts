@@ -46,6 +46,7 @@ export interface MetricsHandle {
 
 interface Metrics {
   checkStatus: Gauge<'check'>;
+  observedStatus: Gauge<'check'>;
   checkDuration: Histogram<'check'>;
   checkRuns: Counter<'check' | 'status'>;
   transitions: Counter<'check' | 'from' | 'to'>;
@@ -103,9 +104,10 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
 }
 
 function record(metrics: Metrics, result: RunResult): void {
-  for (const { name, status, duration, startedAt } of result.checks) {
+  for (const { name, status, observed, duration, startedAt } of result.checks) {
     const labels = { check: name };
     metrics.checkStatus.set(labels, statusValue(status));
+    metrics.observedStatus.set(labels, statusValue(observed));
     metrics.checkDuration.observe(labels, duration / 1000);
     metrics.checkRuns.inc({ check: name, status: statusLabel(status) });
     if (passes(status)) metrics.lastSuccess.set(labels, (startedAt + duration) / 1000);
@@ -116,7 +118,12 @@ function record(metrics: Metrics, result: RunResult): void {
 
 // Each metric: its type, its labels and its help; made in `registry` under `prefix` + the key.
 const METRICS = {
-  check_status: ['gauge', ['check'], 'Last result of each check: 2 OK, 1 WARN, 0 ERROR.'],
+  check_status: ['gauge', ['check'], 'Effective status of each check: 2 OK, 1 WARN, 0 ERROR.'],
+  check_observed_status: [
+    'gauge',
+    ['check'],
+    'What each check itself said in its last run, before failAfter, recoverAfter and flapping: 2 OK, 1 WARN, 0 ERROR.',
+  ],
   check_duration_seconds: ['histogram', ['check'], 'How long each check took.'],
   check_runs_total: ['counter', ['check', 'status'], 'Results recorded, by check and status.'],
   check_transitions_total: [
@@ -156,6 +163,7 @@ function metricsIn(registry: Registry, prefix: string): Metrics {
   };
   return {
     checkStatus: make('check_status', Gauge<'check'>),
+    observedStatus: make('check_observed_status', Gauge<'check'>),
     checkDuration: make('check_duration_seconds', Histogram<'check'>),
     checkRuns: make('check_runs_total', Counter<'check' | 'status'>),
     transitions: make('check_transitions_total', Counter<'check' | 'from' | 'to'>),

@@ -66,6 +66,7 @@ export function renderPage(model: PageModel): string {
             [
               'Check',
               'Status',
+              'Observed',
               'Message',
               'Took',
               'Last checked',
@@ -79,6 +80,7 @@ export function renderPage(model: PageModel): string {
             model.checks.map((check) => [
               esc(check.name),
               badge(check.status),
+              `${badge(check.observed)} ×${check.streak}`,
               `<span class="msg">${details ? esc(check.message) : '<i>withheld</i>'}</span>`,
               `${Math.round(check.duration)} ms`,
               when(check.lastChecked),

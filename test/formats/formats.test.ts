@@ -110,6 +110,7 @@ describe('response formats', () => {
     expect(body.checks.queue).to.have.length(1);
     expect(body.checks.queue[0]).to.deep.equal({
       status: 'pass',
+      observedStatus: 'pass',
       time: body.checks.queue[0].time,
       observedValue: 12,
       observedUnit: 'jobs',

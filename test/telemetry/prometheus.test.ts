@@ -47,6 +47,9 @@ describe('prometheusMetrics()', () => {
     expect(metrics.koa_health_check_status!.type).to.equal('GAUGE');
     expect(value(metrics.koa_health_check_status, { check: 'db' })).to.equal(0);
     expect(value(metrics.koa_health_check_status, { check: 'cache' })).to.equal(1);
+    // What the check itself said: the non-critical cache failed, though its effective status is WARN.
+    expect(value(metrics.koa_health_check_observed_status, { check: 'cache' })).to.equal(0);
+    expect(value(metrics.koa_health_check_observed_status, { check: 'db' })).to.equal(0);
     expect(value(metrics.koa_health_check_runs_total, { check: 'db', status: 'ok' })).to.equal(1);
     expect(value(metrics.koa_health_check_runs_total, { check: 'db', status: 'error' })).to.equal(2);
     expect(value(metrics.koa_health_check_transitions_total, { check: 'db', from: 'ok', to: 'error' })).to.equal(1);
@@ -74,6 +77,19 @@ describe('prometheusMetrics()', () => {
     handle.close();
     await runHealthChecks({ bus, logger: false });
     expect(value((await scrape(registry)).koa_health_runs_total, { status: 'error' })).to.equal(2);
+  });
+
+  it('keeps check_status effective and check_observed_status as the check said: a failure held by failAfter is 1 and 0', async () => {
+    const registry = new Registry();
+    const { app, bus } = makeApp();
+    const handle = prometheusMetrics({ bus, registry });
+    registerCheck('db', () => false, { bus, failAfter: 3 });
+    await request(app.callback()).get('/health?checks=all').expect(200);
+    const metrics = await scrape(registry);
+    expect(metrics.koa_health_check_observed_status!.type).to.equal('GAUGE');
+    expect(value(metrics.koa_health_check_status, { check: 'db' })).to.equal(1);
+    expect(value(metrics.koa_health_check_observed_status, { check: 'db' })).to.equal(0);
+    handle.close();
   });
 
   it('never runs a check on a scrape, nor fails one because a check fails', async () => {

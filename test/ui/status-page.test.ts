@@ -85,6 +85,8 @@ describe('the status page, in a real browser', function () {
       .locator('h2:has-text("Checks") + table tbody tr', { hasText: 'database' })
       .innerText();
     expect(databaseRow).to.include(`refused ${HOSTILE}`);
+    // What the check itself said, and how many runs in a row.
+    expect(databaseRow).to.match(/ERROR\s+×\d/);
     expect(await page.locator('img').count()).to.equal(0);
     expect(await page.locator('script').count()).to.equal(0);
     const history = await page.locator('h2:has-text("History") + table tbody tr').allInnerTexts();
