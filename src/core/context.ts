@@ -1,5 +1,6 @@
 import mittModule, { type Emitter, type Handler } from 'mitt';
 import { checkRegistered, type HealthCheckEvent } from './recorder.js';
+import { type CheckSchedule, checkSchedule, SCHEDULE_OPTIONS, type ScheduleOptions, Scheduler } from './schedule.js';
 import { validCheckName } from './selection.js';
 import { type CheckRules, CheckTracker, checkRules, type OverTimeOptions } from './tracker.js';
 import {
@@ -49,6 +50,8 @@ export interface RegisteredCheck {
   readonly options: CheckOptions;
   /** Its rules over time: `failAfter`, `recoverAfter`, flapping. */
   readonly rules: CheckRules;
+  /** Its own timer or cache, if any. */
+  readonly schedule: CheckSchedule | undefined;
   /** The `'healthcheck'` listener that runs it; the check is on the bus while this is subscribed. */
   readonly listener: Handler<HealthCheckEvent>;
 }
@@ -59,6 +62,8 @@ export class HealthContext {
   readonly instrumentations = new Set<Instrumentation>();
   /** What each check of the bus keeps across runs: streaks, thresholds, flapping. */
   readonly tracker = new CheckTracker();
+  /** The checks that run on timers of their own, or reuse their own results. */
+  readonly scheduler = new Scheduler({ tracker: this.tracker, instrumentations: this.instrumentations });
   readonly #bus: HealthBus;
   // The checks registerCheck() recorded, by name: the first registration of a name that is still on the bus.
   readonly #registered = new Map<string, RegisteredCheck>();
@@ -117,6 +122,7 @@ export class HealthContext {
     if (this.#registered.get(check.name) !== check) return;
     this.#registered.delete(check.name);
     this.tracker.forget(check.name);
+    this.scheduler.remove(check.name);
   }
 
   /** The registered checks still on the bus, by name: a lookup, no run needed. */
@@ -215,7 +221,7 @@ export function holdShared<K, T>(entries: Map<K, Entry<T>>, key: K, start: () =>
 export type SharedEntries<K, T> = Map<K, Entry<T>>;
 
 /** Options of `registerCheck()`: how the check takes part in a run, and on which bus. */
-export interface RegisterOptions extends CheckOptions, OverTimeOptions {
+export interface RegisterOptions extends CheckOptions, OverTimeOptions, ScheduleOptions {
   /**
    * The bus whose runs the check takes part in.
    * @default healthBus
@@ -232,6 +238,7 @@ const REGISTER_OPTIONS = [
   'failAfter',
   'recoverAfter',
   'flapping',
+  ...SCHEDULE_OPTIONS,
 ] as const;
 
 /**
@@ -247,28 +254,48 @@ export function registerCheck(name: string, fn: CheckFunction, options: Register
   if (typeof fn !== 'function')
     throw optionError('registerCheck()', 'fn', `a function (check ${JSON.stringify(name)})`, fn);
   knownOptions(options, REGISTER_OPTIONS, 'registerCheck()');
-  const { bus = healthBus, failAfter, recoverAfter, flapping, ...checkOptions } = options;
+  const {
+    bus = healthBus,
+    failAfter,
+    recoverAfter,
+    flapping,
+    interval,
+    initialDelay,
+    jitter,
+    unhealthyInterval,
+    staleAfter,
+    runInMaintenance,
+    cache,
+    ...checkOptions
+  } = options;
   validBus(bus, 'registerCheck()');
   const problem = checkOptionsProblem(checkOptions);
   if (problem !== undefined) throw new TypeError(`registerCheck(): ${problem}`);
-  const rules = checkRules(
-    {
-      ...(failAfter === undefined ? {} : { failAfter }),
-      ...(recoverAfter === undefined ? {} : { recoverAfter }),
-      ...(flapping === undefined ? {} : { flapping }),
-    },
+  const rules = checkRules(defined({ failAfter, recoverAfter, flapping }), 'registerCheck()');
+  const schedule = checkSchedule(
+    defined({ interval, initialDelay, jitter, unhealthyInterval, staleAfter, runInMaintenance, cache }),
+    checkOptions.timeout,
     'registerCheck()',
   );
   const context = contextOf(bus);
+  const made = schedule === undefined ? undefined : () => context.scheduler.made(name);
   // Named after the check, so a subscriber failure would be reported under a name that says whose.
   const listener = {
-    [name]: (event: HealthCheckEvent) => void checkRegistered(event, name, fn, checkOptions),
+    [name]: (event: HealthCheckEvent) => void checkRegistered(event, name, fn, checkOptions, made),
   }[name]!;
-  const check: RegisteredCheck = { name, options: checkOptions, rules, listener };
+  const check: RegisteredCheck = { name, options: checkOptions, rules, schedule, listener };
   if (!context.register(check)) return () => {};
+  if (schedule !== undefined) context.scheduler.add({ name, fn, options: checkOptions, rules, schedule });
   bus.on('healthcheck', listener);
   return () => {
     bus.off('healthcheck', listener);
     context.unregister(check);
+  };
+}
+
+/** The entries of `options` that are not `undefined`, as `exactOptionalPropertyTypes` wants them. */
+function defined<T extends object>(options: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
   };
 }

@@ -151,10 +151,10 @@ export class HealthEngine {
       first.joined();
       const run = await first.done;
       if (this.#keyOf(wanted) === this.#keyOf(first.selection))
-        return { result: selectResult(run, selection, lenient), age: undefined };
+        return { result: selectResult(run, selection, lenient), age: borrowedAge(run.result) };
     }
     const run = await this.#shared(wanted);
-    return { result: selectResult(run, selection, lenient), age: undefined };
+    return { result: selectResult(run, selection, lenient), age: borrowedAge(run.result) };
   }
 
   /** Stops the background refresh; later requests run their checks on demand. */
@@ -285,8 +285,21 @@ function sameNames(a: ReadonlyMap<string, KnownCheck>, b: ReadonlyMap<string, Kn
   return true;
 }
 
+/** How old a reused run is: from its end, or from its oldest check result made before it (a scheduled one). */
 function ageOf({ result }: Run): number {
-  return Math.max(0, Date.now() - result.startedAt - result.duration);
+  return Math.max(0, Date.now() - oldestEnd(result, result.startedAt + result.duration));
+}
+
+/** How old a new run's answer is: `undefined`, unless it holds results made before it (scheduled ones). */
+function borrowedAge(result: RunResult): number | undefined {
+  const oldest = oldestEnd(result, result.startedAt);
+  return oldest < result.startedAt ? Math.max(0, Date.now() - oldest) : undefined;
+}
+
+function oldestEnd(result: RunResult, end: number): number {
+  let oldest = end;
+  for (const { startedAt, duration } of result.checks) oldest = Math.min(oldest, startedAt + duration);
+  return oldest;
 }
 
 /** `name=STATUS "message"` for each result, for one log line; nothing in it can break the line. */

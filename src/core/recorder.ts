@@ -1,13 +1,13 @@
 import { jsonSafe, messageOf } from './json-safe.js';
+import { callObserved } from './observe.js';
 import type { Selection } from './selection.js';
 import {
-  type CheckCall,
   type CheckFunction,
   type CheckOptions,
   type CheckResult,
   type CheckReturn,
   type CheckStatus,
-  type Instrumentation,
+  isThenable,
   type KnownCheck,
   overallStatus,
   passes,
@@ -72,6 +72,8 @@ export class RunRecorder {
   readonly #called = new Set<string>();
   /** Names that a second check function was given under in this run (a module imported twice): not called. */
   readonly duplicates = new Set<string>();
+  /** Names whose result was made before this run (`borrow()`): the rules over time have counted it already. */
+  readonly borrowed = new Set<string>();
   // The signal shared by the check functions that take none of their own.
   #deadline: AbortController | undefined;
   #closed = false;
@@ -176,6 +178,58 @@ export class RunRecorder {
         finish('ERROR', messageOf(error));
       }
     }
+    return pending.done;
+  }
+
+  /**
+   * Records a result made before this run (a scheduled check's last, a check's own cache) instead of
+   * calling its function; a promise of one (a scheduled check's first run) is waited for until the deadline.
+   * Such results are the rules' already: `borrowed` tells the runner not to count them again.
+   */
+  borrow(name: string, options: CheckOptions, made: CheckResult | PromiseLike<CheckResult>): Promise<void> {
+    if (!this.#enlistChecked(name, options)) return Promise.resolve();
+    if (this.#called.has(name)) {
+      this.duplicates.add(name);
+      return Promise.resolve();
+    }
+    this.#called.add(name);
+    const keep = (result: CheckResult): void => {
+      if (this.#closed) return;
+      this.#place(name);
+      this.#results.set(name, result);
+      this.borrowed.add(name);
+    };
+    if (!isThenable(made)) {
+      keep(made);
+      return Promise.resolve();
+    }
+    const startedAt = Date.now();
+    const started = performance.now();
+    let settle!: () => void;
+    const pending: Pending = {
+      kind: 'check',
+      done: new Promise<void>((resolve) => (settle = resolve)),
+      expire: () => {
+        if (!this.#pending.delete(pending)) return;
+        this.#record({
+          name,
+          status: 'ERROR',
+          message: `timed out after ${this.timeout} ms waiting for the first scheduled run`,
+          startedAt,
+          duration: performance.now() - started,
+          critical: options.critical ?? true,
+          tags: options.tags ?? NO_TAGS,
+          details: undefined,
+        });
+        settle();
+      },
+    };
+    this.#pending.add(pending);
+    Promise.resolve(made).then((result) => {
+      if (!this.#pending.delete(pending)) return;
+      keep(result);
+      settle();
+    }, pending.expire);
     return pending.done;
   }
 
@@ -406,100 +460,23 @@ export class HealthCheckEvent {
 
 /**
  * Runs a registered check on the run behind `event`: its options were checked when it was registered, and
- * are not checked again. Anything else emitted as a `'healthcheck'` event gets `event.check()`.
+ * are not checked again. `made()` may give a result made before the run (a schedule's, a cache's) to take
+ * instead of calling `fn`. Anything else emitted as a `'healthcheck'` event gets `event.check()`.
  */
 export function checkRegistered(
   event: HealthCheckEvent,
   name: string,
   fn: CheckFunction,
   options: CheckOptions,
+  made?: () => CheckResult | PromiseLike<CheckResult> | undefined,
 ): Promise<void> {
   const recorder = typeof event === 'object' && event !== null ? recorderOf(event) : undefined;
-  return recorder === undefined ? event.check(name, fn, options) : recorder.check(name, fn, options, true);
+  if (recorder === undefined) return event.check(name, fn, options);
+  const ready = made?.();
+  return ready === undefined ? recorder.check(name, fn, options, true) : recorder.borrow(name, options, ready);
 }
 
 /** A name as text, whatever a subscriber passed. */
 function nameOf(name: unknown): string {
   return typeof name === 'string' ? name : messageOf(name);
-}
-
-/** The observers of a run starting on a bus with these instrumentations. One that throws is left out: it must not break the run. */
-export function observeRun(
-  instrumentations: Iterable<Instrumentation>,
-  run: { selection: string; startedAt: number },
-): RunObserver[] {
-  const observers: RunObserver[] = [];
-  for (const instrumentation of instrumentations) {
-    const observer = guarded(() => instrumentation.runStarted(run));
-    if (observer) observers.push(observer);
-  }
-  return observers;
-}
-
-/**
- * Calls a check function through every observer's `check()`, outermost first; the function runs exactly
- * once, whatever an observer does, and its own return or throw is what the run sees. Returns what it
- * returned (or threw), and one `ended` for every observer that asked to hear the result.
- */
-function callObserved(
-  observers: readonly RunObserver[],
-  check: CheckCall,
-  call: () => unknown,
-): { returned: unknown; thrown: { error: unknown } | undefined; ended(result: CheckResult): void } {
-  // No telemetry on this bus: the check function alone, without a wrapper per check.
-  if (observers.length === 0) return callAlone(call);
-  const endings: Array<(result: CheckResult) => void> = [];
-  let next = call;
-  for (let i = observers.length - 1; i >= 0; i--) {
-    const observer = observers[i]!;
-    if (!observer.check) continue;
-    const inner = next;
-    next = () => {
-      let called = false;
-      let returned: unknown;
-      let thrown: { error: unknown } | undefined;
-      const once = (): unknown => {
-        if (!called) {
-          called = true;
-          try {
-            returned = inner();
-          } catch (error) {
-            thrown = { error };
-          }
-        }
-        if (thrown) throw thrown.error;
-        return returned;
-      };
-      const ended = guarded(() => observer.check!(check, once));
-      if (typeof ended === 'function') endings.push(ended);
-      return once();
-    };
-  }
-  const ended = (result: CheckResult): void => {
-    for (const end of endings) guarded(() => end(result));
-  };
-  return { ...callAlone(next), ended };
-}
-
-const NOBODY_LISTENS = (): void => {};
-
-function callAlone(call: () => unknown): {
-  returned: unknown;
-  thrown: { error: unknown } | undefined;
-  ended(result: CheckResult): void;
-} {
-  try {
-    return { returned: call(), thrown: undefined, ended: NOBODY_LISTENS };
-  } catch (error) {
-    return { returned: undefined, thrown: { error }, ended: NOBODY_LISTENS };
-  }
-}
-
-/** Runs a hook of an observer: one that throws is ignored, as a listener that throws is. */
-export function guarded<T>(hook: () => T): T | undefined {
-  try {
-    return hook();
-  } catch {
-    return undefined;
-  }
 }

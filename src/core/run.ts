@@ -2,7 +2,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Handler, WildcardHandler } from 'mitt';
 import { contextOf, type HealthBus, type HealthEvents, healthBus } from './context.js';
 import { logText, messageOf } from './json-safe.js';
-import { guarded, HealthCheckEvent, observeRun, RunRecorder } from './recorder.js';
+import { guarded, observeRun } from './observe.js';
+import { HealthCheckEvent, RunRecorder } from './recorder.js';
 import { type CheckList, Selection, validCheckName } from './selection.js';
 import { type FlappingRule, NO_RULES, type TrackRules } from './tracker.js';
 import {
@@ -87,6 +88,8 @@ export async function runHealthChecks(options: RunOptions = {}): Promise<RunResu
     logger: validLogger(logger, 'runHealthChecks()'),
   };
   const selection = Selection.parse(checks, exclude) ?? Selection.none;
+  // Scheduled checks start now if no mount has started them (and keep running, their timers unref()ed).
+  contextOf(settings.bus).scheduler.start({ timeout: settings.timeout, flapping: undefined }, false);
   const result = selectResult(await executeRun(settings, selection), selection);
   emitGuarded(settings, 'healthresult', result);
   return result;
@@ -192,7 +195,7 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
   run.failSilent(expect);
   run.close();
   warnOfWiring(settings, selection, run);
-  const checks = Object.freeze(overTime(settings, run.checks));
+  const checks = Object.freeze(overTime(settings, run.checks, run.borrowed));
   const result: RunResult = Object.freeze({
     status: overallStatus(checks),
     checks,
@@ -205,10 +208,16 @@ async function collect(settings: RunSettings, selection: Selection, observers: r
 }
 
 /** The results of a run as the rules over time make them: each check's own, else the mount's flapping rule. */
-function overTime({ bus, flapping }: RunSettings, checks: readonly CheckResult[]): CheckResult[] {
+function overTime(
+  { bus, flapping }: RunSettings,
+  checks: readonly CheckResult[],
+  borrowed: ReadonlySet<string>,
+): CheckResult[] {
   const context = contextOf(bus);
   const registered = context.registered();
   return checks.map((check) => {
+    // A scheduled or cached result was counted when its check ran.
+    if (borrowed.has(check.name)) return check;
     const own = registered.get(check.name)?.rules;
     const rule = own?.flapping === undefined ? flapping : own.flapping || undefined;
     const rules: TrackRules =
@@ -220,7 +229,9 @@ function overTime({ bus, flapping }: RunSettings, checks: readonly CheckResult[]
             flapping: rule,
             critical: check.critical,
           };
-    return context.tracker.track(check, rules);
+    const tracked = context.tracker.track(check, rules);
+    if (own !== undefined) context.scheduler.keep(tracked);
+    return tracked;
   });
 }
 

@@ -46,7 +46,15 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   const endpoint = new HealthEndpoint(parts);
   const probes = new ProbeEndpoint(parts);
   const { bus } = config.engine;
-  const close = (): void => release();
+  // Checks with an `interval` run from now on, until the last mount on the bus is closed; never in maintenance.
+  const { scheduler } = parts.context;
+  const stopSchedules = scheduler.start(config.engine, true);
+  const unwatch = scheduler.watchMaintenance(() => parts.maintenance.active());
+  const close = (): void => {
+    release();
+    stopSchedules();
+    unwatch();
+  };
 
   /** Answers what follows the health path (`ping`, `live`, `ready`, `ready/<name>`, `startup`), else `undefined`. */
   function below(ctx: Context, sub: string): Promise<void> | void | false {
