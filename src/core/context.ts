@@ -1,6 +1,7 @@
 import mittModule, { type Emitter, type Handler } from 'mitt';
 import { checkRegistered, type HealthCheckEvent } from './recorder.js';
-import { type CheckSchedule, checkSchedule, SCHEDULE_OPTIONS, type ScheduleOptions, Scheduler } from './schedule.js';
+import { type CheckSchedule, checkSchedule, SCHEDULE_OPTIONS, type ScheduleOptions } from './schedule.js';
+import { Scheduler } from './scheduler.js';
 import { validCheckName } from './selection.js';
 import { type CheckRules, CheckTracker, checkRules, type OverTimeOptions } from './tracker.js';
 import {

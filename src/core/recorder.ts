@@ -87,7 +87,11 @@ export class RunRecorder {
     readonly timeout: number,
     /** The run's observers (telemetry), around each check function call. */
     readonly observers: readonly RunObserver[] = [],
-  ) {}
+    /** The signal shared by functions that take none of their own, if the caller keeps one across runs. */
+    deadline?: AbortController,
+  ) {
+    this.#deadline = deadline;
+  }
 
   /**
    * Records the name as known (with its tags and `default`, for selections and the "unknown check" answer),
@@ -333,17 +337,23 @@ export class RunRecorder {
   }
 
   #record(given: Omit<CheckResult, 'observed' | 'since' | 'streak'>): CheckResult | undefined {
-    const result: CheckResult = {
-      ...given,
-      observed: given.status,
-      since: given.startedAt + given.duration,
-      streak: 1,
-    };
     if (this.#closed) return undefined;
-    const { name, status, critical } = result;
+    const { name, status, critical, startedAt, duration } = given;
     this.#place(name);
     // A non-critical failure is shown but keeps the instance in rotation; the tracker fills in the rest over time.
-    const recorded = Object.freeze({ ...result, status: critical || passes(status) ? status : 'WARN' });
+    const recorded: CheckResult = Object.freeze({
+      name,
+      status: critical || passes(status) ? status : 'WARN',
+      observed: status,
+      since: startedAt + duration,
+      streak: 1,
+      message: given.message,
+      duration,
+      startedAt,
+      critical,
+      tags: given.tags,
+      details: given.details,
+    });
     this.#results.set(name, recorded);
     return recorded;
   }

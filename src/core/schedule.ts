@@ -1,21 +1,11 @@
 /**
- * Checks that run on a timer of their own (`interval`) or reuse their own last result (`cache`): the
- * scheduler of a bus, kept in its context. A scheduled check runs one run at a time, apart from requests;
- * a request that selects it takes its last result at once (or waits for its first, to the run's deadline),
- * and a result older than `staleAfter` is served as a failure, never as the old `OK`.
+ * A registered check's schedule: its options (`interval` and the rest, or a `cache` of its own) checked
+ * once, and one scheduled check as it stands: its planned run, its last result, and what a request takes
+ * instead of running it (that result, the promise of the first, or a failure once the result is stale).
+ * The bus's `Scheduler` (`scheduler.ts`) runs them.
  */
-import { observeRun } from './observe.js';
-import { RunRecorder } from './recorder.js';
-import { Selection } from './selection.js';
-import type { CheckRules, CheckTracker, FlappingRule, TrackRules } from './tracker.js';
-import {
-  type CheckFunction,
-  type CheckOptions,
-  type CheckResult,
-  type Instrumentation,
-  passes,
-  spanOfTime,
-} from './types.js';
+import type { CheckRules } from './tracker.js';
+import { type CheckFunction, type CheckOptions, type CheckResult, passes, spanOfTime } from './types.js';
 import { holdsTimer, knownOptions, optionError, TIMER_MS } from './validate.js';
 
 /** When a registered check runs on its own, and how long it reuses its results. */
@@ -171,36 +161,84 @@ export interface ScheduledEntry {
   readonly schedule: CheckSchedule;
 }
 
-/** What a scheduled run needs of the bus: its tracker and instrumentations, and what the mounts said. */
-interface SchedulerSettings {
-  readonly tracker: CheckTracker;
-  readonly instrumentations: Iterable<Instrumentation>;
+/** What a scheduled check asks of the scheduler that holds it. */
+export interface Planner {
+  /** The deadline of a scheduled run whose check has no `timeout`: the first mount's `timeout`. */
+  readonly timeout: number;
+  /** Plans a run of `check` at `at` (ms since the epoch), in place of any run planned before. */
+  plan(check: ScheduledCheck, at: number, first: boolean): void;
 }
 
-/** One check's timer and last result. */
-class ScheduledCheck {
+/** A planned run: when, which check, and whether it is the check's first. */
+export interface Planned {
+  readonly at: number;
+  readonly check: ScheduledCheck;
+  readonly first: boolean;
+}
+
+// Runs due within this many ms of one another go together: one wake-up of the process, not one per check.
+
+/** One scheduled check: its planned run, whether it is running, and its last result. */
+export class ScheduledCheck {
   readonly entry: ScheduledEntry;
   last: CheckResult | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  /** Its place in the scheduler's queue, while a run is planned. */
+  planned: Planned | undefined;
+  /** Set when the check is unregistered: a run under way then keeps its result to itself. */
+  removed = false;
+  /** Its options with the scheduler's `timeout` when it has none, for a run whose deadline is longer. */
+  timedOptions: CheckOptions;
   #running = false;
   #first: { promise: Promise<CheckResult>; resolve: (result: CheckResult) => void } | undefined;
-  readonly #scheduler: Scheduler;
+  readonly #scheduler: Planner;
 
-  constructor(entry: ScheduledEntry, scheduler: Scheduler) {
+  constructor(entry: ScheduledEntry, scheduler: Planner) {
     this.entry = entry;
     this.#scheduler = scheduler;
+    this.timedOptions = entry.options;
   }
 
-  /** Starts the timer: the first run after `initialDelay`, a little jitter added. */
+  /** Plans the first run: after `initialDelay`, a little jitter added. */
   start(): void {
-    if (this.entry.schedule.interval === undefined || this.#timer !== undefined) return;
-    const { initialDelay, jitter, interval } = this.entry.schedule;
-    this.#schedule(initialDelay + (jitter > 0 ? Math.random() * jitter * interval : 0), true);
+    const { options, schedule } = this.entry;
+    const { initialDelay, jitter, interval } = schedule;
+    if (interval === undefined || this.planned !== undefined) return;
+    this.timedOptions = options.timeout === undefined ? { ...options, timeout: this.#scheduler.timeout } : options;
+    this.#scheduler.plan(this, Date.now() + initialDelay + (jitter > 0 ? Math.random() * jitter * interval : 0), true);
   }
 
+  /** Drops the planned run, if any. */
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.planned = undefined;
+  }
+
+  /** Whether this check runs now: not already running, and not in maintenance unless it may. */
+  claim(inMaintenance: boolean): boolean {
+    if (this.#running || (inMaintenance && !this.entry.schedule.runInMaintenance)) return false;
+    this.#running = true;
+    return true;
+  }
+
+  /** A run of it is over, with this result (`undefined` when it gave none). */
+  finish(result: CheckResult | undefined): void {
+    this.#running = false;
+    // Unregistered while it ran: its result goes nowhere.
+    if (result === undefined || this.removed) return;
+    this.last = result;
+    this.#first?.resolve(result);
+    this.#first = undefined;
+  }
+
+  /** Plans the next run, from the start of the last: a run takes less than its interval, so none overlap. */
+  planNext(first: boolean, startedAt: number): void {
+    const { interval, unhealthyInterval, jitter } = this.entry.schedule;
+    const failing = this.last !== undefined && !passes(this.last.observed);
+    const base = failing ? unhealthyInterval : (interval as number);
+    // With jitter, the delay after the first run is anywhere across one interval, so that checks registered
+    // together spread over it; every later delay is the interval give or take half the jitter.
+    const delay =
+      jitter === 0 ? base : first ? base * (0.5 + Math.random()) : base * (1 + jitter * (Math.random() - 0.5));
+    this.#scheduler.plan(this, startedAt + delay, false);
   }
 
   /**
@@ -232,175 +270,10 @@ class ScheduledCheck {
   keep(result: CheckResult): void {
     if (this.entry.schedule.interval === undefined) this.last = result;
   }
-
-  #schedule(delay: number, first = false): void {
-    this.#timer = setTimeout(
-      () => {
-        this.#timer = undefined;
-        void this.#tick(first);
-      },
-      Math.max(1, delay),
-    );
-    this.#timer.unref();
-  }
-
-  async #tick(first: boolean): Promise<void> {
-    const startedAt = Date.now();
-    const { schedule } = this.entry;
-    const interval = schedule.interval as number;
-    if (!this.#running && (schedule.runInMaintenance || !this.#scheduler.inMaintenance())) {
-      this.#running = true;
-      try {
-        await this.#run();
-      } finally {
-        this.#running = false;
-      }
-    }
-    if (!this.#scheduler.runs(this)) return;
-    const failing = this.last !== undefined && !passes(this.last.observed);
-    const base = failing ? schedule.unhealthyInterval : interval;
-    // With jitter, the delay after the first run is anywhere across one interval, so that checks registered
-    // together spread over it; every later delay is the interval give or take half the jitter.
-    const { jitter } = schedule;
-    const delay =
-      jitter === 0 ? base : first ? base * (0.5 + Math.random()) : base * (1 + jitter * (Math.random() - 0.5));
-    // From start to start: a run takes less than its interval (its timeout is shorter), so none overlap.
-    this.#schedule(delay - (Date.now() - startedAt));
-  }
-
-  async #run(): Promise<void> {
-    const { name, fn, options, rules } = this.entry;
-    const timeout = options.timeout ?? this.#scheduler.timeout;
-    const startedAt = Date.now();
-    const observers = observeRun(this.#scheduler.settings.instrumentations, { selection: `checks:${name}`, startedAt });
-    const recorder = new RunRecorder(Selection.named(name), timeout, observers);
-    const done = recorder.check(name, fn, options, true);
-    const deadline = setTimeout(() => recorder.expire('check'), timeout);
-    deadline.unref();
-    await done;
-    clearTimeout(deadline);
-    recorder.close();
-    const raw = recorder.checks[0];
-    if (raw === undefined) return;
-    const trackRules: TrackRules = {
-      failAfter: rules.failAfter,
-      recoverAfter: rules.recoverAfter,
-      flapping: rules.flapping === undefined ? this.#scheduler.flapping : rules.flapping || undefined,
-      critical: options.critical ?? true,
-    };
-    const result = this.#scheduler.settings.tracker.track(raw, trackRules);
-    for (const observer of observers) {
-      try {
-        observer.ended?.({
-          status: passes(result.status) ? (result.status === 'OK' ? 'OK' : 'WARN') : 'ERROR',
-          checks: [result],
-          startedAt,
-          duration: Date.now() - startedAt,
-          selection: `checks:${name}`,
-        });
-      } catch {
-        // An observer must not break the schedule.
-      }
-    }
-    // Unregistered while it ran: its result goes nowhere.
-    if (!this.#scheduler.runs(this)) return;
-    this.last = result;
-    this.#first?.resolve(result);
-    this.#first = undefined;
-  }
 }
 
 function withResolvers(): { promise: Promise<CheckResult>; resolve: (result: CheckResult) => void } {
   let resolve!: (result: CheckResult) => void;
   const promise = new Promise<CheckResult>((done) => (resolve = done));
   return { promise, resolve };
-}
-
-/**
- * The scheduled checks of one bus. Schedules start when the first `health()` or `runHealthChecks()` uses
- * the bus (a check registered later starts at once), and stop when the last mount is closed.
- */
-export class Scheduler {
-  readonly settings: SchedulerSettings;
-  readonly #checks = new Map<string, ScheduledCheck>();
-  readonly #maintenanceWatches = new Set<() => boolean>();
-  #maintenance: { at: number; active: boolean } | undefined;
-  #started = false;
-  #mounts = 0;
-  /** The deadline of a scheduled run whose check has no `timeout`: the first mount's `timeout`. */
-  timeout = 5000;
-  /** The flapping rule for a scheduled check without its own: the first mount's. */
-  flapping: FlappingRule | undefined;
-
-  constructor(settings: SchedulerSettings) {
-    this.settings = settings;
-  }
-
-  /** Adds a registered check with a schedule; it starts at once if the schedules have. */
-  add(entry: ScheduledEntry): void {
-    const check = new ScheduledCheck(entry, this);
-    this.#checks.set(entry.name, check);
-    if (this.#started) check.start();
-  }
-
-  /** Stops and forgets a check's schedule. */
-  remove(name: string): void {
-    this.#checks.get(name)?.stop();
-    this.#checks.delete(name);
-  }
-
-  /** What a request takes for `name` instead of running it, if anything (see `ScheduledCheck.made()`). */
-  made(name: string): CheckResult | Promise<CheckResult> | undefined {
-    return this.#checks.get(name)?.made(Date.now());
-  }
-
-  /** Keeps a result `name` made on a request, for its own `cache`. */
-  keep(result: CheckResult): void {
-    this.#checks.get(result.name)?.keep(result);
-  }
-
-  /** Whether `check` is still the one scheduled under its name, and the schedules run. */
-  runs(check: ScheduledCheck): boolean {
-    return this.#started && this.#checks.get(check.entry.name) === check;
-  }
-
-  /**
-   * Starts every schedule (once); a mount holds them running until it lets go, and the last to let go
-   * stops them. `runHealthChecks()` starts them without holding them.
-   */
-  start(settings: { timeout: number; flapping?: FlappingRule | undefined }, mount: boolean): () => void {
-    if (!this.#started) {
-      this.#started = true;
-      this.timeout = settings.timeout;
-      this.flapping = settings.flapping;
-      for (const check of this.#checks.values()) check.start();
-    }
-    if (!mount) return () => {};
-    this.#mounts++;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (--this.#mounts > 0) return;
-      this.#started = false;
-      for (const check of this.#checks.values()) check.stop();
-    };
-  }
-
-  /** Adds a way to tell whether the disable file exists (a mount's); returns a function that removes it. */
-  watchMaintenance(active: () => boolean): () => void {
-    this.#maintenanceWatches.add(active);
-    return () => void this.#maintenanceWatches.delete(active);
-  }
-
-  /** Whether a mount is in maintenance; asked at most once a second, however many checks are scheduled. */
-  inMaintenance(): boolean {
-    const now = Date.now();
-    if (this.#maintenance === undefined || now - this.#maintenance.at >= 1000) {
-      let active = false;
-      for (const watch of this.#maintenanceWatches) active ||= watch();
-      this.#maintenance = { at: now, active };
-    }
-    return this.#maintenance.active;
-  }
 }

@@ -188,7 +188,20 @@ export class CheckTracker {
     if (previous === undefined || previous.status !== status) track.since = at;
     track.status = status;
     if (previous === undefined) setBounded(this.#tracks, result.name, track, MAX_TRACKED);
-    return Object.freeze({ ...result, status, message, since: track.since, streak: track.streak });
+    // Written out rather than spread: this runs for every check of every run.
+    return Object.freeze({
+      name: result.name,
+      status,
+      observed,
+      since: track.since,
+      streak: track.streak,
+      message,
+      duration: result.duration,
+      startedAt: result.startedAt,
+      critical: result.critical,
+      tags: result.tags,
+      details: result.details,
+    });
   }
 
   /** Forgets a check's history (it was unregistered). */

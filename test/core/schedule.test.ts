@@ -224,6 +224,23 @@ describe('registerCheck() with an interval', () => {
     }
   });
 
+  it('keeps one timer for the whole bus however many checks are scheduled, and runs those due together at once', async () => {
+    const clock = fakeClock();
+    const { bus, middleware } = makeApp();
+    try {
+      const calls: number[] = [];
+      for (let i = 0; i < 100; i++) registerCheck(`c${i}`, () => void calls.push(Date.now()), { bus, interval: 1_000 });
+      expect(clock.countTimers()).to.equal(1);
+      await clock.tickAsync(10_000);
+      expect(calls.length).to.be.within(900, 1100);
+      // Between runs, one timer waits for the earliest: none per check.
+      expect(clock.countTimers()).to.equal(1);
+    } finally {
+      middleware.close();
+      clock.uninstall();
+    }
+  });
+
   it('throws a TypeError naming a wrong schedule when registerCheck() is called', () => {
     const bus = createHealthBus();
     const fn = (): boolean => true;

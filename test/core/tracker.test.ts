@@ -95,6 +95,15 @@ describe('failAfter and recoverAfter', () => {
     await request(app.callback()).get('/health/ready').expect(503);
   });
 
+  it('says in the log line when a failure is being held back', async () => {
+    const { app, bus, logger } = makeApp();
+    registerCheck('db', () => false, { bus, failAfter: 3 });
+    await request(app.callback()).get('/health?checks=all').expect(200);
+    expect(logger.lines).to.deep.equal([
+      ['warn', 'Health response: WARN (db=WARN "failing (1 of 3): check returned false")'],
+    ]);
+  });
+
   it('forgets a check when it is unregistered: registered again, it counts from the start', async () => {
     const bus = createHealthBus();
     const off = registerCheck('db', () => false, { bus, failAfter: 2 });
@@ -143,7 +152,7 @@ describe('flap detection', () => {
       const check = switchable();
       registerCheck('queue', check.fn, { bus, flapping: { changes: 4, window: 55_000 } });
       const changes: HealthChange[] = [];
-      const { app, middleware } = makeApp({ bus });
+      const { app, middleware, logger } = makeApp({ bus });
       bus.on('healthchange', (change) => void changes.push(change));
       const statuses: string[] = [];
       const step = async (ok: boolean): Promise<void> => {
@@ -182,6 +191,8 @@ describe('flap detection', () => {
       // One change when the flap starts and one when it ends: never one per flip.
       const queueChanges = changes.flatMap((change) => change.checks.map(({ before, after }) => `${before}->${after}`));
       expect(queueChanges).to.deep.equal(['OK->ERROR', 'ERROR->OK', 'OK->ERROR', 'ERROR->OK']);
+      // And one log line each: none while the flap holds.
+      expect(logger.lines.map(([level]) => level)).to.deep.equal(['error', 'info', 'error', 'info']);
     } finally {
       clock.uninstall();
     }

@@ -1,0 +1,255 @@
+/**
+ * The scheduler of a bus, kept in its context: every planned run of its scheduled checks in one queue,
+ * earliest first, behind one timer however many checks there are; the checks due together run together,
+ * as one run of their own apart from requests, and each one's next run is planned from there.
+ */
+import { guarded, observeRun } from './observe.js';
+import { RunRecorder } from './recorder.js';
+import { type Planned, type Planner, ScheduledCheck, type ScheduledEntry } from './schedule.js';
+import { Selection } from './selection.js';
+import type { CheckTracker, FlappingRule, TrackRules } from './tracker.js';
+import { type CheckResult, type Instrumentation, overallStatus, type RunObserver, type RunResult } from './types.js';
+
+/** What a scheduled run needs of the bus: its tracker and instrumentations, and what the mounts said. */
+interface SchedulerSettings {
+  readonly tracker: CheckTracker;
+  readonly instrumentations: ReadonlySet<Instrumentation>;
+}
+
+const NO_OBSERVERS: readonly RunObserver[] = Object.freeze([]);
+
+const SLACK_MS = 50;
+
+/** Adds to a binary min-heap ordered by `at`. */
+function heapPush(heap: Planned[], item: Planned): void {
+  heap.push(item);
+  let index = heap.length - 1;
+  while (index > 0) {
+    const parent = (index - 1) >> 1;
+    if (heap[parent]!.at <= item.at) break;
+    heap[index] = heap[parent]!;
+    index = parent;
+  }
+  heap[index] = item;
+}
+
+/** Takes the earliest from a binary min-heap. */
+function heapPop(heap: Planned[]): Planned | undefined {
+  const top = heap[0];
+  const last = heap.pop();
+  if (top === undefined || last === undefined || heap.length === 0) return top;
+  let index = 0;
+  for (;;) {
+    const left = 2 * index + 1;
+    if (left >= heap.length) break;
+    const right = left + 1;
+    const child = right < heap.length && heap[right]!.at < heap[left]!.at ? right : left;
+    if (heap[child]!.at >= last.at) break;
+    heap[index] = heap[child]!;
+    index = child;
+  }
+  heap[index] = last;
+  return top;
+}
+
+/**
+ * The scheduled checks of one bus. Schedules start when the first `health()` or `runHealthChecks()` uses
+ * the bus (a check registered later starts at once), and stop when the last mount is closed.
+ */
+export class Scheduler implements Planner {
+  readonly settings: SchedulerSettings;
+  readonly #checks = new Map<string, ScheduledCheck>();
+  // Every planned run, earliest first, behind one timer for the whole bus however many checks it has.
+  readonly #queue: Planned[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #timerAt = Number.POSITIVE_INFINITY;
+  // The signal given to the functions that name no parameter, kept across runs until a run's deadline aborts it.
+  #deadline = new AbortController();
+  readonly #maintenanceWatches = new Set<() => boolean>();
+  #maintenance: { at: number; active: boolean } | undefined;
+  #started = false;
+  #mounts = 0;
+  /** The deadline of a scheduled run whose check has no `timeout`: the first mount's `timeout`. */
+  timeout = 5000;
+  /** The flapping rule for a scheduled check without its own: the first mount's. */
+  flapping: FlappingRule | undefined;
+
+  constructor(settings: SchedulerSettings) {
+    this.settings = settings;
+  }
+
+  /** Adds a registered check with a schedule; it starts at once if the schedules have. */
+  add(entry: ScheduledEntry): void {
+    // A name registered anew (its listener was taken off the bus): the old schedule goes.
+    this.remove(entry.name);
+    const check = new ScheduledCheck(entry, this);
+    this.#checks.set(entry.name, check);
+    if (this.#started) check.start();
+  }
+
+  /** Stops and forgets a check's schedule. */
+  remove(name: string): void {
+    const check = this.#checks.get(name);
+    if (check === undefined) return;
+    check.removed = true;
+    check.stop();
+    this.#checks.delete(name);
+  }
+
+  /** What a request takes for `name` instead of running it, if anything (see `ScheduledCheck.made()`). */
+  made(name: string): CheckResult | Promise<CheckResult> | undefined {
+    return this.#checks.get(name)?.made(Date.now());
+  }
+
+  /** Keeps a result `name` made on a request, for its own `cache`. */
+  keep(result: CheckResult): void {
+    this.#checks.get(result.name)?.keep(result);
+  }
+
+  /** Plans a run of `check` at `at` (ms since the epoch), in place of any run planned before. */
+  plan(check: ScheduledCheck, at: number, first: boolean): void {
+    if (!this.runs(check)) return;
+    const planned: Planned = { at, check, first };
+    check.planned = planned;
+    heapPush(this.#queue, planned);
+    this.#arm();
+  }
+
+  /** Sets the one timer for the earliest planned run, unless it is set for that already. */
+  #arm(): void {
+    const next = this.#queue[0];
+    if (next === undefined || (this.#timer !== undefined && this.#timerAt <= next.at)) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = next.at;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(1, next.at - Date.now()));
+    this.#timer.unref();
+  }
+
+  /** Runs every check due now (or within `SLACK_MS`), then sets the timer for the next. */
+  #fire(): void {
+    this.#timer = undefined;
+    this.#timerAt = Number.POSITIVE_INFINITY;
+    const until = Date.now() + SLACK_MS;
+    const due: Planned[] = [];
+    while (this.#queue.length > 0 && this.#queue[0]!.at <= until) {
+      const planned = heapPop(this.#queue)!;
+      // Dropped or planned anew since: not this one.
+      if (planned.check.planned !== planned) continue;
+      planned.check.planned = undefined;
+      due.push(planned);
+    }
+    if (due.length > 0) void this.#runTogether(due);
+    this.#arm();
+  }
+
+  /**
+   * Runs the checks due at once as one run of their own, apart from requests: one recorder and one deadline
+   * for them all, each check's result counted by the tracker; then plans each one's next run.
+   */
+  async #runTogether(due: readonly Planned[]): Promise<void> {
+    const startedAt = Date.now();
+    const inMaintenance = this.inMaintenance();
+    const running = due.filter(({ check }) => check.claim(inMaintenance)).map(({ check }) => check);
+    if (running.length > 0) {
+      // The run's deadline: the longest of their own timeouts, else the first mount's. A check without one of
+      // its own gets the mount's as its own only when another's makes the run longer (its own timer, then).
+      let timeout = this.timeout;
+      for (const { entry } of running) timeout = Math.max(timeout, entry.options.timeout ?? 0);
+      const { instrumentations, tracker } = this.settings;
+      const observers =
+        instrumentations.size === 0
+          ? NO_OBSERVERS
+          : observeRun(instrumentations, { selection: 'scheduled', startedAt });
+      if (this.#deadline.signal.aborted) this.#deadline = new AbortController();
+      const recorder = new RunRecorder(Selection.all, timeout, observers, this.#deadline);
+      for (const { entry, timedOptions } of running) {
+        const options = timeout > this.timeout ? timedOptions : entry.options;
+        void recorder.check(entry.name, entry.fn, options, true);
+      }
+      const deadline = setTimeout(() => recorder.expire('check'), timeout);
+      deadline.unref();
+      await recorder.settled();
+      clearTimeout(deadline);
+      recorder.close();
+      const raw = new Map(recorder.checks.map((result) => [result.name, result]));
+      const results: CheckResult[] = [];
+      for (const check of running) {
+        const result = raw.get(check.entry.name);
+        const tracked = result === undefined ? undefined : tracker.track(result, this.#rulesOf(check));
+        if (tracked !== undefined) results.push(tracked);
+        check.finish(tracked);
+      }
+      if (observers.length > 0) {
+        const run: RunResult = Object.freeze({
+          status: overallStatus(results),
+          checks: Object.freeze(results),
+          startedAt,
+          duration: Date.now() - startedAt,
+          selection: 'scheduled',
+        });
+        for (const observer of observers) guarded(() => observer.ended?.(run));
+      }
+    }
+    for (const { check, first } of due) if (this.runs(check)) check.planNext(first, startedAt);
+  }
+
+  /** The rules a scheduled run of `check` is judged by: its own, and the first mount's flapping. */
+  #rulesOf({ entry }: ScheduledCheck): TrackRules {
+    const { rules, options } = entry;
+    return {
+      failAfter: rules.failAfter,
+      recoverAfter: rules.recoverAfter,
+      flapping: rules.flapping === undefined ? this.flapping : rules.flapping || undefined,
+      critical: options.critical ?? true,
+    };
+  }
+
+  /** Whether `check` is still the one scheduled under its name, and the schedules run. */
+  runs(check: ScheduledCheck): boolean {
+    return this.#started && !check.removed;
+  }
+
+  /**
+   * Starts every schedule (once); a mount holds them running until it lets go, and the last to let go
+   * stops them. `runHealthChecks()` starts them without holding them.
+   */
+  start(settings: { timeout: number; flapping?: FlappingRule | undefined }, mount: boolean): () => void {
+    if (!this.#started) {
+      this.#started = true;
+      this.timeout = settings.timeout;
+      this.flapping = settings.flapping;
+      for (const check of this.#checks.values()) check.start();
+    }
+    if (!mount) return () => {};
+    this.#mounts++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#mounts > 0) return;
+      this.#started = false;
+      for (const check of this.#checks.values()) check.stop();
+      this.#queue.length = 0;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#timerAt = Number.POSITIVE_INFINITY;
+    };
+  }
+
+  /** Adds a way to tell whether the disable file exists (a mount's); returns a function that removes it. */
+  watchMaintenance(active: () => boolean): () => void {
+    this.#maintenanceWatches.add(active);
+    return () => void this.#maintenanceWatches.delete(active);
+  }
+
+  /** Whether a mount is in maintenance; asked at most once a second, however many checks are scheduled. */
+  inMaintenance(): boolean {
+    const now = Date.now();
+    if (this.#maintenance === undefined || now - this.#maintenance.at >= 1000) {
+      let active = false;
+      for (const watch of this.#maintenanceWatches) active ||= watch();
+      this.#maintenance = { at: now, active };
+    }
+    return this.#maintenance.active;
+  }
+}
