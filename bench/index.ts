@@ -6,6 +6,7 @@ import { measureDrivers } from './drivers.js';
 import { type HttpFigures, measure } from './http.js';
 import { measureProbe } from './probe.js';
 import { runInProcess } from './run-inprocess.js';
+import { measureSchedule } from './schedule.js';
 import { measureShutdown } from './shutdown.js';
 import { median, paired, pairs, type Samples, withSpread } from './stats.js';
 import { measureStatusPage } from './status-page.js';
@@ -124,7 +125,21 @@ for (const name of [
   );
 }
 row('3 ?checks=all, 10 sync checks', 'uncached', nsOf(checkRuns!, 'uncached'), '', '');
-row('3 ?checks=all, 10 sync checks', 'cached', nsOf(checkRuns!, 'cached'), '', '');
+row('3 ?checks=all, 10 sync checks', 'cached', nsOf(checkRuns!, 'cached'), 'the whole answer cached', '');
+const scheduledRatio = paired(checkRuns!, 'scheduled', 'cached', (variant, base) => variant / base);
+row(
+  '3 ?checks=all, 10 sync checks',
+  'scheduled',
+  nsOf(checkRuns!, 'scheduled'),
+  `each check's last result (interval): ${withSpread(
+    scheduledRatio,
+    pairs(checkRuns!, 'scheduled', 'cached', (variant, base) => variant / base),
+    (value) => fixed(value),
+  )}× the cached answer`,
+  `the same order as the cached answer (≤ 10×): ${verdict(scheduledRatio <= 10)}; ${fixed(
+    median(checkRuns!.uncached!) / median(checkRuns!.scheduled!),
+  )}× faster than running them`,
+);
 const { memory } = inProcess;
 const heapGrowth = memory.heapEndMB - memory.heapStartMB;
 rows.push(
@@ -257,6 +272,41 @@ else {
         .join(', ')} (one per shared run: none queued behind another).`,
   );
 }
+
+progress('10,000 scheduled checks, idle');
+const idle = await measureSchedule();
+rows.push(
+  '',
+  `### 10,000 checks scheduled every 10 s, idle (no request): ${idle.simulated.simulatedS / 60} minutes on a fake clock, and ${idle.real.seconds} s of real time`,
+  '',
+);
+row('item', 'what', 'figure', 'target');
+row('---', '---', '---', '---');
+const cpuTarget = (share: number): string => `< 2% of one core: ${verdict(share < 0.02)}`;
+row(
+  '11 CPU, fake clock',
+  `${idle.simulated.runs.toLocaleString('en')} runs in ${idle.simulated.simulatedS / 60} simulated minutes, the fake clock's own work included`,
+  `${fixed(idle.simulated.cpuShare * 100)}% of one core`,
+  cpuTarget(idle.simulated.cpuShare),
+);
+row(
+  '11 CPU, real time',
+  `${idle.real.runs.toLocaleString('en')} runs in ${idle.real.seconds} s (event-loop use ${fixed(idle.real.eventLoop * 100)}%)`,
+  `${fixed(idle.real.cpuShare * 100)}% of one core`,
+  `${cpuTarget(idle.real.cpuShare)}; the limit, 10,000 bare \`setTimeout\` loops calling the same function: ${fixed(idle.bare.cpuShare * 100)}% (event loop ${fixed(idle.bare.eventLoop * 100)}%)`,
+);
+row(
+  '11 heap',
+  'after a full GC, after the first minute and after the tenth (fake clock)',
+  `${idle.simulated.heapStartMB} → ${idle.simulated.heapEndMB} MB`,
+  `flat (≤ 1 MB of growth): ${verdict(idle.simulated.heapEndMB - idle.simulated.heapStartMB <= 1)}`,
+);
+row(
+  '11 spread',
+  'runs per second after the first interval: the busiest second against the mean',
+  `${idle.simulated.maxPerSecond} vs ${Math.round(idle.simulated.meanPerSecond)} (${fixed(idle.simulated.maxPerSecond / idle.simulated.meanPerSecond)}×)`,
+  `no second over 3× the mean: ${verdict(idle.simulated.maxPerSecond <= 3 * idle.simulated.meanPerSecond)}; in the first interval every check makes its first run at once (busiest second ${idle.simulated.firstIntervalMaxPerSecond.toLocaleString('en')}), so that no request waits long for a first result`,
+);
 
 progress('shutdown under load');
 const drain = await measureShutdown();

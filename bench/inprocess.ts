@@ -11,6 +11,7 @@ import {
 import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import { Registry } from 'prom-client';
+import { createHealthBus, registerCheck } from '../dist/index.js';
 import { prometheusMetrics } from '../dist/telemetry/prometheus.js';
 import { tracing } from '../dist/telemetry/tracing.js';
 import { appResponse, busWithChecks, handWritten, handWrittenStat, koaHealth, simpleHealthcheck } from './apps.js';
@@ -87,6 +88,12 @@ export function inProcessGroups(): Record<string, Record<string, () => Runner>> 
       runner(app, url, [...middleware, appResponse]);
   const checks = (cached: boolean): Middleware =>
     koaHealth({ bus: busWithChecks(10, 0), ...(cached ? { cache: { success: 60_000, failure: 60_000 } } : {}) });
+  // The same ten checks, each on a timer of its own: every request takes their last results.
+  const scheduled = (): Middleware => {
+    const bus = createHealthBus();
+    for (let i = 0; i < 10; i++) registerCheck(`check${i}`, () => true, { bus, interval: 60_000 });
+    return koaHealth({ bus });
+  };
   // The memory group: checks with metrics and tracing listening, as a production app would. Five are
   // enough to show a leak per check (a byte each is 5 MB over a million requests) and keep it to a minute.
   const observed = (): Middleware => {
@@ -116,6 +123,7 @@ export function inProcessGroups(): Record<string, Record<string, () => Runner>> 
     checks: {
       uncached: chain('/health?checks=all', checks(false)),
       cached: chain('/health?checks=all', checks(true)),
+      scheduled: chain('/health?checks=all', scheduled()),
     },
     memory: {
       uncached: chain('/health?checks=all', observed()),

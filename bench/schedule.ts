@@ -3,12 +3,13 @@
 // the last minute; and how evenly the runs spread over the seconds. Run in a process of its own, with
 // a fake clock (timers and Date), so ten minutes take seconds; the fake clock's own work counts as ours.
 import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import { createHealthBus, health, registerCheck } from '../dist/index.js';
 
-export interface ScheduleFigures {
+export interface SimulatedFigures {
   checks: number;
   intervalMs: number;
   simulatedS: number;
@@ -25,17 +26,79 @@ export interface ScheduleFigures {
   firstIntervalMaxPerSecond: number;
 }
 
-/** Measures in a child process of its own (fresh heap, `--expose-gc`). */
-export async function measureSchedule(): Promise<ScheduleFigures> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), 'run'],
-    { maxBuffer: 1 << 20 },
-  );
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as ScheduleFigures;
+/** CPU over a window of real time, after the first interval has passed. */
+export interface RealFigures {
+  seconds: number;
+  runs: number;
+  /** Process CPU (every thread, user and system) as a share of one core. */
+  cpuShare: number;
+  /** The main thread's event-loop utilization. */
+  eventLoop: number;
 }
 
-async function simulate(checks = 10_000, intervalMs = 10_000, simulatedS = 600): Promise<ScheduleFigures> {
+export interface ScheduleFigures {
+  simulated: SimulatedFigures;
+  real: RealFigures;
+  /** The limit: 10,000 bare `setTimeout` loops calling the same function, measured the same way. */
+  bare: RealFigures;
+}
+
+/** Each measure in a child process of its own (fresh heap, `--expose-gc`), one after the other. */
+export async function measureSchedule(): Promise<ScheduleFigures> {
+  const run = async <T>(mode: string): Promise<T> => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--expose-gc', fileURLToPath(import.meta.url), mode],
+      { maxBuffer: 1 << 20 },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
+  };
+  return {
+    simulated: await run<SimulatedFigures>('simulate'),
+    real: await run<RealFigures>('real'),
+    bare: await run<RealFigures>('bare'),
+  };
+}
+
+/** 10,000 checks every 10 s on real timers: koa-health's schedules, or bare `setTimeout` loops. */
+async function real(mode: 'real' | 'bare', checks = 10_000, intervalMs = 10_000, seconds = 10): Promise<RealFigures> {
+  let runs = 0;
+  const fn = (): boolean => {
+    runs++;
+    return true;
+  };
+  const keepAlive = setInterval(() => {}, 1000);
+  let close = (): void => {};
+  if (mode === 'bare') {
+    for (let i = 0; i < checks; i++) {
+      const loop = (): void => {
+        fn();
+        setTimeout(loop, intervalMs * (1 + 0.1 * (Math.random() - 0.5))).unref();
+      };
+      setTimeout(loop, Math.random() * intervalMs).unref();
+    }
+  } else {
+    const bus = createHealthBus();
+    for (let i = 0; i < checks; i++) registerCheck(`check-${i}`, fn, { bus, interval: intervalMs });
+    const middleware = health({ bus, disableFile: false, logger: false });
+    close = () => middleware.close();
+  }
+  // Past the first interval, when every check has made its first run.
+  await new Promise((resolve) => setTimeout(resolve, intervalMs + 1000));
+  const runsBefore = runs;
+  const cpuBefore = process.cpuUsage();
+  const loopBefore = performance.eventLoopUtilization();
+  const startedAt = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const cpu = process.cpuUsage(cpuBefore);
+  const elapsed = performance.now() - startedAt;
+  const eventLoop = performance.eventLoopUtilization(loopBefore).utilization;
+  close();
+  clearInterval(keepAlive);
+  return { seconds, runs: runs - runsBefore, cpuShare: (cpu.user + cpu.system) / 1000 / elapsed, eventLoop };
+}
+
+async function simulate(checks = 10_000, intervalMs = 10_000, simulatedS = 600): Promise<SimulatedFigures> {
   const clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 0 });
   const gc = (globalThis as { gc?: () => void }).gc!;
   const heapMB = (): number => {
@@ -83,4 +146,9 @@ async function simulate(checks = 10_000, intervalMs = 10_000, simulatedS = 600):
   };
 }
 
-if (process.argv[2] === 'run') console.log(JSON.stringify(await simulate()));
+const mode = process.argv[2];
+if (mode === 'simulate') console.log(JSON.stringify(await simulate()));
+else if (mode === 'real' || mode === 'bare') {
+  console.log(JSON.stringify(await real(mode)));
+  process.exit(0);
+}
