@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import request from 'supertest';
 import { type CheckResult, createHealthBus, type HealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
@@ -239,6 +242,28 @@ describe('registerCheck() with an interval', () => {
       middleware.close();
       clock.uninstall();
     }
+  });
+
+  it('keeps no process alive: an app whose last work is done exits with its checks still scheduled', async function () {
+    this.timeout(20_000);
+    const index = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+    const script = [
+      `import { createHealthBus, health, registerCheck } from ${JSON.stringify(index)};`,
+      'const bus = createHealthBus();',
+      "registerCheck('db', () => true, { bus, interval: 60_000 });",
+      'health({ bus, disableFile: false, logger: false });',
+      "setTimeout(() => console.log('done'), 100);",
+    ].join('\n');
+    const started = Date.now();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        timeout: 15_000,
+      },
+    );
+    expect(stdout.trim()).to.equal('done');
+    expect(Date.now() - started).to.be.below(15_000);
   });
 
   it('throws a TypeError naming a wrong schedule when registerCheck() is called', () => {
