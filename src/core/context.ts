@@ -1,6 +1,6 @@
 import mittModule, { type Emitter, type Handler } from 'mitt';
 import { checkRegistered, type HealthCheckEvent } from './recorder.js';
-import { type CheckSchedule, checkSchedule, SCHEDULE_OPTIONS, type ScheduleOptions } from './schedule.js';
+import { checkSchedule, SCHEDULE_OPTIONS, type ScheduleOptions } from './schedule.js';
 import { Scheduler } from './scheduler.js';
 import { validCheckName } from './selection.js';
 import { type CheckRules, CheckTracker, checkRules, type OverTimeOptions } from './tracker.js';
@@ -51,8 +51,6 @@ export interface RegisteredCheck {
   readonly options: CheckOptions;
   /** Its rules over time: `failAfter`, `recoverAfter`, flapping. */
   readonly rules: CheckRules;
-  /** Its own timer or cache, if any. */
-  readonly schedule: CheckSchedule | undefined;
   /** The `'healthcheck'` listener that runs it; the check is on the bus while this is subscribed. */
   readonly listener: Handler<HealthCheckEvent>;
 }
@@ -284,7 +282,7 @@ export function registerCheck(name: string, fn: CheckFunction, options: Register
   const listener = {
     [name]: (event: HealthCheckEvent) => void checkRegistered(event, name, fn, checkOptions, made),
   }[name]!;
-  const check: RegisteredCheck = { name, options: checkOptions, rules, schedule, listener };
+  const check: RegisteredCheck = { name, options: checkOptions, rules, listener };
   if (!context.register(check)) return () => {};
   if (schedule !== undefined) context.scheduler.add({ name, fn, options: checkOptions, rules, schedule });
   bus.on('healthcheck', listener);

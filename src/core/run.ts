@@ -5,7 +5,7 @@ import { logText, messageOf } from './json-safe.js';
 import { guarded, observeRun } from './observe.js';
 import { HealthCheckEvent, RunRecorder } from './recorder.js';
 import { type CheckList, Selection, validCheckName } from './selection.js';
-import { type FlappingRule, NO_RULES, type TrackRules } from './tracker.js';
+import { type FlappingRule, rulesFor } from './tracker.js';
 import {
   type CheckResult,
   DEFAULT_TIMEOUT,
@@ -219,17 +219,7 @@ function overTime(
     // A scheduled or cached result was counted when its check ran.
     if (borrowed.has(check.name)) return check;
     const own = registered.get(check.name)?.rules;
-    const rule = own?.flapping === undefined ? flapping : own.flapping || undefined;
-    const rules: TrackRules =
-      own === undefined && rule === undefined && check.critical
-        ? NO_RULES
-        : {
-            failAfter: own?.failAfter ?? 1,
-            recoverAfter: own?.recoverAfter ?? 1,
-            flapping: rule,
-            critical: check.critical,
-          };
-    const tracked = context.tracker.track(check, rules);
+    const tracked = context.tracker.track(check, rulesFor(own, check.critical, flapping));
     if (own !== undefined) context.scheduler.keep(tracked);
     return tracked;
   });

@@ -7,7 +7,7 @@ import { guarded, observeRun } from './observe.js';
 import { RunRecorder } from './recorder.js';
 import { type Planned, type Planner, ScheduledCheck, type ScheduledEntry } from './schedule.js';
 import { Selection } from './selection.js';
-import type { CheckTracker, FlappingRule, TrackRules } from './tracker.js';
+import { type CheckTracker, type FlappingRule, rulesFor } from './tracker.js';
 import { type CheckResult, type Instrumentation, overallStatus, type RunObserver, type RunResult } from './types.js';
 
 /** What a scheduled run needs of the bus: its tracker and instrumentations, and what the mounts said. */
@@ -175,7 +175,10 @@ export class Scheduler implements Planner {
       const results: CheckResult[] = [];
       for (const check of running) {
         const result = raw.get(check.entry.name);
-        const tracked = result === undefined ? undefined : tracker.track(result, this.#rulesOf(check));
+        const tracked =
+          result === undefined
+            ? undefined
+            : tracker.track(result, rulesFor(check.entry.rules, check.entry.options.critical ?? true, this.flapping));
         if (tracked !== undefined) results.push(tracked);
         check.finish(tracked);
       }
@@ -191,17 +194,6 @@ export class Scheduler implements Planner {
       }
     }
     for (const { check, first } of due) if (this.runs(check)) check.planNext(first, startedAt);
-  }
-
-  /** The rules a scheduled run of `check` is judged by: its own, and the first mount's flapping. */
-  #rulesOf({ entry }: ScheduledCheck): TrackRules {
-    const { rules, options } = entry;
-    return {
-      failAfter: rules.failAfter,
-      recoverAfter: rules.recoverAfter,
-      flapping: rules.flapping === undefined ? this.flapping : rules.flapping || undefined,
-      critical: options.critical ?? true,
-    };
   }
 
   /** Whether `check` is still the one scheduled under its name, and the schedules run. */

@@ -102,8 +102,22 @@ export interface TrackRules {
   readonly critical: boolean;
 }
 
+/**
+ * The rules one result is judged by: the check's own (a registered check's), the flapping rule of the
+ * mount that runs it when the check sets none (`false` turns it off), and whether the check is critical.
+ */
+export function rulesFor(
+  own: CheckRules | undefined,
+  critical: boolean,
+  flapping: FlappingRule | undefined,
+): TrackRules {
+  const rule = own?.flapping === undefined ? flapping : own.flapping || undefined;
+  if (own === undefined && rule === undefined && critical) return NO_RULES;
+  return { failAfter: own?.failAfter ?? 1, recoverAfter: own?.recoverAfter ?? 1, flapping: rule, critical };
+}
+
 /** The rules of a check with none of its own. */
-export const NO_RULES: TrackRules = Object.freeze({
+const NO_RULES: TrackRules = Object.freeze({
   failAfter: 1,
   recoverAfter: 1,
   flapping: undefined,
