@@ -303,9 +303,9 @@ row(
 );
 row(
   '11 spread',
-  'runs per second after the first interval: the busiest second against the mean',
-  `${idle.simulated.maxPerSecond} vs ${Math.round(idle.simulated.meanPerSecond)} (${fixed(idle.simulated.maxPerSecond / idle.simulated.meanPerSecond)}×)`,
-  `no second over 3× the mean: ${verdict(idle.simulated.maxPerSecond <= 3 * idle.simulated.meanPerSecond)}; in the first interval every check makes its first run at once (busiest second ${idle.simulated.firstIntervalMaxPerSecond.toLocaleString('en')}), so that no request waits long for a first result`,
+  'runs per second, the busiest second against the mean: after the first interval, and in it (every check makes its first run there)',
+  `${idle.simulated.maxPerSecond} vs ${Math.round(idle.simulated.meanPerSecond)} (${fixed(idle.simulated.maxPerSecond / idle.simulated.meanPerSecond)}×); first interval ${idle.simulated.firstIntervalMaxPerSecond} (${fixed(idle.simulated.firstIntervalMaxPerSecond / idle.simulated.meanPerSecond)}×)`,
+  `no second over 3× the mean: ${verdict(Math.max(idle.simulated.maxPerSecond, idle.simulated.firstIntervalMaxPerSecond) <= 3 * idle.simulated.meanPerSecond)}`,
 );
 
 progress('shutdown under load');

@@ -98,11 +98,11 @@ export class RunRecorder {
    * and says whether the run includes it. A finished run includes nothing more and learns no more names.
    */
   enlist(name: string, options: CheckOptions = {}): boolean {
-    return this.#enlistChecked(name, validOrNone(options));
+    return this.enlistChecked(name, validOrNone(options));
   }
 
-  /** `enlist()` for options already checked. */
-  #enlistChecked(name: string, options: CheckOptions): boolean {
+  /** `enlist()` for options already checked (a registered check's). */
+  enlistChecked(name: string, options: CheckOptions): boolean {
     if (this.#closed) return false;
     return this.selection.includes(name, this.#remember(name, options));
   }
@@ -121,7 +121,7 @@ export class RunRecorder {
     const problem = checked ? undefined : checkOptionsProblem(options);
     const readable = problem === undefined || checkOptionsProblem(options, false) === undefined;
     // After the deadline nobody waits for the answer: do not start the work.
-    if (!this.#enlistChecked(name, readable ? options : {})) return Promise.resolve();
+    if (!this.enlistChecked(name, readable ? options : {})) return Promise.resolve();
     // One result per name: the first registration runs (subscribers run in the order they subscribed).
     if (this.#called.has(name)) {
       this.duplicates.add(name);
@@ -191,7 +191,7 @@ export class RunRecorder {
    * Such results are the rules' already: `borrowed` tells the runner not to count them again.
    */
   borrow(name: string, options: CheckOptions, made: CheckResult | PromiseLike<CheckResult>): Promise<void> {
-    if (!this.#enlistChecked(name, options)) return Promise.resolve();
+    if (!this.enlistChecked(name, options)) return Promise.resolve();
     if (this.#called.has(name)) {
       this.duplicates.add(name);
       return Promise.resolve();
@@ -482,7 +482,8 @@ export function checkRegistered(
 ): Promise<void> {
   const recorder = typeof event === 'object' && event !== null ? recorderOf(event) : undefined;
   if (recorder === undefined) return event.check(name, fn, options);
-  const ready = made?.();
+  // Asked for a result made before only when the run includes the check: asking may bring a first run forward.
+  const ready = made !== undefined && recorder.enlistChecked(name, options) ? made() : undefined;
   return ready === undefined ? recorder.check(name, fn, options, true) : recorder.borrow(name, options, ready);
 }
 

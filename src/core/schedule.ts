@@ -22,8 +22,9 @@ export interface ScheduleOptions {
   initialDelay?: number;
   /**
    * A fraction of the interval (0 to 1): each delay is the interval give or take half of it, drawn per
-   * run, and the delay after the first run falls anywhere across one interval, so that checks registered
-   * together spread over it; `0` keeps them exact.
+   * run; with any jitter, the first run falls anywhere in the first interval (brought forward when a
+   * request needs its result) and so does the delay after it, so that checks registered together spread
+   * over the interval; `0` keeps them exact.
    * @default 0.1
    */
   jitter?: number;
@@ -190,6 +191,8 @@ export class ScheduledCheck {
   timedOptions: CheckOptions;
   #running = false;
   #first: { promise: Promise<CheckResult>; resolve: (result: CheckResult) => void } | undefined;
+  // When the first run may come at the earliest: the start of the schedules plus `initialDelay`.
+  #earliest = 0;
   readonly #scheduler: Planner;
 
   constructor(entry: ScheduledEntry, scheduler: Planner) {
@@ -198,13 +201,17 @@ export class ScheduledCheck {
     this.timedOptions = entry.options;
   }
 
-  /** Plans the first run: after `initialDelay`, a little jitter added. */
+  /**
+   * Plans the first run: after `initialDelay`; with jitter, anywhere in the interval after it, so that
+   * checks started together spread over it (a request that needs the result brings the run forward).
+   */
   start(): void {
     const { options, schedule } = this.entry;
     const { initialDelay, jitter, interval } = schedule;
     if (interval === undefined || this.planned !== undefined) return;
     this.timedOptions = options.timeout === undefined ? { ...options, timeout: this.#scheduler.timeout } : options;
-    this.#scheduler.plan(this, Date.now() + initialDelay + (jitter > 0 ? Math.random() * jitter * interval : 0), true);
+    this.#earliest = Date.now() + initialDelay;
+    this.#scheduler.plan(this, this.#earliest + (jitter > 0 ? Math.random() * interval : 0), true);
   }
 
   /** Drops the planned run, if any. */
@@ -254,6 +261,9 @@ export class ScheduledCheck {
       return now - (last.startedAt + last.duration) < ttl ? last : undefined;
     }
     if (last === undefined) {
+      // A request waits for the first run: it comes now (or once `initialDelay` has passed), not at its turn.
+      if (!this.#running && this.planned?.first === true && this.planned.at > Math.max(now, this.#earliest))
+        this.#scheduler.plan(this, Math.max(now, this.#earliest), true);
       this.#first ??= withResolvers();
       return this.#first.promise;
     }

@@ -266,6 +266,34 @@ describe('registerCheck() with an interval', () => {
     expect(Date.now() - started).to.be.below(15_000);
   });
 
+  it('spreads first runs over the first interval, and brings one forward when a request needs its result', async () => {
+    const clock = fakeClock();
+    const { bus, middleware } = makeApp();
+    try {
+      // The second each check made its first run in.
+      const perSecond = new Array<number>(10).fill(0);
+      for (let i = 0; i < 200; i++) {
+        let ran = false;
+        const first = (): void => {
+          if (!ran) perSecond[Math.floor(Date.now() / 1000)]!++;
+          ran = true;
+        };
+        registerCheck(`c${i}`, first, { bus, interval: 10_000 });
+      }
+      registerCheck('needed', () => 'here', { bus, interval: 60_000, tags: ['now'] });
+      const asked = runHealthChecks({ bus, checks: '@now', timeout: 100, logger: false });
+      await clock.tickAsync(200);
+      expect((await asked).checks.map(({ status, message }) => `${status} ${message}`)).to.deep.equal(['OK here']);
+      await clock.tickAsync(9_800);
+      expect(perSecond.reduce((sum, count) => sum + count, 0)).to.equal(200);
+      // 20 a second on average: none of the first ten seconds holds the lot.
+      expect(Math.max(...perSecond)).to.be.below(60);
+    } finally {
+      middleware.close();
+      clock.uninstall();
+    }
+  });
+
   it('throws a TypeError naming a wrong schedule when registerCheck() is called', () => {
     const bus = createHealthBus();
     const fn = (): boolean => true;
