@@ -82,6 +82,8 @@ describe('state kept per bus', () => {
       'checks/probe.ts inFlight: WeakMap<object>',
       'core/context.ts contexts: WeakMap<HealthBus>',
       'core/engine.ts loggerIds: WeakMap<Logger>',
+      // A check's options object: the same in every run of a registered check.
+      'core/recorder.ts knownByOptions: WeakMap<CheckOptions>',
       'core/validate.ts wrappers: WeakMap<Logger>',
       'lifecycle/shutdown.ts drained: WeakSet<Server>',
     ]);

@@ -270,6 +270,9 @@ export function registerCheck(name: string, fn: CheckFunction, options: Register
   validBus(bus, 'registerCheck()');
   const problem = checkOptionsProblem(checkOptions);
   if (problem !== undefined) throw new TypeError(`registerCheck(): ${problem}`);
+  // Copied and frozen: checked once here, they stay as they were in every run, whatever the caller changes.
+  if (checkOptions.tags !== undefined) checkOptions.tags = Object.freeze([...checkOptions.tags]);
+  Object.freeze(checkOptions);
   const rules = checkRules(defined({ failAfter, recoverAfter, flapping }), 'registerCheck()');
   const schedule = checkSchedule(
     defined({ interval, initialDelay, jitter, unhealthyInterval, staleAfter, runInMaintenance, cache }),

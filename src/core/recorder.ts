@@ -288,6 +288,11 @@ export class RunRecorder {
     this.#remember(name, {});
   }
 
+  /** The result recorded under `name`, if any. */
+  resultOf(name: string): CheckResult | undefined {
+    return this.#results.get(name);
+  }
+
   /** The results so far, in the order their checks were first registered or reported. */
   get checks(): readonly CheckResult[] {
     const position = (name: string): number => this.#order.get(name) ?? Infinity;
@@ -318,15 +323,14 @@ export class RunRecorder {
     });
   }
 
-  #remember(name: string, { tags, default: isDefault }: CheckOptions): KnownCheck {
+  #remember(name: string, options: CheckOptions): KnownCheck {
+    const { tags, default: isDefault } = options;
     this.#place(name);
     // A bare name (a report, or enlist() without options) keeps what a registration said about it.
     const bare = tags === undefined && isDefault === undefined;
     const existing = this.#known.get(name);
     if (bare && existing) return existing;
-    const known = bare
-      ? REPORTED
-      : Object.freeze({ tags: Object.freeze([...(tags ?? NO_TAGS)]), default: isDefault ?? true });
+    const known = bare ? REPORTED : knownOf(options);
     this.#known.set(name, known);
     return known;
   }
@@ -357,6 +361,22 @@ export class RunRecorder {
     this.#results.set(name, recorded);
     return recorded;
   }
+}
+
+// How each options object selects its check, made once per object: a registered check's options are the
+// same object in every run.
+const knownByOptions = new WeakMap<CheckOptions, KnownCheck>();
+
+/** The tags and `default` of `options`, frozen: what a selection asks of a check. */
+function knownOf(options: CheckOptions): KnownCheck {
+  let known = knownByOptions.get(options);
+  if (known === undefined) {
+    const { tags, default: isDefault } = options;
+    known = Object.freeze({ tags: Object.freeze([...(tags ?? NO_TAGS)]), default: isDefault ?? true });
+    // Only frozen options can be trusted to stay as they were.
+    if (Object.isFrozen(options)) knownByOptions.set(options, known);
+  }
+  return known;
 }
 
 /** What a check function's outcome means: `outcome()` says it all, `false` fails, a string is the message. */

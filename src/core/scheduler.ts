@@ -149,7 +149,8 @@ export class Scheduler implements Planner {
   async #runTogether(due: readonly Planned[]): Promise<void> {
     const startedAt = Date.now();
     const inMaintenance = this.inMaintenance();
-    const running = due.filter(({ check }) => check.claim(inMaintenance)).map(({ check }) => check);
+    const running: ScheduledCheck[] = [];
+    for (const { check } of due) if (check.claim(inMaintenance)) running.push(check);
     if (running.length > 0) {
       // The run's deadline: the longest of their own timeouts, else the first mount's. A check without one of
       // its own gets the mount's as its own only when another's makes the run longer (its own timer, then).
@@ -171,10 +172,9 @@ export class Scheduler implements Planner {
       await recorder.settled();
       clearTimeout(deadline);
       recorder.close();
-      const raw = new Map(recorder.checks.map((result) => [result.name, result]));
       const results: CheckResult[] = [];
       for (const check of running) {
-        const result = raw.get(check.entry.name);
+        const result = recorder.resultOf(check.entry.name);
         const tracked =
           result === undefined
             ? undefined
