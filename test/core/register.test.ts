@@ -168,4 +168,16 @@ describe('the registry in the bus context', () => {
     const perPlainRun = (given.reads() - afterFirst) / 10;
     expect(perRegisteredRun).to.be.lessThan(perPlainRun);
   });
+
+  it('keeps the options as they were when registered: changing the tags array afterwards changes nothing', async () => {
+    const bus = createHealthBus();
+    const tags = ['ready'];
+    registerCheck('db', () => true, { bus, tags });
+    tags.push('other');
+    const result = await runHealthChecks({ bus, checks: '@ready', logger: false });
+    expect(result.checks.map(({ name, tags: its }) => `${name} ${its.join(',')}`)).to.deep.equal(['db ready']);
+    let refused: unknown;
+    await runHealthChecks({ bus, checks: '@other', logger: false }).catch((error: unknown) => (refused = error));
+    expect(String(refused)).to.include('unknown check: @other');
+  });
 });
