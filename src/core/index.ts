@@ -34,7 +34,7 @@ export {
   type Transition,
 } from './engine.js';
 export { jsonSafe, logText, messageOf, type ScrubFunction } from './json-safe.js';
-export { HealthCheckEvent, isOutcome, type Outcome, outcome } from './recorder.js';
+export { HealthCheckEvent } from './recorder.js';
 export {
   expires,
   type RunOptions,
@@ -60,8 +60,11 @@ export {
   type HealthChange,
   HealthError,
   type Instrumentation,
+  isOutcome,
   isThenable,
   type KnownCheck,
+  type Outcome,
+  outcome,
   overallStatus,
   passes,
   RequestError,

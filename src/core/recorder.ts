@@ -7,6 +7,7 @@ import {
   type CheckResult,
   type CheckReturn,
   type CheckStatus,
+  isOutcome,
   isThenable,
   type KnownCheck,
   overallStatus,
@@ -17,34 +18,10 @@ import {
 import { checkOptionsProblem } from './validate.js';
 
 /**
- * One run as it is recorded: the `HealthCheckEvent` subscribers see, the recorder behind it that keeps
- * results, names and pending work, `outcome()` for check functions that say more than pass or fail, and
- * the instrumentation point (each check function called through the run's observers).
+ * One run as it is recorded: the `HealthCheckEvent` subscribers see, and the recorder behind it that keeps
+ * results, names and pending work; each check function is called through the run's observers
+ * (`observe.ts`), and what it returns is judged here.
  */
-
-const OUTCOME = Symbol.for('koa-health.outcome');
-
-/** A check's status, message and details at once: what `outcome()` returns for a check function to return. */
-export interface Outcome {
-  readonly [OUTCOME]: true;
-  readonly status: CheckStatus;
-  readonly message: string;
-  readonly details: Readonly<Record<string, unknown>> | undefined;
-}
-
-/**
- * Lets a check function give a status, a message and details (`observedValue`, `observedUnit`, pool counters…)
- * at once: `return outcome('WARN', '85% full', { observedValue: 0.85, observedUnit: 'ratio' })`.
- * Plain return values keep their meaning (`false` fails, a string is the message, anything else passes).
- */
-export function outcome(status: CheckStatus, message = '', details?: Readonly<Record<string, unknown>>): Outcome {
-  return Object.freeze({ [OUTCOME]: true as const, status, message, details });
-}
-
-/** Whether a check function returned an `outcome()`. */
-export function isOutcome(value: unknown): value is Outcome {
-  return typeof value === 'object' && value !== null && (value as { [OUTCOME]?: unknown })[OUTCOME] === true;
-}
 
 /** Something the run waits for; expired at the deadline if still pending. */
 interface Pending {

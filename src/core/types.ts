@@ -1,6 +1,7 @@
 /**
- * The vocabulary of the engine, shared by every file of it: statuses and results, check functions and their
- * options, what an instrumentation sees, the error family, the defaults, and two small map helpers.
+ * The vocabulary of the engine, shared by every file of it: statuses and results, check functions, what they
+ * may return (`outcome()`) and their options, what an instrumentation sees, the error family, the defaults,
+ * two small map helpers and a span of time in words.
  */
 
 /** A check's status as reported: `'OK'` passes, `'WARN'` passes but is shown, any other word fails. */
@@ -78,6 +79,30 @@ export type CheckReturn = boolean | string | void | undefined | null | object;
  * functions that name no parameter, and aborted at the deadline only); may be sync or async.
  */
 export type CheckFunction = (signal: AbortSignal) => CheckReturn | PromiseLike<CheckReturn>;
+
+const OUTCOME = Symbol.for('koa-health.outcome');
+
+/** A check's status, message and details at once: what `outcome()` returns for a check function to return. */
+export interface Outcome {
+  readonly [OUTCOME]: true;
+  readonly status: CheckStatus;
+  readonly message: string;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+}
+
+/**
+ * Lets a check function give a status, a message and details (`observedValue`, `observedUnit`, pool counters…)
+ * at once: `return outcome('WARN', '85% full', { observedValue: 0.85, observedUnit: 'ratio' })`.
+ * Plain return values keep their meaning (`false` fails, a string is the message, anything else passes).
+ */
+export function outcome(status: CheckStatus, message = '', details?: Readonly<Record<string, unknown>>): Outcome {
+  return Object.freeze({ [OUTCOME]: true as const, status, message, details });
+}
+
+/** Whether a check function returned an `outcome()`. */
+export function isOutcome(value: unknown): value is Outcome {
+  return typeof value === 'object' && value !== null && (value as { [OUTCOME]?: unknown })[OUTCOME] === true;
+}
 
 /** How a check takes part in a run. */
 export interface CheckOptions {
