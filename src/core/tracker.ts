@@ -186,8 +186,11 @@ export class CheckTracker {
       message = `recovering (${track.passing} of ${rules.recoverAfter}): ${result.message}`;
     }
     const flap = rules.flapping;
-    if (flap === undefined) track.flapping = false;
-    else {
+    if (flap === undefined) {
+      // Changes are kept only for a flapping rule, within its window: without one they would pile up.
+      track.flapping = false;
+      track.changes.length = 0;
+    } else {
       track.changes = track.changes.filter((time) => at - time < flap.window);
       if (!track.flapping && track.changes.length >= flap.changes) track.flapping = true;
       else if (track.flapping && track.lastChange !== undefined && at - track.lastChange >= flap.window)

@@ -198,6 +198,33 @@ describe('flap detection', () => {
     }
   });
 
+  it('keeps changes only under a flapping rule: flips seen without one neither pile up nor count later', async () => {
+    const clock = fakeClock();
+    try {
+      const check = switchable();
+      const bus = createHealthBus();
+      registerCheck('queue', check.fn, { bus });
+      // Without a rule: flipping every run is shown as it is, and nothing is kept for later.
+      for (let i = 0; i < 10; i++) {
+        check.set(i % 2 === 0);
+        clock.tick(1_000);
+        await runOnce(bus);
+      }
+      const { app, middleware } = makeApp({ bus, flapping: { changes: 4, window: 60_000 } });
+      try {
+        check.set(true);
+        clock.tick(1_000);
+        const { body } = await request(app.callback()).get('/health?checks=all&format=json');
+        // One change seen under the rule, not eleven.
+        expect(body.components.queue).to.include({ status: 'OK', status_message: 'fine' });
+      } finally {
+        middleware.close();
+      }
+    } finally {
+      clock.uninstall();
+    }
+  });
+
   it("takes health()'s `flapping` for every check without its own, WARN when asked; `flapping: false` opts out", async () => {
     const clock = fakeClock();
     try {
