@@ -119,14 +119,26 @@ describe('registerCheck() with an interval', () => {
     try {
       const check = counted();
       registerCheck('db', check.fn, { bus, interval: 1_000, staleAfter: 3_000, jitter: 0 });
+      const slower = counted();
+      registerCheck('slow', slower.fn, { bus, interval: 2_000, jitter: 0, critical: false });
       await clock.tickAsync(1);
       writeFileSync(disableFile, '');
       await clock.tickAsync(2_500);
       expect(check.calls()).to.equal(1);
-      expect((await checkOf(bus)).status).to.equal('OK');
+      expect((await runHealthChecks({ bus, checks: 'db', logger: false })).checks[0]!.status).to.equal('OK');
       await clock.tickAsync(1_500);
-      const stale = await checkOf(bus);
+      const stale = (await runHealthChecks({ bus, checks: 'db', logger: false })).checks[0]!;
       expect(`${stale.status} ${stale.message}`).to.equal('ERROR stale: last result 4 s ago');
+      // Without staleAfter, three intervals: the check every 2 s is stale only past 6 s.
+      const slowAt = async (): Promise<string> => {
+        const { status, message } = (await runHealthChecks({ bus, checks: 'slow', logger: false })).checks[0]!;
+        return `${status} ${message}`;
+      };
+      expect(await slowAt()).to.equal('OK pass 1');
+      await clock.tickAsync(3_500);
+      expect(slower.calls()).to.equal(1);
+      // A non-critical check's stale result warns.
+      expect(await slowAt()).to.equal('WARN stale: last result 7 s ago');
     } finally {
       middleware.close();
       clock.uninstall();
