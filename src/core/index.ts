@@ -87,6 +87,7 @@ export {
   shown,
   TIMER_MS,
   validBus,
+  validCache,
   validLogger,
   validTimeout,
 } from './validate.js';

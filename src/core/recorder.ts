@@ -98,13 +98,7 @@ export class RunRecorder {
     const problem = checked ? undefined : checkOptionsProblem(options);
     const readable = problem === undefined || checkOptionsProblem(options, false) === undefined;
     // After the deadline nobody waits for the answer: do not start the work.
-    if (!this.enlistChecked(name, readable ? options : {})) return Promise.resolve();
-    // One result per name: the first registration runs (subscribers run in the order they subscribed).
-    if (this.#called.has(name)) {
-      this.duplicates.add(name);
-      return Promise.resolve();
-    }
-    this.#called.add(name);
+    if (!this.#takes(name, readable ? options : {})) return Promise.resolve();
     if (problem !== undefined) {
       this.#recordSinceStart(name, 'ERROR', `invalid check options: ${problem}`, undefined);
       return Promise.resolve();
@@ -168,12 +162,7 @@ export class RunRecorder {
    * Such results are the rules' already: `borrowed` tells the runner not to count them again.
    */
   borrow(name: string, options: CheckOptions, made: CheckResult | PromiseLike<CheckResult>): Promise<void> {
-    if (!this.enlistChecked(name, options)) return Promise.resolve();
-    if (this.#called.has(name)) {
-      this.duplicates.add(name);
-      return Promise.resolve();
-    }
-    this.#called.add(name);
+    if (!this.#takes(name, options)) return Promise.resolve();
     const keep = (result: CheckResult): void => {
       if (this.#closed) return;
       this.#place(name);
@@ -212,6 +201,20 @@ export class RunRecorder {
       settle();
     }, pending.expire);
     return pending.done;
+  }
+
+  /**
+   * Whether the run takes a check under `name` now: it asks for it, and no function has been given under
+   * that name in this run yet (the first registration runs: subscribers run in the order they subscribed).
+   */
+  #takes(name: string, options: CheckOptions): boolean {
+    if (!this.enlistChecked(name, options)) return false;
+    if (this.#called.has(name)) {
+      this.duplicates.add(name);
+      return false;
+    }
+    this.#called.add(name);
+    return true;
   }
 
   /** Waits for a subscriber's promise: a rejection, or still pending at the deadline, fails it under `name`. */

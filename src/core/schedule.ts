@@ -6,7 +6,7 @@
  */
 import type { CheckRules } from './tracker.js';
 import { type CheckFunction, type CheckOptions, type CheckResult, passes, spanOfTime } from './types.js';
-import { holdsTimer, knownOptions, optionError, TIMER_MS } from './validate.js';
+import { holdsTimer, optionError, TIMER_MS, validCache } from './validate.js';
 
 /** When a registered check runs on its own, and how long it reuses its results. */
 export interface ScheduleOptions {
@@ -142,17 +142,6 @@ const NOT_SCHEDULED = {
   runInMaintenance: false,
 };
 
-function validCache(value: unknown, where: string): { success: number; failure: number } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw optionError(where, 'cache', '{ success, failure } in ms', value);
-  knownOptions(value, ['success', 'failure'], `${where} \`cache\``);
-  const { success = 0, failure = 0 } = value as { success?: unknown; failure?: unknown };
-  for (const [option, ms] of Object.entries({ success, failure })) {
-    if (ms !== 0 && !holdsTimer(ms)) throw optionError(where, `cache.${option}`, `0 or ${TIMER_MS}`, ms);
-  }
-  return Object.freeze({ success: success as number, failure: failure as number });
-}
-
 /** A registered check with a schedule, as the scheduler keeps it. */
 export interface ScheduledEntry {
   readonly name: string;
@@ -176,8 +165,6 @@ export interface Planned {
   readonly check: ScheduledCheck;
   readonly first: boolean;
 }
-
-// Runs due within this many ms of one another go together: one wake-up of the process, not one per check.
 
 /** One scheduled check: its planned run, whether it is running, and its last result. */
 export class ScheduledCheck {

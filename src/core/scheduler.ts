@@ -18,6 +18,7 @@ interface SchedulerSettings {
 
 const NO_OBSERVERS: readonly RunObserver[] = Object.freeze([]);
 
+// Runs due within this many ms of one another go together: one wake-up of the process, not one per check.
 const SLACK_MS = 50;
 
 /** Adds to a binary min-heap ordered by `at`. */

@@ -70,6 +70,22 @@ export function validTimeout(value: unknown, where: string, option: string): num
   return value;
 }
 
+/**
+ * How long results are reused, by outcome: `{ success, failure }` in ms, each 0 or a delay timers hold
+ * (`health()`'s `cache`, and a registered check's own). With `orFalse`, `false` is none.
+ */
+export function validCache(value: unknown, where: string, orFalse = false): { success: number; failure: number } {
+  if (orFalse && value === false) return { success: 0, failure: 0 };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw optionError(where, 'cache', `{ success, failure } in ms${orFalse ? ', or false' : ''}`, value);
+  knownOptions(value, ['success', 'failure'], `${where}, \`cache\``);
+  const { success = 0, failure = 0 } = value as { success?: unknown; failure?: unknown };
+  for (const [name, ttl] of Object.entries({ success, failure })) {
+    if (ttl !== 0 && !holdsTimer(ttl)) throw optionError(where, `cache.${name}`, `0 or ${TIMER_MS}`, ttl);
+  }
+  return { success: success as number, failure: failure as number };
+}
+
 /** A mitt emitter: `on`, `off`, `emit` and the `all` map the runner reads subscribers from. */
 export function validBus<T>(value: T, where: string, option = 'bus'): T {
   const bus = value as { on?: unknown; off?: unknown; emit?: unknown; all?: unknown } | null;

@@ -12,6 +12,7 @@ import {
   optionError,
   type Selection,
   validBus,
+  validCache,
   validExpect,
   validFlapping,
   validLogger,
@@ -21,7 +22,6 @@ import type { AnswerStatus, CustomFormat } from '../formats/index.js';
 import { type Authorizer, authorizer, type DetailsLevel, detailsLevel, type Secret } from './access.js';
 import {
   type StateHeaders,
-  validCache,
   validCode,
   validCount,
   validFile,
@@ -234,7 +234,7 @@ export function configure(options: HealthOptions): HealthConfig {
     engine: {
       bus: validBus(bus, 'health()'),
       timeout: validTimeout(timeout, 'health()', 'timeout'),
-      cache: validCache(cache, 'health()'),
+      cache: validCache(cache, 'health()', true),
       refreshInterval: refreshInterval === false ? 0 : validTimeout(refreshInterval, 'health()', 'refreshInterval'),
       logger: log,
       expect: validExpect(expect, 'health()'),

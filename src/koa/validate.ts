@@ -1,13 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import {
-  type CacheOptions,
-  type CheckList,
-  holdsTimer,
-  knownOptions,
-  optionError,
-  Selection,
-  TIMER_MS,
-} from '../core/index.js';
+import { type CheckList, optionError, Selection } from '../core/index.js';
 import type { AnswerStatus } from '../formats/index.js';
 
 /** `health()`'s own option checks, in the one message form of `core/validate.ts`. */
@@ -76,19 +68,6 @@ export function validHeaders(headers: unknown, where: string): StateHeaders {
     valid[state] = Object.freeze({ ...set });
   }
   return valid;
-}
-
-/** `{ success, failure }` in ms, or `false` for no cache. */
-export function validCache(cache: CacheOptions | false, where: string): Required<CacheOptions> {
-  if (cache === false) return { success: 0, failure: 0 };
-  if (typeof cache !== 'object' || cache === null)
-    throw optionError(where, 'cache', '{ success, failure } in ms, or false', cache);
-  knownOptions(cache, ['success', 'failure'], `${where}, \`cache\``);
-  const { success = 0, failure = 0 } = cache;
-  for (const [name, ttl] of Object.entries({ success, failure })) {
-    if (ttl !== 0 && !holdsTimer(ttl)) throw optionError(where, `cache.${name}`, `0 or ${TIMER_MS}`, ttl);
-  }
-  return { success, failure };
 }
 
 /** A whole number from 0 to 10000: how many entries a bounded buffer keeps. */
