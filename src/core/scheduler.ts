@@ -21,21 +21,20 @@ const NO_OBSERVERS: readonly RunObserver[] = Object.freeze([]);
 // Runs due within this many ms of one another go together: one wake-up of the process, not one per check.
 const SLACK_MS = 50;
 
-/** Adds to a binary min-heap ordered by `at`. */
-function heapPush(heap: Planned[], item: Planned): void {
-  heap.push(item);
-  let index = heap.length - 1;
+/** Adds a number to a binary min-heap of numbers. */
+function heapPush(heap: number[], value: number): void {
+  let index = heap.push(value) - 1;
   while (index > 0) {
     const parent = (index - 1) >> 1;
-    if (heap[parent]!.at <= item.at) break;
+    if (heap[parent]! <= value) break;
     heap[index] = heap[parent]!;
     index = parent;
   }
-  heap[index] = item;
+  heap[index] = value;
 }
 
-/** Takes the earliest from a binary min-heap. */
-function heapPop(heap: Planned[]): Planned | undefined {
+/** Takes the least number from a binary min-heap of numbers. */
+function heapPop(heap: number[]): number | undefined {
   const top = heap[0];
   const last = heap.pop();
   if (top === undefined || last === undefined || heap.length === 0) return top;
@@ -44,13 +43,19 @@ function heapPop(heap: Planned[]): Planned | undefined {
     const left = 2 * index + 1;
     if (left >= heap.length) break;
     const right = left + 1;
-    const child = right < heap.length && heap[right]!.at < heap[left]!.at ? right : left;
-    if (heap[child]!.at >= last.at) break;
+    const child = right < heap.length && heap[right]! < heap[left]! ? right : left;
+    if (heap[child]! >= last) break;
     heap[index] = heap[child]!;
     index = child;
   }
   heap[index] = last;
   return top;
+}
+
+/** The planned runs of one slot of `SLACK_MS`, and the earliest of them. */
+interface Slot {
+  readonly runs: Planned[];
+  earliest: number;
 }
 
 /**
@@ -60,8 +65,11 @@ function heapPop(heap: Planned[]): Planned | undefined {
 export class Scheduler implements Planner {
   readonly settings: SchedulerSettings;
   readonly #checks = new Map<string, ScheduledCheck>();
-  // Every planned run, earliest first, behind one timer for the whole bus however many checks it has.
-  readonly #queue: Planned[] = [];
+  // Every planned run, by slot of SLACK_MS (a slot's runs go together), behind one timer for the whole bus
+  // however many checks it has; the slots' numbers in a heap, earliest first. A slot is a list, so planning
+  // a run costs an append, and taking the due runs touches nothing else.
+  readonly #slots = new Map<number, Slot>();
+  readonly #order: number[] = [];
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   // The signal given to the functions that name no parameter, kept across runs until a run's deadline aborts it.
@@ -112,17 +120,31 @@ export class Scheduler implements Planner {
     if (!this.runs(check)) return;
     const planned: Planned = { at, check, first };
     check.planned = planned;
-    heapPush(this.#queue, planned);
+    this.#enqueue(planned);
     this.#arm();
+  }
+
+  #enqueue(planned: Planned): void {
+    const number = Math.floor(planned.at / SLACK_MS);
+    const slot = this.#slots.get(number);
+    if (slot === undefined) {
+      this.#slots.set(number, { runs: [planned], earliest: planned.at });
+      heapPush(this.#order, number);
+    } else {
+      slot.runs.push(planned);
+      if (planned.at < slot.earliest) slot.earliest = planned.at;
+    }
   }
 
   /** Sets the one timer for the earliest planned run, unless it is set for that already. */
   #arm(): void {
-    const next = this.#queue[0];
-    if (next === undefined || (this.#timer !== undefined && this.#timerAt <= next.at)) return;
+    const first = this.#order[0];
+    if (first === undefined) return;
+    const at = this.#slots.get(first)!.earliest;
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
     clearTimeout(this.#timer);
-    this.#timerAt = next.at;
-    this.#timer = setTimeout(() => this.#fire(), Math.max(1, next.at - Date.now()));
+    this.#timerAt = at;
+    this.#timer = setTimeout(() => this.#fire(), Math.max(1, at - Date.now()));
     this.#timer.unref();
   }
 
@@ -132,12 +154,22 @@ export class Scheduler implements Planner {
     this.#timerAt = Number.POSITIVE_INFINITY;
     const until = Date.now() + SLACK_MS;
     const due: Planned[] = [];
-    while (this.#queue.length > 0 && this.#queue[0]!.at <= until) {
-      const planned = heapPop(this.#queue)!;
-      // Dropped or planned anew since: not this one.
-      if (planned.check.planned !== planned) continue;
-      planned.check.planned = undefined;
-      due.push(planned);
+    for (;;) {
+      const number = this.#order[0];
+      const slot = number === undefined ? undefined : this.#slots.get(number);
+      if (slot === undefined || slot.earliest > until) break;
+      heapPop(this.#order);
+      this.#slots.delete(number!);
+      for (const planned of slot.runs) {
+        // Dropped or planned anew since: not this one.
+        if (planned.check.planned !== planned) continue;
+        // Later in the slot than the slack reaches (the slot began late): it waits in a slot of its own.
+        if (planned.at > until) this.#enqueue(planned);
+        else {
+          planned.check.planned = undefined;
+          due.push(planned);
+        }
+      }
     }
     if (due.length > 0) void this.#runTogether(due);
     this.#arm();
@@ -222,7 +254,8 @@ export class Scheduler implements Planner {
       if (--this.#mounts > 0) return;
       this.#started = false;
       for (const check of this.#checks.values()) check.stop();
-      this.#queue.length = 0;
+      this.#slots.clear();
+      this.#order.length = 0;
       clearTimeout(this.#timer);
       this.#timer = undefined;
       this.#timerAt = Number.POSITIVE_INFINITY;

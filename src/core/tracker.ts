@@ -112,7 +112,8 @@ export function rulesFor(
   flapping: FlappingRule | undefined,
 ): TrackRules {
   const rule = own?.flapping === undefined ? flapping : own.flapping || undefined;
-  if (own === undefined && rule === undefined && critical) return NO_RULES;
+  if (rule === undefined && critical && (own === undefined || (own.failAfter === 1 && own.recoverAfter === 1)))
+    return NO_RULES;
   return { failAfter: own?.failAfter ?? 1, recoverAfter: own?.recoverAfter ?? 1, flapping: rule, critical };
 }
 
@@ -189,7 +190,7 @@ export class CheckTracker {
     if (flap === undefined) {
       // Changes are kept only for a flapping rule, within its window: without one they would pile up.
       track.flapping = false;
-      track.changes.length = 0;
+      if (track.changes.length > 0) track.changes.length = 0;
     } else {
       track.changes = track.changes.filter((time) => at - time < flap.window);
       if (!track.flapping && track.changes.length >= flap.changes) track.flapping = true;
