@@ -10,6 +10,13 @@ export function measureStatusPage(checks = 50, history = 100, rounds = 15, rende
     now,
     details: true,
     refresh: undefined,
+    availability: {
+      readiness: 'ACCEPTING',
+      liveness: 'CORRECT',
+      startup: 'STARTED',
+      reasons: { readiness: [], liveness: [], startup: [] },
+    },
+    shedding: undefined,
     runAllHref: '/health?checks=all&format=html',
     facts: { hostname: 'host', uptime: 3600, version: '0.1.0', refreshing: false },
     probes: ['bare', 'live', 'ready', 'startup'].map((probe) => ({

@@ -9,6 +9,8 @@
  */
 
 export {
+  type Availability,
+  availability,
   type CheckCall,
   type CheckFunction,
   type CheckOptions,

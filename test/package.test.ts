@@ -103,9 +103,29 @@ describe('the packed tarball, installed into an app', function () {
     expect(out.trim()).to.equal('true');
   });
 
+  it('gives import and require one availability: a refusal made through either is the one state', () => {
+    const out = node(app, [
+      '--input-type=module',
+      '-e',
+      `
+      import { createRequire } from 'node:module';
+      import { availability } from 'koa-health';
+      const require = createRequire(import.meta.url);
+      const release = require('koa-health').availability().refuseTraffic('reload');
+      const refusing = availability().state.readiness;
+      release();
+      console.log(refusing, availability().state.readiness, require('koa-health').availability() === availability());
+    `,
+    ]);
+    expect(out.trim().split('\n').at(-1)).to.equal('REFUSING ACCEPTING true');
+  });
+
   it('typechecks a consumer in every TypeScript resolution mode', () => {
     const consumer = [
-      "import { health, healthBus, type HealthOptions, type RunResult } from 'koa-health';",
+      "import { availability, health, healthBus, type HealthOptions, type RunResult } from 'koa-health';",
+      "import { loadShedding } from 'koa-health/shedding';",
+      'export const shed = loadShedding({ maxEventLoopUtilization: 0.95 });',
+      "export const release: () => void = availability().refuseTraffic('reloading');",
       "import { environment } from 'koa-health/environment';",
       "import { diskCheck, postgresCheck, type PostgresClient } from 'koa-health/checks';",
       'declare const pool: PostgresClient;',
@@ -173,6 +193,7 @@ describe('the packed tarball, installed into an app', function () {
       'koa-health/prometheus': 'prometheusMetrics',
       'koa-health/statsd': 'statsdReporter',
       'koa-health/tracing': 'tracing',
+      'koa-health/shedding': 'loadShedding',
     };
     for (const [subpath, name] of Object.entries(entries)) {
       const esm = node(app, [

@@ -176,6 +176,11 @@ const CONTEXT: Record<string, string> = {
   appConfig: 'declare const appConfig: Record<string, unknown>;',
   pool: 'declare const pool: { end(): Promise<void> };',
   takeJobs: 'declare function takeJobs(): Promise<number>;',
+  runMigrations: 'declare function runMigrations(): Promise<void>;',
+  warmCache: 'declare function warmCache(): Promise<void>;',
+  reloadConfig: 'declare function reloadConfig(): Promise<void>;',
+  workerPool: "declare const workerPool: import('node:events').EventEmitter;",
+  startConsumer: 'declare function startConsumer(): void;',
 };
 /** Names a sample may use without importing, as the sample before it in the same section imported them. */
 const IMPORTS: Record<string, string> = {
@@ -195,6 +200,8 @@ const IMPORTS: Record<string, string> = {
   memoryCheck: 'koa-health/checks',
   eventLoopCheck: 'koa-health/checks',
   heartbeatCheck: 'koa-health/checks',
+  availability: 'koa-health',
+  loadShedding: 'koa-health/shedding',
 };
 
 describe('the README samples, as a user compiles them', function () {
@@ -288,5 +295,60 @@ describe('the README discovery sample, run from a built app', () => {
         force: true,
       });
     }
+  });
+});
+
+describe('the README "availability()" sample, run', function () {
+  this.timeout(30_000);
+
+  it('holds startup for its blocks, refuses traffic during a reload, starts the consumer once ready, and marks broken', async () => {
+    const block = sample("levers.block('migrations'");
+    const script = [
+      "import { createServer, get } from 'node:http';",
+      "import { EventEmitter } from 'node:events';",
+      "import Koa from 'koa';",
+      ...block.split('\n').filter((line) => line.startsWith('import ')),
+      'const app = new Koa();',
+      // The app's own work, each finished when the script below says so.
+      'const done: Record<string, () => void> = {};',
+      'const work = (name: string) => new Promise<void>((resolve) => (done[name] = resolve));',
+      "const runMigrations = () => work('migrations');",
+      "const warmCache = () => work('cache');",
+      "const reloadConfig = () => work('reload');",
+      'const workerPool = new EventEmitter();',
+      'const seen: string[] = [];',
+      "const startConsumer = () => seen.push('consumer started');",
+      // The app's callback composed per request: the sample adds its middleware after the server listens.
+      "const server = createServer((req, res) => app.callback()(req, res)).listen(0, '127.0.0.1');",
+      'const probe = (path: string) => new Promise<string>((resolve) => get({ host: "127.0.0.1", port: (server.address() as { port: number }).port, path }, (res) => { let body = ""; res.on("data", (c) => (body += c)); res.on("end", () => resolve(`${path} ${res.statusCode} ${body.split("\\n")[0]}`)); }));',
+      'const tick = () => new Promise((resolve) => setTimeout(resolve, 50));',
+      'void (async () => {',
+      "  await new Promise((resolve) => server.once('listening', resolve));",
+      "  seen.push(await probe('/health/startup'), await probe('/health/ready'));",
+      '  done.migrations!(); done.cache!(); await tick();',
+      "  seen.push(await probe('/health/startup'));",
+      "  process.kill(process.pid, 'SIGHUP'); await tick();",
+      "  seen.push(await probe('/health/ready'), await probe('/health/live'));",
+      '  done.reload!(); await tick();',
+      "  seen.push(await probe('/health/ready'));",
+      "  workerPool.emit('wedged');",
+      "  seen.push(await probe('/health/live'), await probe('/health/ready'));",
+      '  console.log(JSON.stringify(seen));',
+      '  process.exit(0);',
+      '})();',
+      ...block.split('\n').filter((line) => !line.startsWith('import ')),
+    ].join('\n');
+    const output = await runScript('readme-availability', script, {});
+    expect(JSON.parse(output)).to.deep.equal([
+      '/health/startup 503 STARTING',
+      '/health/ready 503 STARTING',
+      'consumer started',
+      '/health/startup 200 OK',
+      '/health/ready 503 REFUSING',
+      '/health/live 200 OK',
+      '/health/ready 200 OK',
+      '/health/live 503 BROKEN',
+      '/health/ready 200 OK',
+    ]);
   });
 });

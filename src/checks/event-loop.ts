@@ -1,6 +1,7 @@
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { type EventLoopUtilization, type IntervalHistogram, monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { type CheckFunction, knownOptions, MAX_TIMER_MS, outcome } from '../core/index.js';
 import { argumentError } from './probe.js';
+import { validRatio } from './thresholds.js';
 
 /** Options of `eventLoopCheck()`. */
 export interface EventLoopCheckOptions {
@@ -9,6 +10,13 @@ export interface EventLoopCheckOptions {
    * @default undefined (report only)
    */
   maxDelay?: number;
+  /**
+   * Fail when the event loop was busy more than this share of the time (0 to 1) over the window, from
+   * `performance.eventLoopUtilization()`: a loop busy 99% of the time is overloaded even when no single
+   * delay is long.
+   * @default undefined (report only)
+   */
+  maxUtilization?: number;
   /**
    * Which percentile of the delays to judge, from 1 to 100.
    * @default 99
@@ -31,8 +39,9 @@ const RESOLUTION_MS = 10;
  * @throws {TypeError} for a wrong option
  */
 export function eventLoopCheck(options: EventLoopCheckOptions = {}): CheckFunction {
-  knownOptions(options, ['maxDelay', 'percentile', 'window'], 'eventLoopCheck()');
-  const { maxDelay, percentile = 99, window = 10_000 } = options;
+  knownOptions(options, ['maxDelay', 'maxUtilization', 'percentile', 'window'], 'eventLoopCheck()');
+  const { maxDelay, maxUtilization, percentile = 99, window = 10_000 } = options;
+  validRatio(maxUtilization, 'eventLoopCheck()', 'maxUtilization');
   if (maxDelay !== undefined && !(typeof maxDelay === 'number' && maxDelay >= 0 && Number.isFinite(maxDelay))) {
     throw argumentError('eventLoopCheck()', 'maxDelay', 'a number of ms, 0 or more', maxDelay);
   }
@@ -48,25 +57,40 @@ export function eventLoopCheck(options: EventLoopCheckOptions = {}): CheckFuncti
     );
   }
   const histograms = [start(), start()] as const;
+  // Beside each histogram, the loop's utilization when it started: the share busy since is over the same span.
+  const busy: [EventLoopUtilization, EventLoopUtilization] = [
+    performance.eventLoopUtilization(),
+    performance.eventLoopUtilization(),
+  ];
   let older = 0;
   // Each half window the older histogram starts again: the other always covers between half and a whole window.
   setInterval(() => {
     histograms[older]!.reset();
+    busy[older] = performance.eventLoopUtilization();
     older = 1 - older;
   }, window / 2).unref();
   return () => {
     const histogram = histograms[older]!;
-    if (histogram.count === 0) return outcome('OK', 'no samples yet', { observedUnit: 'ms' });
+    const utilization = performance.eventLoopUtilization(busy[older]).utilization;
+    const used = `${(utilization * 100).toFixed(1)}% busy`;
+    if (histogram.count === 0) {
+      if (maxUtilization !== undefined && utilization > maxUtilization)
+        return outcome('ERROR', `event loop ${used}: above ${maxUtilization * 100}%`, { utilization });
+      return outcome('OK', 'no samples yet', { observedUnit: 'ms', utilization });
+    }
     const delay = Math.max(0, histogram.percentile(percentile) / 1e6 - RESOLUTION_MS);
     const details = {
       observedValue: Number(delay.toFixed(2)),
       observedUnit: 'ms',
       percentile,
       samples: histogram.count,
+      utilization: Number(utilization.toFixed(4)),
     };
-    const summary = `event loop delay p${percentile} ${delay.toFixed(1)} ms`;
+    const summary = `event loop delay p${percentile} ${delay.toFixed(1)} ms, ${used}`;
     if (maxDelay !== undefined && delay > maxDelay)
       return outcome('ERROR', `${summary}: above ${maxDelay} ms`, details);
+    if (maxUtilization !== undefined && utilization > maxUtilization)
+      return outcome('ERROR', `${summary}: busy above ${maxUtilization * 100}%`, details);
     return outcome('OK', summary, details);
   };
 }

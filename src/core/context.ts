@@ -1,4 +1,5 @@
 import mittModule, { type Emitter, type Handler } from 'mitt';
+import { type Availability, type AvailabilityChange, BusAvailability, SHUTTING_DOWN } from './availability.js';
 import { checkRegistered, type HealthCheckEvent } from './recorder.js';
 import { checkSchedule, SCHEDULE_OPTIONS, type ScheduleOptions } from './schedule.js';
 import { Scheduler } from './scheduler.js';
@@ -29,6 +30,8 @@ export type HealthEvents = {
   healthresult: RunResult;
   /** The overall status, or a check's status, changed since the previous run. */
   healthchange: HealthChange;
+  /** The app's availability changed: a refusal, a release, broken, a startup block, load shedding. */
+  availability: AvailabilityChange;
 };
 
 /** A mitt emitter carrying koa-health's events. */
@@ -63,6 +66,10 @@ export class HealthContext {
   readonly tracker = new CheckTracker();
   /** The checks that run on timers of their own, or reuse their own results. */
   readonly scheduler = new Scheduler({ tracker: this.tracker, instrumentations: this.instrumentations });
+  /** What the app says of its own availability: refusals, broken, startup blocks (`availability()`). */
+  readonly availability: BusAvailability;
+  // The paths health() answers on this bus, each with how many mounts answer there.
+  readonly #healthPaths = new Map<string, number>();
   readonly #bus: HealthBus;
   // The checks registerCheck() recorded, by name: the first registration of a name that is still on the bus.
   readonly #registered = new Map<string, RegisteredCheck>();
@@ -75,6 +82,10 @@ export class HealthContext {
 
   constructor(bus: HealthBus) {
     this.#bus = bus;
+    this.availability = new BusAvailability({
+      emit: (change) => bus.emit('availability', change),
+      checksStarted: () => this.#startedAt !== undefined,
+    });
   }
 
   /** When the startup checks first passed, ms since the epoch; `undefined` until then. */
@@ -89,12 +100,43 @@ export class HealthContext {
 
   /** Startup has passed: it passes once, for the life of the process. */
   markStarted(): void {
-    this.#startedAt ??= Date.now();
+    if (this.#startedAt !== undefined) return;
+    this.#startedAt = Date.now();
+    this.availability.checksPassed();
   }
 
-  /** Draining has begun: readiness answers 503 from now on. */
+  /** Draining has begun: readiness answers 503 from now on, a refusal of traffic that is never released. */
   startDrain(): void {
-    this.#drainingSince ??= Date.now();
+    if (this.#drainingSince !== undefined) return;
+    this.#drainingSince = Date.now();
+    this.availability.refuse(SHUTTING_DOWN);
+  }
+
+  /** A mount answers at `path` (and below it) until the function returned is called. */
+  addHealthPath(path: string): () => void {
+    this.#healthPaths.set(path, (this.#healthPaths.get(path) ?? 0) + 1);
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      const count = (this.#healthPaths.get(path) ?? 1) - 1;
+      if (count > 0) this.#healthPaths.set(path, count);
+      else this.#healthPaths.delete(path);
+    };
+  }
+
+  /** Whether a request path is one a mount on this bus answers: its path, or a probe below it. */
+  isHealthPath(requested: string): boolean {
+    for (const path of this.#healthPaths.keys()) {
+      if (requested === path) return true;
+      const prefix = path === '/' ? '/' : `${path}/`;
+      if (!requested.startsWith(prefix)) continue;
+      const below = requested.slice(prefix.length);
+      const sub = below.endsWith('/') ? below.slice(0, -1) : below;
+      if (sub === '' || HEALTH_SUBPATHS.has(sub) || (sub.startsWith('ready/') && !sub.slice(6).includes('/')))
+        return true;
+    }
+    return false;
   }
 
   /** The things of one kind (`'engines'`, `'tracing'`) that the mounts and setups on this bus share. */
@@ -169,12 +211,24 @@ export class HealthContext {
   }
 }
 
+// What a mount answers below its path, besides `ready/<name>`.
+const HEALTH_SUBPATHS = new Set(['ping', 'live', 'ready', 'startup']);
+
 // The one per-bus lookup of the package.
 const contexts = new WeakMap<HealthBus, HealthContext>();
 
 /** The context of `bus`, made on first use. */
 export function contextOf(bus: HealthBus): HealthContext {
   return entryOf(contexts, bus, () => new HealthContext(bus));
+}
+
+/**
+ * The app's levers on its availability on `bus`: refuse traffic for a while, mark the process broken, make
+ * startup wait for work of its own. One handle per bus, whoever asks for it.
+ * @throws {TypeError} for something that is not a mitt bus
+ */
+export function availability(bus: HealthBus = healthBus): Availability {
+  return contextOf(validBus(bus, 'availability()')).availability;
 }
 
 /** Adds an instrumentation to every run on `bus`; returns a function that removes it. */

@@ -9,6 +9,18 @@
  */
 
 export {
+  type Availability,
+  type AvailabilityChange,
+  type AvailabilityState,
+  type BlockOptions,
+  BusAvailability,
+  type Liveness,
+  type Readiness,
+  SHUTTING_DOWN,
+  type Startup,
+} from './availability.js';
+export {
+  availability,
   contextOf,
   createHealthBus,
   type HealthBus,

@@ -11,9 +11,20 @@ import { passes, type RunResult } from '../core/index.js';
 
 /**
  * What an answer says overall: a run's status, `'MAINTENANCE'` while the disable file exists, and for the
- * probes `'STARTING'` until the startup checks have passed and `'SHUTTING_DOWN'` while draining.
+ * probes `'STARTING'` until startup has passed (`'STARTUP_FAILED'` when a block of it failed),
+ * `'SHUTTING_DOWN'` while draining, `'REFUSING'` while the app refuses traffic and `'BROKEN'` once it
+ * marked itself broken (`availability()`).
  */
-export type AnswerStatus = 'OK' | 'WARN' | 'ERROR' | 'MAINTENANCE' | 'STARTING' | 'SHUTTING_DOWN';
+export type AnswerStatus =
+  | 'OK'
+  | 'WARN'
+  | 'ERROR'
+  | 'MAINTENANCE'
+  | 'STARTING'
+  | 'STARTUP_FAILED'
+  | 'SHUTTING_DOWN'
+  | 'REFUSING'
+  | 'BROKEN';
 
 /** Everything a format needs to write an answer. */
 export interface Answer {
@@ -27,6 +38,11 @@ export interface Answer {
   readonly details: boolean;
   /** The check names known from the last run, sorted; `undefined` when the caller may not see details. */
   readonly available: readonly string[] | undefined;
+  /**
+   * Why the answer does not pass, when the app said so (`availability()`): a refusal's reason, the blocks
+   * startup waits for; only for callers who may see details.
+   */
+  readonly reasons?: readonly string[] | undefined;
 }
 
 /** The built-in formats, by `?format=` name. */
@@ -38,13 +54,17 @@ export type CustomFormat = (report: Answer, ctx: Context) => unknown;
 /** The text media type with its charset, as every text answer is sent. */
 export const TEXT = 'text/plain; charset=utf-8';
 
-/** The bare words: `OK` (for WARN too, so load balancers matching the string keep working), `MAINTENANCE`, `ERROR`. */
-function textBody({ status }: Answer): string {
-  return status === 'WARN' ? 'OK' : status;
+/**
+ * The bare words: `OK` (for WARN too, so load balancers matching the string keep working), `MAINTENANCE`,
+ * `ERROR`; the app's reasons, if any and if the caller may see them, each on a line of its own after.
+ */
+function textBody({ status, reasons }: Answer): string {
+  const word = status === 'WARN' ? 'OK' : status;
+  return reasons === undefined || reasons.length === 0 ? word : `${word}\n${reasons.join('\n')}\n`;
 }
 
 /** One object: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
-function jsonBody({ status, result, details, available }: Answer): object {
+function jsonBody({ status, result, details, available, reasons }: Answer): object {
   // No prototype: every name that passes validation is a key, `__proto__` and `constructor` included.
   const components = Object.create(null) as Record<string, object>;
   if (details && result) {
@@ -68,6 +88,7 @@ function jsonBody({ status, result, details, available }: Answer): object {
     status,
     timestamp: new Date(result ? result.startedAt + result.duration : Date.now()).toISOString(),
     components,
+    ...(reasons === undefined || reasons.length === 0 ? {} : { reasons }),
     // The checks there are, and the host: for those who may see details.
     ...(available === undefined ? {} : { available_checks: available, hostname: hostname() }),
   };
@@ -78,12 +99,14 @@ function seconds(ms: number): number {
 }
 
 /** draft-inadarei-api-health-check: `status` pass/warn/fail, consistent with the status code, and `checks` by name. */
-function healthJsonBody({ status: answered, statusCode, result, details }: Answer): object {
+function healthJsonBody({ status: answered, statusCode, result, details, reasons }: Answer): object {
   // The draft requires fail to go out as 4xx/5xx and pass/warn as 2xx/3xx: follow the code actually sent.
   const status = statusCode >= 400 ? 'fail' : answered === 'OK' ? 'pass' : 'warn';
   const body: Record<string, unknown> = { status };
-  if (answered === 'MAINTENANCE' || answered === 'STARTING' || answered === 'SHUTTING_DOWN')
-    body.output = answered.toLowerCase().replace('_', ' ');
+  if (answered !== 'OK' && answered !== 'WARN' && answered !== 'ERROR') {
+    const word = answered.toLowerCase().replace('_', ' ');
+    body.output = reasons === undefined || reasons.length === 0 ? word : `${word}: ${reasons.join('; ')}`;
+  }
   if (details && result) {
     const checks = Object.create(null) as Record<string, object[]>;
     for (const check of result.checks) {

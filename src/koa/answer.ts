@@ -14,6 +14,7 @@ import {
   logText,
   type RunResult,
   SelectionError,
+  SHUTTING_DOWN,
 } from '../core/index.js';
 import {
   type Answer,
@@ -40,14 +41,24 @@ export interface EndpointParts {
   readonly context: HealthContext;
 }
 
-/** What holds readiness at 503 whatever the checks say: draining, then maintenance; each with since when. */
-export function readinessHolds({
-  context,
-  maintenance,
-}: EndpointParts): Array<{ status: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> {
-  const holds: Array<{ status: 'SHUTTING_DOWN' | 'MAINTENANCE'; since: number | undefined }> = [];
-  if (context.drainingSince !== undefined) holds.push({ status: 'SHUTTING_DOWN', since: context.drainingSince });
-  if (maintenance.active()) holds.push({ status: 'MAINTENANCE', since: maintenance.since });
+/** Something that holds readiness at 503 whatever the checks say, since when, and why. */
+export interface ReadinessHold {
+  readonly status: 'SHUTTING_DOWN' | 'REFUSING' | 'MAINTENANCE';
+  readonly since: number | undefined;
+  readonly reasons: readonly string[];
+}
+
+/** What holds readiness at 503 whatever the checks say: draining, the app's refusals, then maintenance. */
+export function readinessHolds({ context, maintenance }: EndpointParts): ReadinessHold[] {
+  const holds: ReadinessHold[] = [];
+  if (context.drainingSince !== undefined)
+    holds.push({ status: 'SHUTTING_DOWN', since: context.drainingSince, reasons: ['draining'] });
+  const { readiness } = context.availability.state.reasons;
+  const refusals = readiness.filter((reason) => reason !== SHUTTING_DOWN);
+  if (refusals.length > 0)
+    holds.push({ status: 'REFUSING', since: context.availability.refusingSince, reasons: refusals });
+  if (maintenance.active())
+    holds.push({ status: 'MAINTENANCE', since: maintenance.since, reasons: ['disable file present'] });
   return holds;
 }
 
@@ -89,6 +100,7 @@ export function reportOf(
   result: RunResult | undefined,
   details: boolean,
   probe = false,
+  reasons?: readonly string[],
 ): Answer {
   return {
     status: state,
@@ -96,6 +108,7 @@ export function reportOf(
     result,
     details: result !== undefined && details,
     available: details ? parts.engine.available : undefined,
+    reasons: details ? reasons : undefined,
   };
 }
 

@@ -50,10 +50,17 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   const { scheduler } = parts.context;
   const stopSchedules = scheduler.start(config.engine, true);
   const unwatch = scheduler.watchMaintenance(() => parts.maintenance.active());
+  // The app's availability is logged through the first mount's logger; `whenReady()` runs its startup checks.
+  const { availability } = parts.context;
+  availability.logger ??= config.logger;
+  availability.setStarter(() => probes.runStartup());
+  // loadShedding() never sheds what this mount answers.
+  const removePath = config.path === false ? () => {} : parts.context.addHealthPath(config.path);
   const close = (): void => {
     release();
     stopSchedules();
     unwatch();
+    removePath();
   };
 
   /** Answers what follows the health path (`ping`, `live`, `ready`, `ready/<name>`, `startup`), else `undefined`. */

@@ -30,11 +30,12 @@ import type { GivenParameters } from './parameters.js';
 /** The three probe endpoints under the health path. */
 export type Probe = 'live' | 'ready' | 'startup';
 
-/** A probe's verdict: its status, and a line per check (and per reason) for `?verbose`. */
+/** A probe's verdict: its status, a line per check (and per reason) for `?verbose`, and the app's reasons. */
 interface ProbeAnswer {
   readonly status: AnswerStatus;
   readonly result: RunResult | undefined;
   readonly lines: readonly string[];
+  readonly reasons?: readonly string[];
 }
 
 /**
@@ -79,16 +80,14 @@ export class ProbeEndpoint {
     const allowed = maySeeDetails(this.#parts, ctx, auth);
     let verdict: Promise<ProbeAnswer> | ProbeAnswer;
     try {
-      verdict =
-        probe === 'live'
-          ? { status: 'OK', result: undefined, lines: ['[+]ping ok'] }
-          : this.#judge(probe, name, excluded, allowed);
+      verdict = probe === 'live' ? this.#live(allowed) : this.#judge(probe, name, excluded, allowed);
     } catch (error) {
       return replyError(ctx, error);
     }
-    const send = ({ status, result, lines }: ProbeAnswer): void => {
+    const send = ({ status, result, lines, reasons }: ProbeAnswer): void => {
       if (verbose === undefined) {
-        return writeReport(ctx, this.#config, formatName, reportOf(this.#parts, status, result, allowed, true));
+        const report = reportOf(this.#parts, status, result, allowed, true, reasons);
+        return writeReport(ctx, this.#config, formatName, report);
       }
       const statusCode = httpStatusOf(this.#parts, status, true);
       const passed = statusCode === 200 ? 'passed' : 'failed';
@@ -105,6 +104,14 @@ export class ProbeEndpoint {
     });
   }
 
+  /** Liveness runs nothing: it fails only once the app marked itself broken. */
+  #live(allowed: boolean): ProbeAnswer {
+    const { liveness, reasons } = this.#context.availability.state;
+    if (liveness === 'CORRECT') return { status: 'OK', result: undefined, lines: ['[+]ping ok'] };
+    const lines = reasons.liveness.map((reason) => `[-]broken failed: ${allowed ? reason : 'reason withheld'}`);
+    return { status: 'BROKEN', result: undefined, lines, reasons: reasons.liveness };
+  }
+
   /** Whether the instance is ready (or has started), and why not. */
   #judge(
     probe: 'ready' | 'startup',
@@ -113,15 +120,27 @@ export class ProbeEndpoint {
     allowed: boolean,
   ): Promise<ProbeAnswer> | ProbeAnswer {
     const context = this.#context;
-    if (probe === 'startup' && context.startedAt !== undefined)
-      return { status: 'OK', result: undefined, lines: ['[+]startup ok'] };
     const holds = probe === 'ready' ? readinessHolds(this.#parts) : [];
     if (holds.length > 0) {
-      const lines = holds.map(({ status }) =>
-        status === 'SHUTTING_DOWN' ? '[-]shutdown failed: draining' : '[-]maintenance failed: disable file present',
+      const lines = holds.flatMap(({ status, reasons }) =>
+        status === 'SHUTTING_DOWN'
+          ? ['[-]shutdown failed: draining']
+          : status === 'MAINTENANCE'
+            ? ['[-]maintenance failed: disable file present']
+            : reasons.map((reason) => `[-]refusing failed: ${allowed ? reason : 'reason withheld'}`),
       );
-      return { status: holds[0]!.status, result: undefined, lines };
+      const reasons = holds.flatMap((hold) => (hold.status === 'REFUSING' ? hold.reasons : []));
+      return { status: holds[0]!.status, result: undefined, lines, reasons };
     }
+    // Startup waits for the app's own work (`block()`) before its checks are run at all.
+    const blocked = context.availability.startupHold;
+    if (blocked !== undefined) {
+      const status = blocked.state === 'FAILED' ? 'STARTUP_FAILED' : 'STARTING';
+      const lines = [`[-]startup failed: ${allowed ? blocked.reason : 'reason withheld'}`];
+      return { status, result: undefined, lines, reasons: [blocked.reason] };
+    }
+    if (probe === 'startup' && context.startedAt !== undefined)
+      return { status: 'OK', result: undefined, lines: ['[+]startup ok'] };
     const starting = context.startedAt === undefined;
     if (name !== undefined) {
       // Exactly the one check named: `all`, `TRUE`, `a,b` and `@tag` are not selections here.
@@ -145,6 +164,11 @@ export class ProbeEndpoint {
       if (verdict.status === 'STARTING') verdict.lines.push('[-]startup failed: not yet passed');
       return verdict;
     });
+  }
+
+  /** Runs the startup checks as `path/startup` does, for `whenReady()` when no probe comes. */
+  runStartup(): Promise<void> {
+    return this.#engine.serve(this.#config.startup, true).then(({ result }) => this.#noteStartup(result, []));
   }
 
   /** Logs, once each, what the `readiness` and `startup` options name that the checks known now do not have. */

@@ -37,24 +37,49 @@ export class StatusPage {
     const now = Date.now();
     const bare = this.#bare();
     const query = served === undefined ? undefined : this.#queryRow(ctx, served);
-    const probes = [
-      bare,
-      { probe: 'live', path: `${this.#base(ctx)}/live`, statusCode: 200, state: 'OK', reason: 'the process serves' },
-      this.#ready(ctx, now),
-      this.#startup(ctx),
-      ...(query ? [query] : []),
-    ];
+    const { availability } = this.#context;
+    const state = availability.state;
+    const live: ProbeRow =
+      state.liveness === 'BROKEN'
+        ? {
+            probe: 'live',
+            path: `${this.#base(ctx)}/live`,
+            statusCode: 503,
+            state: 'BROKEN',
+            reason: this.#why('marked broken', state.reasons.liveness),
+          }
+        : {
+            probe: 'live',
+            path: `${this.#base(ctx)}/live`,
+            statusCode: 200,
+            state: 'OK',
+            reason: 'the process serves',
+          };
+    const probes = [bare, live, this.#ready(ctx, now), this.#startup(ctx), ...(query ? [query] : [])];
     const ready = probes[2]!;
     // In maintenance the title says so whatever was asked: the checks may pass, the instance is still out.
-    const state =
+    const title =
       bare.state === 'MAINTENANCE' ? bare.state : (query?.state ?? (ready.statusCode === 0 ? bare.state : ready.state));
+    // The checks' changes and the app's, newest first, as many as the history keeps.
+    const changes = availability.changes.map(({ at, kind, before, after, reason }) => ({
+      at,
+      check: kind,
+      from: before,
+      to: after,
+      message: reason,
+    }));
+    const transitions = [...this.#engine.history.transitions, ...changes]
+      .sort((a, b) => b.at - a.at)
+      .slice(0, Math.max(this.#engine.history.size, changes.length));
     const html = renderPage({
-      state,
+      state: title,
       now,
       probes,
       details: this.#config.showDetails,
       checks: this.#engine.history.checks,
-      transitions: this.#engine.history.transitions,
+      transitions,
+      availability: state,
+      shedding: availability.shedding,
       facts: { hostname: hostname(), uptime: process.uptime(), version: VERSION, refreshing: this.#engine.refreshing },
       runAllHref: this.#link(ctx, parameters),
       refresh: parameters.refresh,
@@ -104,8 +129,17 @@ export class StatusPage {
     });
     const [hold] = readinessHolds(this.#parts);
     if (hold?.status === 'SHUTTING_DOWN') return row(503, hold.status, `draining${since(hold.since)}`);
+    if (hold?.status === 'REFUSING')
+      return row(503, hold.status, this.#why(`the app refuses traffic${since(hold.since)}`, hold.reasons));
     if (hold?.status === 'MAINTENANCE')
       return row(503, hold.status, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
+    const blocked = this.#context.availability.startupHold;
+    if (blocked !== undefined)
+      return row(
+        503,
+        blocked.state === 'FAILED' ? 'STARTUP_FAILED' : 'STARTING',
+        this.#why('startup', [blocked.reason]),
+      );
     if (this.#context.startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
     const names = new Set(this.#engine.selects(this.#config.readiness));
     const states = this.#engine.history.checks.filter(({ name }) => names.has(name));
@@ -122,9 +156,19 @@ export class StatusPage {
     return row(failing.length > 0 ? 503 : 200, failing.length > 0 ? 'ERROR' : 'OK', reason + unknown);
   }
 
+  /** What the app said, where messages may be shown; else only that it said something. */
+  #why(what: string, reasons: readonly string[]): string {
+    return this.#config.showDetails ? `${what}: ${reasons.join('; ')}` : `${what} (reason withheld)`;
+  }
+
   #startup(ctx: Context): ProbeRow {
     const { startedAt } = this.#context;
     const path = `${this.#base(ctx)}/startup`;
+    const blocked = this.#context.availability.startupHold;
+    if (blocked !== undefined) {
+      const state = blocked.state === 'FAILED' ? 'STARTUP_FAILED' : 'STARTING';
+      return { probe: 'startup', path, statusCode: 503, state, reason: this.#why('startup', [blocked.reason]) };
+    }
     return startedAt === undefined
       ? { probe: 'startup', path, statusCode: 503, state: 'STARTING', reason: 'the startup checks have not passed yet' }
       : { probe: 'startup', path, statusCode: 200, state: 'OK', reason: `passed${since(startedAt)}` };

@@ -7,7 +7,17 @@ import type { AnswerStatus } from '../formats/index.js';
 /** Extra response headers by state. */
 export type StateHeaders = Partial<Record<AnswerStatus, Readonly<Record<string, string>>>>;
 
-const STATES: readonly AnswerStatus[] = ['OK', 'WARN', 'ERROR', 'MAINTENANCE', 'STARTING', 'SHUTTING_DOWN'];
+const STATES: readonly AnswerStatus[] = [
+  'OK',
+  'WARN',
+  'ERROR',
+  'MAINTENANCE',
+  'STARTING',
+  'STARTUP_FAILED',
+  'SHUTTING_DOWN',
+  'REFUSING',
+  'BROKEN',
+];
 
 /** A list of checks, as `?checks=` takes it, parsed once. */
 export function validSelection(value: unknown, where: string, option: string): Selection {

@@ -5,6 +5,8 @@
  */
 import { Counter, Gauge, Histogram, type Registry, register } from 'prom-client';
 import {
+  type AvailabilityChange,
+  availability,
   entryOf,
   type HealthBus,
   type HealthChange,
@@ -53,6 +55,11 @@ interface Metrics {
   lastSuccess: Gauge<'check'>;
   runs: Counter<'status'>;
   runDuration: Histogram;
+  ready: Gauge;
+  live: Gauge;
+  started: Gauge;
+  shedding: Gauge;
+  shed: Counter;
 }
 
 // Per registry and prefix, who listens on which bus: a second call (a second mount, a second copy of the
@@ -91,11 +98,25 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
           if (from !== to) metrics.transitions.inc({ check: name, from, to });
         }
       };
+      // The app's availability: as it stands now, then at every change.
+      const onAvailability = (change?: AvailabilityChange): void => {
+        const { state } = availability(bus);
+        metrics.ready.set(state.readiness === 'ACCEPTING' ? 1 : 0);
+        metrics.live.set(state.liveness === 'CORRECT' ? 1 : 0);
+        metrics.started.set(state.startup === 'STARTED' ? 1 : 0);
+        if (change?.kind !== 'shedding') return;
+        metrics.shedding.set(change.after === 'SHEDDING' ? 1 : 0);
+        // The requests shed are counted when shedding ends.
+        if (change.shed !== undefined && change.shed > 0) metrics.shed.inc(change.shed);
+      };
+      onAvailability();
       bus.on('healthresult', onResult);
       bus.on('healthchange', onChange);
+      bus.on('availability', onAvailability);
       const stop = (): void => {
         bus.off('healthresult', onResult);
         bus.off('healthchange', onChange);
+        bus.off('availability', onAvailability);
       };
       return { value: undefined, stop };
     },
@@ -134,6 +155,15 @@ const METRICS = {
   check_last_success_timestamp_seconds: ['gauge', ['check'], 'When each check last passed.'],
   runs_total: ['counter', ['status'], 'Runs of the checks, by overall status.'],
   run_duration_seconds: ['histogram', [], 'How long each run took.'],
+  ready: ['gauge', [], 'Whether the app accepts traffic (availability().refuseTraffic() and the drain): 1 or 0.'],
+  live: ['gauge', [], 'Whether the app is live (availability().markBroken()): 1 or 0.'],
+  started: ['gauge', [], 'Whether startup has passed (its blocks settled and its checks passed): 1 or 0.'],
+  shedding: ['gauge', [], "Whether loadShedding() is shedding the app's requests now: 1 or 0."],
+  requests_shed_total: [
+    'counter',
+    [],
+    'Requests loadShedding() answered 503, counted when each spell of shedding ends.',
+  ],
 } as const satisfies Record<string, readonly ['gauge' | 'counter' | 'histogram', readonly string[], string]>;
 
 /**
@@ -170,5 +200,10 @@ function metricsIn(registry: Registry, prefix: string): Metrics {
     lastSuccess: make('check_last_success_timestamp_seconds', Gauge<'check'>),
     runs: make('runs_total', Counter<'status'>),
     runDuration: make('run_duration_seconds', Histogram),
+    ready: make('ready', Gauge),
+    live: make('live', Gauge),
+    started: make('started', Gauge),
+    shedding: make('shedding', Gauge),
+    shed: make('requests_shed_total', Counter),
   };
 }

@@ -16,6 +16,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
+  type AvailabilityChange,
   type CheckResult,
   contextOf,
   failingNames,
@@ -81,7 +82,27 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
   const tracer = tracerProvider.getTracer('koa-health');
   // The last status of each check, so that a run can say whether it changed anything.
   const last = new Map<string, string>();
-  return instrument(bus, {
+  // Each change of availability is an event: on the span of the code that made it (a request, a job), else
+  // on a span of its own.
+  const onAvailability = ({ kind, before, after, reason, at }: AvailabilityChange): void => {
+    const attributes = {
+      'koa_health.availability.kind': kind,
+      'koa_health.availability.before': before,
+      'koa_health.availability.after': after,
+      'koa_health.availability.reason': reason,
+    };
+    const active = trace.getActiveSpan();
+    if (active?.isRecording()) return void active.addEvent(AVAILABILITY_EVENT, attributes, at);
+    const span = tracer.startSpan(
+      AVAILABILITY_SPAN,
+      { kind: SpanKind.INTERNAL, root: true, startTime: at },
+      ROOT_CONTEXT,
+    );
+    span.addEvent(AVAILABILITY_EVENT, attributes, at);
+    span.end(at);
+  };
+  bus.on('availability', onAvailability);
+  const uninstrument = instrument(bus, {
     runStarted({ selection, startedAt }) {
       // Started in the root context, not the request's: a probe request whose tracing is suppressed (the
       // HTTP instrumentation's ignoreIncomingRequestHook) must not make the run a non-recording span.
@@ -149,7 +170,15 @@ function traceRuns(bus: HealthBus, tracerProvider: TracerProvider): () => void {
       };
     },
   });
+  return () => {
+    uninstrument();
+    bus.off('availability', onAvailability);
+  };
 }
+
+/** The span event of a change of availability, and the span it goes on when no span is active. */
+const AVAILABILITY_EVENT = 'koa_health.availability';
+const AVAILABILITY_SPAN = 'koa-health availability';
 
 /** A check span's attributes; tags only when it has some (an empty list says nothing, and costs the SDK a copy). */
 function checkAttributes(name: string, critical: boolean, tags: readonly string[]): Attributes {

@@ -3,7 +3,7 @@
  * no framework. Every value is escaped; status shows as a word and a shape as well as a colour.
  * @module
  */
-import type { CheckRecord, Transition } from '../core/index.js';
+import type { AvailabilityState, CheckRecord } from '../core/index.js';
 import { STYLE } from './style.js';
 
 export { PAGE_CSP } from './style.js';
@@ -17,6 +17,16 @@ export interface ProbeRow {
   readonly reason: string;
 }
 
+/** One line of the history: a check's change of status, or a change of the app's availability. */
+export interface HistoryRow {
+  readonly at: number;
+  /** The check, or what the app said (`readiness`, `liveness`, `startup`, `shedding`). */
+  readonly check: string;
+  readonly from: string | undefined;
+  readonly to: string;
+  readonly message: string;
+}
+
 /** What the page shows. */
 export interface PageModel {
   /** The state the page's title carries. */
@@ -26,7 +36,10 @@ export interface PageModel {
   readonly checks: readonly CheckRecord[];
   /** Whether messages may be shown; without, they are withheld. */
   readonly details: boolean;
-  readonly transitions: readonly Transition[];
+  readonly transitions: readonly HistoryRow[];
+  /** What the app says of its availability (`availability()`), and whether load is being shed. */
+  readonly availability: AvailabilityState;
+  readonly shedding: { readonly since: number; readonly shed: number } | undefined;
   readonly facts: {
     readonly hostname: string;
     readonly uptime: number;
@@ -51,6 +64,7 @@ export function renderPage(model: PageModel): string {
     `<ul class="facts"><li>host <b>${esc(model.facts.hostname)}</b></li><li>up ${ago(model.facts.uptime * 1000)}</li>` +
     `<li>koa-health ${esc(model.facts.version)}</li><li>${model.facts.refreshing ? 'checks refresh in the background' : 'checks run on request'}</li>` +
     `<li><a href="${esc(model.runAllHref)}">Run all checks now</a></li></ul>` +
+    availabilityLine(model, when) +
     `<h2>What each probe would answer now</h2>${table(
       ['Probe', 'Answer', 'Why'],
       model.probes.map((row) => [
@@ -101,12 +115,28 @@ export function renderPage(model: PageModel): string {
             model.transitions.map((transition) => [
               when(transition.at),
               esc(transition.check),
-              `${transition.from === undefined ? 'new' : badge(transition.from)} → ${badge(transition.to)}`,
+              // One inline box, so that on a phone it wraps between the two states rather than widening the page.
+              `<span>${transition.from === undefined ? 'new' : badge(transition.from)} → ${badge(transition.to)}</span>`,
               `<span class="msg">${details ? esc(transition.message) : '<i>withheld</i>'}</span>`,
             ]),
           )
     }` +
     `<p class="muted">Generated ${when(now)}.</p></main></body></html>`
+  );
+}
+
+/** The app's own say, under the title: each lever as a badge, its reasons where details may be shown. */
+function availabilityLine({ availability, shedding, details }: PageModel, when: (at: number) => string): string {
+  const { readiness, liveness, startup, reasons } = availability;
+  const item = (label: string, state: string, why: readonly string[]): string =>
+    `<li>${label} ${badge(state)}${why.length > 0 && details ? ` <span class="msg">${esc(why.join('; '))}</span>` : ''}</li>`;
+  const shed =
+    shedding === undefined
+      ? ''
+      : `<li>load ${badge('SHEDDING')} since ${when(shedding.since)}, ${shedding.shed} requests shed</li>`;
+  return (
+    `<ul class="facts" aria-label="availability">${item('readiness', readiness, reasons.readiness)}` +
+    `${item('liveness', liveness, reasons.liveness)}${item('startup', startup, reasons.startup)}${shed}</ul>`
   );
 }
 
@@ -122,9 +152,9 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
 /** A status as a word, a shape and a colour: readable without colour and by a screen reader. */
 function badge(status: string): string {
   const [shape, kind] =
-    status === 'OK'
+    status === 'OK' || status === 'ACCEPTING' || status === 'CORRECT' || status === 'STARTED' || status === 'ADMITTING'
       ? ['✔', 'ok']
-      : status === 'WARN' || status === 'STARTING'
+      : status === 'WARN' || status === 'STARTING' || status === 'REFUSING' || status === 'SHEDDING'
         ? ['▲', 'warn']
         : status === 'MAINTENANCE'
           ? ['■', 'warn']

@@ -65,8 +65,27 @@ describe('eventLoopCheck()', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     const blocked = await result(check);
     expect(blocked.status).to.equal('ERROR');
-    expect(blocked.message).to.match(/^event loop delay p99 \d+\.\d ms: above 100 ms$/);
+    expect(blocked.message).to.match(/^event loop delay p99 \d+\.\d ms, \d+\.\d% busy: above 100 ms$/);
     expect(blocked.details!.observedValue).to.be.within(150, 1000);
+  });
+
+  it('with maxUtilization, fails a loop busy most of its window though no single delay is long', async () => {
+    const check = eventLoopCheck({ maxDelay: 500, maxUtilization: 0.8, window: 400 });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const idle = await result(check);
+    expect(idle.status, idle.message).to.equal('OK');
+    expect(idle.details!.utilization).to.be.below(0.5);
+    // Busy 20 ms out of every 21 for 400 ms: short delays, a loop that is nearly never idle.
+    const until = performance.now() + 400;
+    while (performance.now() < until) {
+      const slice = performance.now() + 20;
+      while (performance.now() < slice);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const busy = await result(check);
+    expect(busy.status, busy.message).to.equal('ERROR');
+    expect(busy.message).to.match(/^event loop delay p99 \d+\.\d ms, (8\d|9\d|100)\.\d% busy: busy above 80%$/);
+    expect(() => eventLoopCheck({ maxUtilization: 1.2 })).to.throw(TypeError, '`maxUtilization`');
   });
 
   it('does not keep the process alive', () => {

@@ -102,7 +102,7 @@ describe('access control', () => {
   it('rejects an empty secret or a bad details level when built', () => {
     expect(() => health({ secret: '' })).to.throw(TypeError, 'secret');
     expect(() => health({ details: 'sometimes' as 'never' })).to.throw(TypeError, 'details');
-    expect(() => health({ headers: { BROKEN: {} } as never })).to.throw(TypeError, 'headers');
+    expect(() => health({ headers: { DOWN: {} } as never })).to.throw(TypeError, 'headers');
     expect(() => health({ format: 'json' as never })).to.throw(TypeError, 'format');
   });
 });

@@ -14,7 +14,7 @@ import {
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { createHealthBus, health, registerCheck, runHealthChecks } from '../../src/index.js';
+import { availability, createHealthBus, health, registerCheck, runHealthChecks } from '../../src/index.js';
 import { healthSpanFilter, tracing } from '../../src/telemetry/tracing.js';
 
 const require = createRequire(import.meta.url);
@@ -57,6 +57,37 @@ describe('tracing() with the OpenTelemetry SDK, in memory', () => {
         })
         .on('error', reject);
     });
+
+  it('records each change of availability as a span event: on the active span, else on a span of its own', async () => {
+    const bus = createHealthBus();
+    const handle = tracing({ bus, tracerProvider: provider });
+    try {
+      const tracer = provider.getTracer('app');
+      await tracer.startActiveSpan('config reload', async (span) => {
+        availability(bus).refuseTraffic('config reload');
+        span.end();
+      });
+      availability(bus).acceptTraffic();
+      const spans = exporter.getFinishedSpans();
+      const reload = spans.find(({ name }) => name === 'config reload')!;
+      expect(reload.events.map(({ name, attributes }) => [name, attributes])).to.deep.equal([
+        [
+          'koa_health.availability',
+          {
+            'koa_health.availability.kind': 'readiness',
+            'koa_health.availability.before': 'ACCEPTING',
+            'koa_health.availability.after': 'REFUSING',
+            'koa_health.availability.reason': 'refusing traffic: config reload',
+          },
+        ],
+      ]);
+      const own = spans.find(({ name }) => name === 'koa-health availability')!;
+      expect(own.events[0]!.attributes).to.include({ 'koa_health.availability.after': 'ACCEPTING' });
+      expect(parentOf(own)).to.equal(undefined);
+    } finally {
+      handle.close();
+    }
+  });
 
   it("runs each check inside its span: the check's own HTTP call nests under it, under the run", async () => {
     const bus = createHealthBus();
