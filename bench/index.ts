@@ -7,6 +7,7 @@ import { type HttpFigures, measure } from './http.js';
 import { measureProbe } from './probe.js';
 import { runInProcess } from './run-inprocess.js';
 import { measureSchedule } from './schedule.js';
+import { measureOverload } from './shedding.js';
 import { measureShutdown } from './shutdown.js';
 import { median, paired, pairs, type Samples, withSpread } from './stats.js';
 import { measureStatusPage } from './status-page.js';
@@ -96,6 +97,19 @@ for (const name of ['koa-health', 'hand-written', 'empty middleware', 'koa-simpl
     'empty middleware': '`return next()` alone: what any middleware costs here',
   };
   row('1 pass-through', name, nsOf(pass!, name), versus('bare chain'), targets[name] ?? '');
+}
+{
+  // loadShedding() in front of the app, under its limits: the whole request against the same without it.
+  const ratios = inProcess.byProcess.pass!.map((samples) =>
+    paired(samples, 'loadShedding', 'bare chain', (a, b) => a / b),
+  );
+  row(
+    '12 loadShedding, passed through',
+    'loadShedding() before the app, under its limits',
+    nsOf(pass!, 'loadShedding'),
+    withSpread(median(ratios), ratios, fixed),
+    `within 5% of the same request without it: ${verdict(median(ratios) <= 1.05)}`,
+  );
 }
 row('2 bare /health', 'hand-written OK', nsOf(bareHealth!, 'hand-written OK'), '1.00', '');
 const statCost = paired(bareHealth!, 'hand-written OK + one stat', 'hand-written OK', (a, b) => a - b);
@@ -310,6 +324,35 @@ row(
   `${idle.simulated.maxPerSecond} vs ${Math.round(idle.simulated.meanPerSecond)} (${fixed(idle.simulated.maxPerSecond / idle.simulated.meanPerSecond)}×); first interval ${idle.simulated.firstIntervalMaxPerSecond} (${fixed(idle.simulated.firstIntervalMaxPerSecond / idle.simulated.meanPerSecond)}×)`,
   `no second over 3× the mean: ${verdict(Math.max(idle.simulated.maxPerSecond, idle.simulated.firstIntervalMaxPerSecond) <= 3 * idle.simulated.meanPerSecond)}`,
 );
+
+progress('a sustained overload, without and with loadShedding()');
+const overload = await measureOverload();
+{
+  const { without, with: shed } = overload;
+  rows.push(
+    '',
+    `### A sustained overload: a route of ${1000 / without.capacityPerSecond} ms of CPU (one core serves ${without.capacityPerSecond}/s) offered ${without.offeredPerSecond} requests/s at fixed arrivals for ${without.seconds} s; a readiness probe every 100 ms meanwhile`,
+    '',
+  );
+  row('item', 'variant', 'answered 200', '200s p50 / p99 ms', 'shed (503)', 'probe p50 / p99 / worst ms', 'target');
+  row('---', '---', '---', '---', '---', '---', '---');
+  const line = (name: string, figures: typeof without, target: string): number =>
+    row(
+      '12 overload',
+      name,
+      figures.admitted.count,
+      `${figures.admitted.p50} / ${figures.admitted.p99}`,
+      figures.shed,
+      `${figures.probe.p50} / ${figures.probe.p99} / ${figures.probe.worst}`,
+      target,
+    );
+  line('without loadShedding()', without, 'every request queues behind the ones before it');
+  line(
+    'loadShedding() (loop delay 50 ms, utilization 95%, sampled every 100 ms)',
+    shed,
+    `the admitted requests' p99 below the same without it: ${verdict(shed.admitted.p99 < without.admitted.p99)} (${fixed(without.admitted.p99 / shed.admitted.p99, 0)}× lower); the probes answer within 100 ms: ${verdict(shed.probe.worst < 100)}`,
+  );
+}
 
 progress('shutdown under load');
 const drain = await measureShutdown();

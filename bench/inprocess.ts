@@ -12,6 +12,7 @@ import Koa, { type Middleware } from 'koa';
 import compose from 'koa-compose';
 import { Registry } from 'prom-client';
 import { createHealthBus, registerCheck } from '../dist/index.js';
+import { loadShedding } from '../dist/koa/shedding.js';
 import { prometheusMetrics } from '../dist/telemetry/prometheus.js';
 import { tracing } from '../dist/telemetry/tracing.js';
 import { appResponse, busWithChecks, handWritten, handWrittenStat, koaHealth, simpleHealthcheck } from './apps.js';
@@ -112,6 +113,8 @@ export function inProcessGroups(): Record<string, Record<string, () => Runner>> 
       'hand-written': chain('/other', handWritten),
       'empty middleware': chain('/other', passOn),
       'koa-simple-healthcheck': chain('/other', simpleHealthcheck()),
+      // Under its limits, as nearly always: a limit this run cannot reach (the loop here is busy all the time).
+      loadShedding: chain('/other', loadShedding({ maxRssBytes: Number.MAX_SAFE_INTEGER })),
     },
     health: {
       'hand-written OK': chain('/health', handWritten),
