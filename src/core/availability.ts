@@ -92,8 +92,8 @@ export const SHUTTING_DOWN = 'shutting down';
  * A reason as it is shown everywhere: one line (control characters become spaces), at most 200 characters.
  * @throws {TypeError} for anything but a non-empty string
  */
-function validReason(value: unknown, where: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw optionError(where, 'reason', 'a non-empty string', value);
+function validReason(value: unknown, where: string, option = 'reason'): string {
+  if (typeof value !== 'string' || value.trim() === '') throw optionError(where, option, 'a non-empty string', value);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces.
   const line = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
   return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON)}…` : line;
@@ -117,6 +117,8 @@ interface Block {
 export class BusAvailability implements Availability {
   readonly #settings: AvailabilitySettings;
   readonly #refusals = new Map<symbol, string>();
+  // The refusals acceptTraffic() does not release: the drain's.
+  readonly #lasting = new Set<symbol>();
   #broken: string | undefined;
   readonly #blocks = new Map<string, Block>();
   #failure: string | undefined;
@@ -155,6 +157,11 @@ export class BusAvailability implements Availability {
     });
   }
 
+  /** The reasons of the refusals the app made (and `loadShedding()`), the drain's left out. */
+  get appRefusals(): string[] {
+    return [...new Set([...this.#refusals].filter(([token]) => !this.#lasting.has(token)).map(([, r]) => r))];
+  }
+
   /** The last changes, newest first (the status page's history). */
   get changes(): readonly AvailabilityChange[] {
     return [...this.#changes].reverse();
@@ -172,9 +179,13 @@ export class BusAvailability implements Availability {
     return this.refuse(validReason(reason, 'refuseTraffic()'));
   }
 
-  /** A refusal whose reason is valid already (the drain's). */
-  refuse(reason: string): () => void {
+  /**
+   * A refusal whose reason is valid already (the drain's, `loadShedding()`'s). A lasting one (the drain's)
+   * is not released by `acceptTraffic()`.
+   */
+  refuse(reason: string, lasting = false): () => void {
     const token = Symbol(reason);
+    if (lasting) this.#lasting.add(token);
     const before = this.#readiness();
     if (before === 'ACCEPTING') this.refusingSince = Date.now();
     this.#refusals.set(token, reason);
@@ -188,7 +199,7 @@ export class BusAvailability implements Availability {
   }
 
   acceptTraffic(): void {
-    const released = [...this.#refusals].filter(([, reason]) => reason !== SHUTTING_DOWN);
+    const released = [...this.#refusals].filter(([token]) => !this.#lasting.has(token));
     if (released.length === 0) return;
     for (const [token] of released) this.#refusals.delete(token);
     if (this.#refusals.size === 0) this.refusingSince = undefined;
@@ -210,7 +221,7 @@ export class BusAvailability implements Availability {
 
   block(name: string, work: PromiseLike<unknown> | (() => PromiseLike<unknown>), options: BlockOptions = {}): void {
     const where = 'block()';
-    const label = validReason(name, where);
+    const label = validReason(name, where, 'name');
     if (typeof work !== 'function' && !isThenable(work))
       throw optionError(where, 'work', 'a promise or a function that returns one', work);
     knownOptions(options, ['timeout'], where);

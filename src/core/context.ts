@@ -109,7 +109,7 @@ export class HealthContext {
   startDrain(): void {
     if (this.#drainingSince !== undefined) return;
     this.#drainingSince = Date.now();
-    this.availability.refuse(SHUTTING_DOWN);
+    this.availability.refuse(SHUTTING_DOWN, true);
   }
 
   /** A mount answers at `path` (and below it) until the function returned is called. */

@@ -14,7 +14,6 @@ import {
   logText,
   type RunResult,
   SelectionError,
-  SHUTTING_DOWN,
 } from '../core/index.js';
 import {
   type Answer,
@@ -53,8 +52,7 @@ export function readinessHolds({ context, maintenance }: EndpointParts): Readine
   const holds: ReadinessHold[] = [];
   if (context.drainingSince !== undefined)
     holds.push({ status: 'SHUTTING_DOWN', since: context.drainingSince, reasons: ['draining'] });
-  const { readiness } = context.availability.state.reasons;
-  const refusals = readiness.filter((reason) => reason !== SHUTTING_DOWN);
+  const refusals = context.availability.appRefusals;
   if (refusals.length > 0)
     holds.push({ status: 'REFUSING', since: context.availability.refusingSince, reasons: refusals });
   if (maintenance.active())

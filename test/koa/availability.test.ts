@@ -104,8 +104,11 @@ describe('availability(): the app refuses traffic', () => {
       after: 'REFUSING',
       reason: 'refusing traffic: shutting down',
     });
+    // The app's own refusal that happens to say the same words is the app's: acceptTraffic() releases it.
+    handle.refuseTraffic('shutting down');
     handle.acceptTraffic();
     expect(handle.state.readiness).to.equal('REFUSING');
+    expect(handle.state.reasons.readiness).to.deep.equal(['shutting down']);
     await get('/health/ready').expect(503, 'SHUTTING_DOWN');
   });
 });
@@ -231,6 +234,7 @@ describe('availability(): on the status page and against careless use', () => {
     expect(() => handle.refuseTraffic('')).to.throw(TypeError, 'refuseTraffic(): `reason` must be a non-empty string');
     expect(() => handle.refuseTraffic(undefined as unknown as string)).to.throw(TypeError, 'got undefined');
     expect(() => handle.markBroken(42 as unknown as string)).to.throw(TypeError, 'markBroken(): `reason`');
+    expect(() => handle.block('', Promise.resolve())).to.throw(TypeError, 'block(): `name` must be a non-empty string');
     expect(() => handle.block('x', 42 as unknown as Promise<void>)).to.throw(
       TypeError,
       'block(): `work` must be a promise or a function that returns one, got 42',
