@@ -280,7 +280,7 @@ export class BusAvailability implements Availability {
   /** Startup's checks passed (a probe saw them): tells `whenReady()`'s waiters, and logs the change. */
   checksPassed(): void {
     if (this.#startup() !== 'STARTED') return;
-    this.#change('startup', 'STARTING', 'started');
+    this.#change('startup', 'STARTING', 'the startup checks passed');
     this.#advance();
   }
 
