@@ -101,17 +101,24 @@ describe('the README check samples, run against the real servers', function () {
       'cache',
       'database',
       'disk',
+      'dns',
       'event-loop',
       'memory',
       'mysql',
       'payments',
+      'payments-certificate',
       'rabbitmq',
+      'search',
       'worker',
     ]);
     for (const name of ['cache', 'database', 'event-loop', 'memory', 'mysql', 'rabbitmq'])
       expect(results[name], name).to.match(/^OK/);
     // Pointed at places that are not on this machine: they run, and fail with a reason.
     expect(results.payments).to.match(/^ERROR /);
+    expect(results.search).to.match(/^ERROR /);
+    // Not critical: shown, at WARN.
+    expect(results['payments-certificate']).to.match(/^WARN ENOTFOUND connecting to payments\.internal:443$/);
+    expect(results.dns).to.match(/^WARN /);
     expect(results.disk).to.match(/^ERROR .*ENOENT/);
     // The job loop's first pass is 10 s away: the heartbeat waits for it, and says so.
     expect(results.worker).to.equal('WARN waiting for the first heartbeat (grace 60 s)');
@@ -200,6 +207,8 @@ const IMPORTS: Record<string, string> = {
   memoryCheck: 'koa-health/checks',
   eventLoopCheck: 'koa-health/checks',
   heartbeatCheck: 'koa-health/checks',
+  dnsCheck: 'koa-health/checks',
+  tlsCheck: 'koa-health/checks',
   availability: 'koa-health',
   loadShedding: 'koa-health/shedding',
 };

@@ -1,4 +1,4 @@
-import { type CheckFunction, knownOptions, messageOf, NOT_SHOWN } from '../core/index.js';
+import { type CheckFunction, knownOptions, messageOf, NOT_SHOWN, shown } from '../core/index.js';
 import { argumentError } from './probe.js';
 
 // The Fetch standard's blocked ports: Node's fetch fails every request to them with `bad port`.
@@ -11,6 +11,9 @@ const BAD_PORTS: ReadonlySet<number> = new Set([
 
 /** Which statuses pass: one, a list, a class such as `'2xx'`, or a predicate. */
 export type ExpectedStatus = number | readonly number[] | `${1 | 2 | 3 | 4 | 5}xx` | ((status: number) => boolean);
+
+/** What the body must hold: a string it contains, a pattern it matches, or a predicate that accepts it. */
+export type ExpectedBody = string | RegExp | ((body: string) => boolean);
 
 /** Options of `httpCheck()`. */
 export interface HttpCheckOptions {
@@ -29,6 +32,16 @@ export interface HttpCheckOptions {
    * @default {}
    */
   headers?: Readonly<Record<string, string>>;
+  /**
+   * What the body must hold. Without it the body is never read.
+   * @default none
+   */
+  expectBody?: ExpectedBody;
+  /**
+   * How much of the body `expectBody` is judged on: a larger body is read no further.
+   * @default 65536
+   */
+  maxBodyBytes?: number;
 }
 
 /**
@@ -55,8 +68,17 @@ export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): Ch
       'on a port fetch can reach (the Fetch standard blocks it)',
       Number(target.port),
     );
-  knownOptions(options, ['method', 'expect', 'headers'], 'httpCheck()');
-  const { method = 'GET', expect = '2xx', headers: given = {} } = options;
+  knownOptions(options, ['method', 'expect', 'headers', 'expectBody', 'maxBodyBytes'], 'httpCheck()');
+  const { method = 'GET', expect = '2xx', headers: given = {}, expectBody, maxBodyBytes = 65_536 } = options;
+  if (
+    expectBody !== undefined &&
+    typeof expectBody !== 'string' &&
+    !(expectBody instanceof RegExp) &&
+    typeof expectBody !== 'function'
+  )
+    throw argumentError('httpCheck()', 'expectBody', 'a string, a RegExp or a function of the body', expectBody);
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1)
+    throw argumentError('httpCheck()', 'maxBodyBytes', 'a whole number of bytes from 1', maxBodyBytes);
   if (typeof method !== 'string') throw argumentError('httpCheck()', 'method', 'an HTTP method', method);
   let headers: Headers;
   try {
@@ -94,12 +116,59 @@ export function httpCheck(url: string | URL, options: HttpCheckOptions = {}): Ch
       // The deadline's own message stands; anything else is said by its cause, not as `fetch failed`.
       throw signal.aborted ? error : new Error(causeOf(error));
     }
-    // Only the status matters: never wait for (or buffer) the body.
+    const statusPasses = passes(response.status);
+    // The body is read only to judge it, and only so far: never waited for past maxBodyBytes.
+    const body = statusPasses && expectBody !== undefined ? await readUpTo(response, maxBodyBytes) : undefined;
     await response.body?.cancel().catch(() => undefined);
     const message = `HTTP ${response.status} in ${Math.round(performance.now() - started)} ms`;
-    if (!passes(response.status)) throw new Error(`${message}, expected ${describe(expect)}`);
+    if (!statusPasses) throw new Error(`${message}, expected ${describe(expect)}`);
+    if (body !== undefined && expectBody !== undefined) {
+      const problem = judgeBody(expectBody, body.text);
+      if (problem !== undefined)
+        throw new Error(`${message}, ${problem}${body.cut ? ` (judged on its first ${maxBodyBytes} bytes)` : ''}`);
+    }
     return message;
   };
+}
+
+/** The body's first `max` bytes as text, and whether there was more. */
+async function readUpTo(response: Response, max: number): Promise<{ text: string; cut: boolean }> {
+  const reader = response.body?.getReader();
+  if (reader === undefined) return { text: '', cut: false };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let cut = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const room = max - size;
+    chunks.push(value.length > room ? value.subarray(0, room) : value);
+    size += Math.min(value.length, room);
+    // Full: read no further (a body of exactly `max` bytes is said to be cut too; finding out would wait).
+    if (size >= max) {
+      cut = true;
+      break;
+    }
+  }
+  // Whatever is left is not read.
+  await reader.cancel().catch(() => undefined);
+  return { text: new TextDecoder().decode(Buffer.concat(chunks)), cut };
+}
+
+/** Why the body does not pass, or `undefined` when it does; the body itself is never quoted (it may hold anything). */
+function judgeBody(expectBody: ExpectedBody, body: string): string | undefined {
+  if (typeof expectBody === 'string')
+    return body.includes(expectBody) ? undefined : `the body does not contain ${shown(expectBody)}`;
+  if (expectBody instanceof RegExp) {
+    // A global or sticky pattern keeps its lastIndex between runs: judge each body from its start.
+    expectBody.lastIndex = 0;
+    return expectBody.test(body) ? undefined : `the body does not match ${shown(String(expectBody))}`;
+  }
+  try {
+    return expectBody(body) === true ? undefined : 'the body predicate refused it';
+  } catch (error) {
+    return `the body predicate threw: ${messageOf(error)}`;
+  }
 }
 
 /** What made `fetch` fail, as the cause says it: `connect ECONNREFUSED 127.0.0.1:5000`, `ENOTFOUND`, a TLS code. */

@@ -6,11 +6,13 @@
  * @module
  */
 export { type DiskCheckOptions, diskCheck } from './disk.js';
+export { type DnsCheckOptions, type DnsRecordType, dnsCheck } from './dns.js';
 export { type EventLoopCheckOptions, eventLoopCheck } from './event-loop.js';
 export { type HeartbeatCheck, type HeartbeatCheckOptions, heartbeatCheck } from './heartbeat.js';
-export { type ExpectedStatus, type HttpCheckOptions, httpCheck } from './http.js';
+export { type ExpectedBody, type ExpectedStatus, type HttpCheckOptions, httpCheck } from './http.js';
 export { type MemoryCheckOptions, memoryCheck } from './memory.js';
 export { type MysqlCheckOptions, type MysqlClient, mysqlCheck } from './mysql.js';
 export { type PostgresCheckOptions, type PostgresClient, postgresCheck } from './postgres.js';
 export { type RedisClient, redisCheck } from './redis.js';
 export { tcpCheck } from './tcp.js';
+export { type TlsCheckOptions, tlsCheck } from './tls.js';

@@ -73,6 +73,50 @@ describe('httpCheck() against a local server', () => {
     expect(result.elapsed).to.be.below(500);
   });
 
+  it('with expectBody, judges the body by a string, a RegExp or a predicate, never quoting it', async () => {
+    status = 200;
+    expect((await run(httpCheck(url, { expectBody: 'bod' }))).status).to.equal('OK');
+    expect((await run(httpCheck(url, { expectBody: /^bo.y$/g }))).status).to.equal('OK');
+    // A global pattern is judged from the start of each body, run after run.
+    const global = httpCheck(url, { expectBody: /body/g });
+    expect((await run(global)).status).to.equal('OK');
+    expect((await run(global)).status).to.equal('OK');
+    expect((await run(httpCheck(url, { expectBody: (body) => body.length === 4 }))).status).to.equal('OK');
+    const missing = await run(httpCheck(url, { expectBody: '"status":"UP"' }));
+    expect(missing.message).to.match(/^HTTP 200 in \d+ ms, the body does not contain "\\"status\\":\\"UP\\""$/);
+    expect((await run(httpCheck(url, { expectBody: /UP/ }))).message).to.match(/, the body does not match "\/UP\/"$/);
+    expect((await run(httpCheck(url, { expectBody: () => false }))).message).to.match(
+      /, the body predicate refused it$/,
+    );
+    const threw = await run(
+      httpCheck(url, {
+        expectBody: () => {
+          throw new Error('bad json');
+        },
+      }),
+    );
+    expect(threw).to.include({ status: 'ERROR' });
+    expect(threw.message).to.match(/, the body predicate threw: bad json$/);
+  });
+
+  it('reads a body no further than maxBodyBytes, even one that never ends, and judges what arrived', async () => {
+    let seenLength = -1;
+    const endless = await run(
+      httpCheck(new URL('/endless', url), {
+        expectBody: (body) => ((seenLength = body.length), body.startsWith('xxx')),
+        maxBodyBytes: 3000,
+      }),
+      2000,
+    );
+    expect(endless.status, endless.message).to.equal('OK');
+    expect(seenLength).to.equal(3000);
+    expect(endless.elapsed).to.be.below(1000);
+    const cut = await run(httpCheck(new URL('/endless', url), { expectBody: 'y', maxBodyBytes: 10 }), 2000);
+    expect(cut.message).to.match(/, the body does not contain "y" \(judged on its first 10 bytes\)$/);
+    expect(() => httpCheck(url, { maxBodyBytes: 0 })).to.throw(TypeError, '`maxBodyBytes`');
+    expect(() => httpCheck(url, { expectBody: 42 as never })).to.throw(TypeError, '`expectBody`');
+  });
+
   it('fails at the deadline against a server that never answers, and a refused port at once', async () => {
     const silent = await run(httpCheck(new URL('/silent', url)), 200);
     expect(silent).to.include({ status: 'ERROR', message: 'timed out after 200 ms' });
