@@ -79,6 +79,8 @@ describe('state kept per bus', () => {
     );
     expect(maps.sort()).to.deep.equal([
       // Clients, loggers and servers are not buses.
+      'checks/amqp.ts kept: WeakMap<AmqpConnection>',
+      'checks/mqtt.ts watched: WeakMap<MqttClient>',
       'checks/probe.ts inFlight: WeakMap<object>',
       'core/context.ts contexts: WeakMap<HealthBus>',
       'core/engine.ts loggerIds: WeakMap<Logger>',

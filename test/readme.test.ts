@@ -47,8 +47,10 @@ describe('the README check samples, run against the real servers', function () {
   this.timeout(30_000);
 
   before(async function () {
-    const { POSTGRES, MARIADB, RABBITMQ, REDIS, requireService } = await import('./checks/services.js');
-    for (const service of [POSTGRES, MARIADB, REDIS, RABBITMQ]) await requireService(this, service);
+    const { POSTGRES, MARIADB, RABBITMQ, REDIS, NATS, MOSQUITTO, requireService } = await import(
+      './checks/services.js'
+    );
+    for (const service of [POSTGRES, MARIADB, REDIS, RABBITMQ, NATS, MOSQUITTO]) await requireService(this, service);
   });
 
   it('each sample of "Ready-made checks" runs as written, and those pointed at this machine pass', async () => {
@@ -98,20 +100,24 @@ describe('the README check samples, run against the real servers', function () {
     });
     const results = JSON.parse(output.trim().split('\n').at(-1)!) as Record<string, string>;
     expect(Object.keys(results).sort()).to.deep.equal([
+      'broker',
       'cache',
       'database',
       'disk',
       'dns',
       'event-loop',
+      'jobs',
       'memory',
+      'mqtt',
       'mysql',
+      'nats',
       'payments',
       'payments-certificate',
       'rabbitmq',
       'search',
       'worker',
     ]);
-    for (const name of ['cache', 'database', 'event-loop', 'memory', 'mysql', 'rabbitmq'])
+    for (const name of ['broker', 'cache', 'database', 'event-loop', 'memory', 'mqtt', 'mysql', 'nats', 'rabbitmq'])
       expect(results[name], name).to.match(/^OK/);
     // Pointed at places that are not on this machine: they run, and fail with a reason.
     expect(results.payments).to.match(/^ERROR /);
@@ -119,6 +125,8 @@ describe('the README check samples, run against the real servers', function () {
     // Not critical: shown, at WARN.
     expect(results['payments-certificate']).to.match(/^WARN ENOTFOUND connecting to payments\.internal:443$/);
     expect(results.dns).to.match(/^WARN /);
+    // No queue 'jobs' on this machine's RabbitMQ.
+    expect(results.jobs).to.equal('WARN queue jobs not found');
     expect(results.disk).to.match(/^ERROR .*ENOENT/);
     // The job loop's first pass is 10 s away: the heartbeat waits for it, and says so.
     expect(results.worker).to.equal('WARN waiting for the first heartbeat (grace 60 s)');
@@ -209,6 +217,9 @@ const IMPORTS: Record<string, string> = {
   heartbeatCheck: 'koa-health/checks',
   dnsCheck: 'koa-health/checks',
   tlsCheck: 'koa-health/checks',
+  amqpCheck: 'koa-health/checks',
+  natsCheck: 'koa-health/checks',
+  mqttCheck: 'koa-health/checks',
   availability: 'koa-health',
   loadShedding: 'koa-health/shedding',
 };

@@ -24,6 +24,17 @@ export const REDIS: Service = {
 };
 
 export const RABBITMQ: Service = { name: 'RabbitMQ', port: 5672, start: 'rabbitmq-server -detached' };
+export const NATS: Service = {
+  name: 'NATS',
+  port: 4222,
+  start:
+    'start-stop-daemon --start --oknodo --background --exec /usr/sbin/nats-server -- -a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log',
+};
+export const MOSQUITTO: Service = {
+  name: 'Mosquitto',
+  port: 1883,
+  start: 'mosquitto -d -c /etc/mosquitto/mosquitto.conf',
+};
 
 function reachable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
