@@ -3,7 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as FakeTimers from '@sinonjs/fake-timers';
 import Koa, { type Context } from 'koa';
-import { createHealthBus, type HealthBus, type HealthOptions, health, type Logger } from '../src/index.js';
+import {
+  type CheckFunction,
+  createHealthBus,
+  type HealthBus,
+  type HealthOptions,
+  health,
+  type Logger,
+  registerCheck,
+  runHealthChecks,
+} from '../src/index.js';
 
 /** A logger that keeps what it was told. */
 export interface RecordingLogger extends Logger {
@@ -64,4 +73,13 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 /** Whether Koa has parsed the request's URL yet: parseurl, behind `ctx.path`, caches its result on the request. */
 export function urlParsed(ctx: Context): boolean {
   return (ctx.req as { _parsedUrl?: unknown })._parsedUrl !== undefined;
+}
+
+/** Runs one check function in a run of its own on a bus of its own: its result, and how long the run took. */
+export async function runCheck(fn: CheckFunction, timeout: number) {
+  const bus = createHealthBus();
+  registerCheck('check', fn, { bus });
+  const started = performance.now();
+  const { checks } = await runHealthChecks({ bus, timeout, logger: false });
+  return { ...checks[0]!, elapsed: performance.now() - started };
 }

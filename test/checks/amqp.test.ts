@@ -2,17 +2,12 @@ import { randomUUID } from 'node:crypto';
 import amqp from 'amqplib';
 import { expect } from 'chai';
 import { amqpCheck } from '../../src/checks/index.js';
-import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
+import type { CheckFunction } from '../../src/index.js';
+import { runCheck } from '../helpers.js';
 import { FaultProxy } from './proxy.js';
 import { RABBITMQ, requireService } from './services.js';
 
-async function run(fn: ReturnType<typeof amqpCheck>, timeout = 300) {
-  const bus = createHealthBus();
-  registerCheck('broker', fn, { bus });
-  const started = performance.now();
-  const { checks } = await runHealthChecks({ bus, timeout, logger: false });
-  return { ...checks[0]!, elapsed: performance.now() - started };
-}
+const run = (fn: CheckFunction, timeout = 300) => runCheck(fn, timeout);
 
 describe('amqpCheck() on a real RabbitMQ with amqplib, through a fault proxy', function () {
   this.timeout(20_000);

@@ -2,15 +2,10 @@ import { createSocket, type Socket } from 'node:dgram';
 import { promises as dnsPromises } from 'node:dns';
 import { expect } from 'chai';
 import { dnsCheck } from '../../src/checks/index.js';
-import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
+import type { CheckFunction } from '../../src/index.js';
+import { runCheck } from '../helpers.js';
 
-async function run(fn: ReturnType<typeof dnsCheck>, timeout = 2000) {
-  const bus = createHealthBus();
-  registerCheck('dns', fn, { bus });
-  const started = performance.now();
-  const { checks } = await runHealthChecks({ bus, timeout, logger: false });
-  return { ...checks[0]!, elapsed: performance.now() - started };
-}
+const run = (fn: CheckFunction, timeout = 2000) => runCheck(fn, timeout);
 
 /**
  * A tiny DNS responder for the test, on UDP: `api.test` has two A records, `broken.test` answers SERVFAIL,

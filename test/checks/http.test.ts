@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import request from 'supertest';
 import { httpCheck } from '../../src/checks/index.js';
-import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
-import { makeApp } from '../helpers.js';
+import { type CheckFunction, createHealthBus, registerCheck } from '../../src/index.js';
+import { makeApp, runCheck } from '../helpers.js';
 
 /** A local server whose answer each test chooses. */
 function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
@@ -16,13 +16,7 @@ function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: S
   );
 }
 
-async function run(fn: ReturnType<typeof httpCheck>, timeout = 1000) {
-  const bus = createHealthBus();
-  registerCheck('upstream', fn, { bus });
-  const started = performance.now();
-  const { checks } = await runHealthChecks({ bus, timeout, logger: false });
-  return { ...checks[0]!, elapsed: performance.now() - started };
-}
+const run = (fn: CheckFunction, timeout = 1000) => runCheck(fn, timeout);
 
 describe('httpCheck() against a local server', () => {
   let server: Server;

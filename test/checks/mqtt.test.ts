@@ -1,17 +1,12 @@
 import { expect } from 'chai';
 import mqtt, { type MqttClient as Client } from 'mqtt';
 import { mqttCheck } from '../../src/checks/index.js';
-import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
+import type { CheckFunction } from '../../src/index.js';
+import { runCheck } from '../helpers.js';
 import { FaultProxy } from './proxy.js';
 import { MOSQUITTO, requireService } from './services.js';
 
-async function run(fn: ReturnType<typeof mqttCheck>, timeout = 300) {
-  const bus = createHealthBus();
-  registerCheck('mqtt', fn, { bus });
-  const started = performance.now();
-  const { checks } = await runHealthChecks({ bus, timeout, logger: false });
-  return { ...checks[0]!, elapsed: performance.now() - started };
-}
+const run = (fn: CheckFunction, timeout = 300) => runCheck(fn, timeout);
 
 describe('mqttCheck() on a real Mosquitto with MQTT.js, through a fault proxy', function () {
   this.timeout(20_000);

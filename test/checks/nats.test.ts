@@ -1,17 +1,12 @@
 import { expect } from 'chai';
 import { connect, type NatsConnection } from 'nats';
 import { natsCheck } from '../../src/checks/index.js';
-import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
+import type { CheckFunction } from '../../src/index.js';
+import { runCheck } from '../helpers.js';
 import { FaultProxy } from './proxy.js';
 import { NATS, requireService } from './services.js';
 
-async function run(fn: ReturnType<typeof natsCheck>, timeout = 300) {
-  const bus = createHealthBus();
-  registerCheck('nats', fn, { bus });
-  const started = performance.now();
-  const { checks } = await runHealthChecks({ bus, timeout, logger: false });
-  return { ...checks[0]!, elapsed: performance.now() - started };
-}
+const run = (fn: CheckFunction, timeout = 300) => runCheck(fn, timeout);
 
 describe('natsCheck() on a real NATS server with nats, through a fault proxy', function () {
   this.timeout(20_000);

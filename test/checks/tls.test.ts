@@ -4,17 +4,11 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:tls';
 import { expect } from 'chai';
 import { tlsCheck } from '../../src/checks/index.js';
-import { createHealthBus, registerCheck, runHealthChecks } from '../../src/index.js';
-import { tempDir } from '../helpers.js';
+import type { CheckFunction } from '../../src/index.js';
+import { runCheck, tempDir } from '../helpers.js';
 
 /** Runs one check as a run does: its result, and how long the run took. */
-async function run(fn: ReturnType<typeof tlsCheck>, timeout = 2000) {
-  const bus = createHealthBus();
-  registerCheck('tls', fn, { bus });
-  const started = performance.now();
-  const { checks } = await runHealthChecks({ bus, timeout, logger: false });
-  return { ...checks[0]!, elapsed: performance.now() - started };
-}
+const run = (fn: CheckFunction, timeout = 2000) => runCheck(fn, timeout);
 
 describe('tlsCheck() against local TLS servers, with certificates made by openssl', function () {
   this.timeout(20_000);
