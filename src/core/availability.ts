@@ -138,21 +138,15 @@ export class BusAvailability implements Availability {
   }
 
   get state(): AvailabilityState {
-    const waiting = [...this.#blocks.values()].filter(({ state }) => state === 'waiting').map(({ name }) => name);
+    const held = this.startupHold;
     return Object.freeze({
-      readiness: this.#refusals.size > 0 ? 'REFUSING' : 'ACCEPTING',
+      readiness: this.#readiness(),
       liveness: this.#broken === undefined ? 'CORRECT' : 'BROKEN',
       startup: this.#startup(),
       reasons: Object.freeze({
         readiness: Object.freeze([...new Set(this.#refusals.values())]),
         liveness: Object.freeze(this.#broken === undefined ? [] : [this.#broken]),
-        startup: Object.freeze(
-          this.#failure !== undefined
-            ? [this.#failure]
-            : waiting.length > 0
-              ? [`waiting for: ${waiting.join(', ')}`]
-              : [],
-        ),
+        startup: Object.freeze(held === undefined ? [] : [held.reason]),
       }),
     });
   }

@@ -137,8 +137,8 @@ export function loadShedding(options: LoadSheddingOptions = {}): LoadSheddingMid
     histogram.enable();
   }
   let busy = performance.eventLoopUtilization();
-  let shedding = false;
-  let shed = 0;
+  // The spell of shedding under way, if any: the bus's availability shows this same object.
+  let spell: { since: number; shed: number } | undefined;
   let release: (() => void) | undefined;
 
   /** What is over its limit now, in words; `undefined` when nothing is. */
@@ -169,15 +169,15 @@ export function loadShedding(options: LoadSheddingOptions = {}): LoadSheddingMid
   };
 
   const start = (reason: string): void => {
-    shedding = true;
-    shed = 0;
     const at = Date.now();
-    availability.shedding = { since: at, shed: 0 };
+    spell = { since: at, shed: 0 };
+    availability.shedding = spell;
     availability.record({ kind: 'shedding', before: 'ADMITTING', after: 'SHEDDING', reason, at });
     if (refuseTraffic) release = availability.refuse(`overloaded: ${reason}`);
   };
   const stop = (reason: string): void => {
-    shedding = false;
+    const shed = spell?.shed ?? 0;
+    spell = undefined;
     availability.shedding = undefined;
     availability.record({
       kind: 'shedding',
@@ -193,15 +193,14 @@ export function loadShedding(options: LoadSheddingOptions = {}): LoadSheddingMid
 
   const timer = setInterval(() => {
     const over = overLimit();
-    if (over !== undefined && !shedding) start(over);
-    else if (over === undefined && shedding) stop('back under every limit');
+    if (over !== undefined && spell === undefined) start(over);
+    else if (over === undefined && spell !== undefined) stop('back under every limit');
   }, sampleInterval);
   timer.unref();
 
   const middleware = function loadShedding(ctx: Context, next: Next): Promise<unknown> | undefined {
-    if (!shedding || context.isHealthPath(ctx.path)) return next();
-    shed++;
-    if (availability.shedding !== undefined) availability.shedding.shed = shed;
+    if (spell === undefined || context.isHealthPath(ctx.path)) return next();
+    spell.shed++;
     ctx.status = 503;
     ctx.set('Retry-After', retryAfterHeader);
     ctx.body = 'Service Unavailable: overloaded';
@@ -213,9 +212,9 @@ export function loadShedding(options: LoadSheddingOptions = {}): LoadSheddingMid
       value(): void {
         clearInterval(timer);
         histogram?.disable();
-        if (shedding) stop('closed');
+        if (spell !== undefined) stop('closed');
       },
     },
-    shedding: { get: () => shedding },
+    shedding: { get: () => spell !== undefined },
   }) as LoadSheddingMiddleware;
 }
