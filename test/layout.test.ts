@@ -35,6 +35,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   checks: ['checks', 'core'],
   lifecycle: ['lifecycle', 'core'],
   telemetry: ['telemetry', 'core'],
+  grpc: ['grpc', 'core', 'checks'],
   '.': ['core', 'koa', 'formats', 'environment', 'lifecycle', 'discovery'],
 };
 
@@ -87,6 +88,7 @@ describe('state kept per bus', () => {
       // A check's options object: the same in every run of a registered check.
       'core/recorder.ts knownByOptions: WeakMap<CheckOptions>',
       'core/validate.ts wrappers: WeakMap<Logger>',
+      'grpc/health.ts probes: WeakMap<GrpcHealthClient>',
       'lifecycle/shutdown.ts drained: WeakSet<Server>',
     ]);
   });

@@ -194,6 +194,7 @@ describe('the packed tarball, installed into an app', function () {
       'koa-health/statsd': 'statsdReporter',
       'koa-health/tracing': 'tracing',
       'koa-health/shedding': 'loadShedding',
+      'koa-health/grpc': 'grpcHealthService',
     };
     for (const [subpath, name] of Object.entries(entries)) {
       const esm = node(app, [

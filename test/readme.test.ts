@@ -218,6 +218,7 @@ const IMPORTS: Record<string, string> = {
   dnsCheck: 'koa-health/checks',
   tlsCheck: 'koa-health/checks',
   amqpCheck: 'koa-health/checks',
+  grpcCheck: 'koa-health/grpc',
   natsCheck: 'koa-health/checks',
   mqttCheck: 'koa-health/checks',
   availability: 'koa-health',
@@ -370,5 +371,37 @@ describe('the README "availability()" sample, run', function () {
       '/health/live 503 BROKEN',
       '/health/ready 200 OK',
     ]);
+  });
+});
+
+describe('the README gRPC sample, run', function () {
+  this.timeout(30_000);
+
+  it('serves the health protocol from the checks: NOT_SERVING while the inventory backend cannot be reached', async () => {
+    const block = sample("grpcHealthService({ services: { '': '_defaults'");
+    const script = [
+      "import { registerCheck, runHealthChecks } from 'koa-health';",
+      "import { credentials, loadPackageDefinition } from '@grpc/grpc-js';",
+      "import { loadSync } from '@grpc/proto-loader';",
+      ...block.split('\n').filter((line) => line.startsWith('import ')),
+      ...block
+        .split('\n')
+        .filter((line) => !line.startsWith('import '))
+        .map((line) =>
+          line.replace(
+            "grpcServer.bindAsync('0.0.0.0:50051', ServerCredentials.createInsecure(), () => undefined);",
+            "const port = await new Promise<number>((resolve) => grpcServer.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (_e, bound) => resolve(bound)));",
+          ),
+        ),
+      "const proto = loadSync('proto/health.proto', { keepCase: true, enums: String });",
+      'const Health = (loadPackageDefinition(proto) as any).grpc.health.v1.Health;',
+      'const client = new Health(`127.0.0.1:${port}`, credentials.createInsecure());',
+      'const ask = (service: string) => new Promise<string>((resolve) => client.Check({ service }, (error: any, answer: any) => resolve(error ? `${error.code}` : answer.status)));',
+      'const { checks } = await runHealthChecks({ checks: "inventory", timeout: 3000, logger: false });',
+      "console.log(JSON.stringify([await ask(''), checks[0]!.status, checks[0]!.message.split(':')[0]]));",
+      'process.exit(0);',
+    ].join('\n');
+    const output = await runScript('readme-grpc', script, {});
+    expect(JSON.parse(output)).to.deep.equal(['NOT_SERVING', 'ERROR', 'grpc UNAVAILABLE']);
   });
 });
