@@ -1,12 +1,20 @@
 // The built-in checks on the real servers: the cost of a check run against the bare driver call through
 // the same client, and how many probes reach each server under a flood of ?checks=all.
+
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import * as grpc from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import amqp from 'amqplib';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
 import Koa from 'koa';
+import mqtt from 'mqtt';
 import mysql from 'mysql2/promise';
+import { connect as natsConnect } from 'nats';
 import pg from 'pg';
-import { mysqlCheck, postgresCheck, redisCheck } from '../dist/checks/index.js';
+import { amqpCheck, mqttCheck, mysqlCheck, natsCheck, postgresCheck, redisCheck } from '../dist/checks/index.js';
+import { grpcCheck } from '../dist/grpc/health.js';
 import { createHealthBus, health, registerCheck } from '../dist/index.js';
 import { median } from './stats.js';
 
@@ -41,12 +49,54 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
   });
   const redis = new Redis({ host: '127.0.0.1', port: 6379 });
   await new Promise((resolve) => redis.once('ready', resolve));
+  // The brokers, each with the same call the check makes, through the same client.
+  const rabbit = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  rabbit.on('error', () => undefined);
+  const rabbitChannel = await rabbit.createChannel();
+  const nats = await natsConnect({ servers: '127.0.0.1:4222' });
+  const mosquitto = await mqtt.connectAsync('mqtt://127.0.0.1:1883');
+  const topic = `koa-health-bench/${randomUUID()}`;
+  await mosquitto.subscribeAsync(topic, { qos: 1 });
+  const echoes = new Map<string, () => void>();
+  mosquitto.on('message', (_topic, payload) => echoes.get(payload.toString())?.());
+  const mqttRoundTrip = async (): Promise<void> => {
+    const nonce = randomUUID();
+    const back = new Promise<void>((resolve) => echoes.set(nonce, resolve));
+    await mosquitto.publishAsync(topic, nonce, { qos: 1 });
+    await back;
+    echoes.delete(nonce);
+  };
+  // A local gRPC server answering the health protocol with SERVING, and a client of it.
+  const Health = (
+    grpc.loadPackageDefinition(loadSync('proto/health.proto', { keepCase: true, enums: String })) as unknown as {
+      grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+    }
+  ).grpc.health.v1.Health;
+  const grpcServer = new grpc.Server();
+  grpcServer.addService(Health.service, {
+    Check: (_call: unknown, callback: grpc.sendUnaryData<{ status: string }>) => callback(null, { status: 'SERVING' }),
+  });
+  const grpcPort = await new Promise<number>((resolve) =>
+    grpcServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (_error, port) => resolve(port)),
+  );
+  const grpcClient = new Health(
+    `127.0.0.1:${grpcPort}`,
+    grpc.credentials.createInsecure(),
+  ) as unknown as grpc.Client & {
+    check(request: object, callback: (error: Error | null) => void): grpc.ClientUnaryCall;
+  };
+  const grpcCall = (): Promise<void> =>
+    new Promise((resolve, reject) => grpcClient.check({ service: '' }, (error) => (error ? reject(error) : resolve())));
   try {
     const signal = new AbortController().signal;
     const servers: Server[] = [
       { name: 'PostgreSQL', bare: () => pool.query('SELECT 1'), check: postgresCheck(pool) },
       { name: 'MariaDB', bare: () => mariadb.query('SELECT 1'), check: mysqlCheck(mariadb) },
       { name: 'Redis', bare: () => redis.ping(), check: redisCheck(redis) },
+      { name: 'RabbitMQ', bare: () => rabbitChannel.checkExchange('amq.direct'), check: amqpCheck(rabbit) },
+      { name: 'NATS', bare: () => nats.rtt(), check: natsCheck(nats) },
+      { name: 'Mosquitto (round trip)', bare: mqttRoundTrip, check: mqttCheck(mosquitto, { roundTrip: true }) },
+      { name: 'gRPC health', bare: grpcCall, check: grpcCheck(grpcClient as never) },
     ];
     const perRun: DriverFigures['perRun'] = {};
     for (const server of servers) {
@@ -96,6 +146,11 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
     await pool.end();
     await mariadb.end();
     redis.disconnect();
+    await rabbit.close();
+    await nats.close();
+    await mosquitto.endAsync();
+    grpcClient.close();
+    grpcServer.forceShutdown();
   }
 }
 

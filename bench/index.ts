@@ -269,7 +269,11 @@ for (const [name, figures] of Object.entries(checks)) {
 }
 progress('built-in checks on the real servers');
 const drivers = await measureDrivers().catch((error: Error) => error);
-rows.push('', '### The built-in checks on the real servers (PostgreSQL 15, MariaDB 10.11, Redis 7 on 127.0.0.1)', '');
+rows.push(
+  '',
+  '### The built-in checks on the real servers (PostgreSQL 15, MariaDB 10.11, Redis 7, RabbitMQ, NATS, Mosquitto on 127.0.0.1, and a local gRPC server): each against the same call through the same client',
+  '',
+);
 if (drivers instanceof Error)
   rows.push(`Not measured: ${drivers.message} (start the servers: see test/checks/services.ts).`);
 else {

@@ -31,6 +31,9 @@ interface Watched {
   readonly waiting: Map<string, () => void>;
 }
 
+// How long a published message may take to come back once the broker has it.
+const ECHO_MS = 10_000;
+
 // By client: listeners are added once, however many checks or runs use it.
 const watched = new WeakMap<MqttClient, Watched>();
 
@@ -91,16 +94,24 @@ export function mqttCheck(client: MqttClient, options: MqttCheckOptions = {}): C
       });
       await state.subscribed;
       const nonce = randomUUID();
-      // Given up at the deadline: the waiter goes (a publish stuck until the client reconnects keeps nothing).
-      const back = new Promise<void>((resolve, reject) => {
-        state.waiting.set(nonce, resolve);
-        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-      });
-      back.catch(() => undefined);
+      // One probe at a time, as every check: a later run waits for this one (or fails at once past its own
+      // deadline) rather than publishing again. The echo is given up 10 s after the broker took the message.
+      let timer: NodeJS.Timeout | undefined;
       try {
+        const back = new Promise<void>((resolve) => state.waiting.set(nonce, resolve));
         await client.publishAsync(state.topic, nonce, { qos: 1 });
-        await back;
+        await Promise.race([
+          back,
+          new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(
+              () => reject(new Error('mqtt message published but not received back within 10 s')),
+              ECHO_MS,
+            );
+            timer.unref();
+          }),
+        ]);
       } finally {
+        clearTimeout(timer);
         state.waiting.delete(nonce);
       }
     });

@@ -55,6 +55,9 @@ describe('mqttCheck() on a real Mosquitto with MQTT.js, through a fault proxy', 
       const hung = await run(mqttCheck(client, { roundTrip: true }));
       expect(hung).to.include({ status: 'ERROR', message: 'timed out after 300 ms' });
       expect(hung.elapsed).to.be.below(350);
+      // The next run publishes nothing more: the first probe is still under way.
+      const again = await run(mqttCheck(client, { roundTrip: true }));
+      expect(again.message).to.match(/^previous probe still running \(\d+ ms\)$/);
     } finally {
       await proxy.restore();
       proxy.cut();
