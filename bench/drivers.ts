@@ -1,8 +1,15 @@
 // The built-in checks on the real servers: the cost of a check run against the bare driver call through
 // the same client, and how many probes reach each server under a flood of ?checks=all.
 
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { promises as dns } from 'node:dns';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import amqp from 'amqplib';
@@ -13,7 +20,16 @@ import mqtt from 'mqtt';
 import mysql from 'mysql2/promise';
 import { connect as natsConnect } from 'nats';
 import pg from 'pg';
-import { amqpCheck, mqttCheck, mysqlCheck, natsCheck, postgresCheck, redisCheck } from '../dist/checks/index.js';
+import {
+  amqpCheck,
+  dnsCheck,
+  mqttCheck,
+  mysqlCheck,
+  natsCheck,
+  postgresCheck,
+  redisCheck,
+  tlsCheck,
+} from '../dist/checks/index.js';
 import { grpcCheck } from '../dist/grpc/health.js';
 import { createHealthBus, health, registerCheck } from '../dist/index.js';
 import { median } from './stats.js';
@@ -87,6 +103,44 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
   };
   const grpcCall = (): Promise<void> =>
     new Promise((resolve, reject) => grpcClient.check({ service: '' }, (error) => (error ? reject(error) : resolve())));
+  // A local TLS server with a certificate made now, trusted as its own CA; and a local DNS responder that
+  // answers every A question with one address.
+  const certs = mkdtempSync(join(tmpdir(), 'koa-health-bench-'));
+  execFileSync(
+    'openssl',
+    [
+      ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+      ...['-keyout', 'key.pem', '-out', 'cert.pem', '-days', '30', '-subj', '/CN=localhost'],
+      ...['-addext', 'subjectAltName=DNS:localhost'],
+    ],
+    { cwd: certs, stdio: 'pipe' },
+  );
+  const cert = readFileSync(join(certs, 'cert.pem'), 'utf8');
+  const tlsServer = createTlsServer({ key: readFileSync(join(certs, 'key.pem')), cert }, (socket) => socket.end());
+  await new Promise<void>((resolve) => tlsServer.listen(0, '127.0.0.1', resolve));
+  const tlsPort = (tlsServer.address() as AddressInfo).port;
+  const tlsHandshake = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: tlsPort, servername: 'localhost', ca: cert });
+      socket.once('secureConnect', () => {
+        socket.getPeerCertificate();
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', reject);
+    });
+  const responder = createSocket('udp4');
+  responder.on('message', (query, peer) => {
+    let end = 12;
+    while (query[end] !== 0) end += query[end]! + 1;
+    const header = Buffer.from([query[0]!, query[1]!, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+    const answer = Buffer.from([0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]);
+    responder.send(Buffer.concat([header, query.subarray(12, end + 5), answer]), peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => responder.bind(0, '127.0.0.1', resolve));
+  const dnsServer = `127.0.0.1:${responder.address().port}`;
+  const bareResolver = new dns.Resolver({ tries: 1 });
+  bareResolver.setServers([dnsServer]);
   try {
     const signal = new AbortController().signal;
     const servers: Server[] = [
@@ -97,6 +151,16 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
       { name: 'NATS', bare: () => nats.rtt(), check: natsCheck(nats) },
       { name: 'Mosquitto (round trip)', bare: mqttRoundTrip, check: mqttCheck(mosquitto, { roundTrip: true }) },
       { name: 'gRPC health', bare: grpcCall, check: grpcCheck(grpcClient as never) },
+      {
+        name: 'TLS (handshake, certificate read)',
+        bare: tlsHandshake,
+        check: tlsCheck('127.0.0.1', tlsPort, { servername: 'localhost', ca: cert }),
+      },
+      {
+        name: 'DNS (local responder)',
+        bare: () => bareResolver.resolve4('api.test'),
+        check: dnsCheck('api.test', { resolver: dnsServer }),
+      },
     ];
     const perRun: DriverFigures['perRun'] = {};
     for (const server of servers) {
@@ -151,6 +215,9 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
     await mosquitto.endAsync();
     grpcClient.close();
     grpcServer.forceShutdown();
+    tlsServer.close();
+    responder.close();
+    rmSync(certs, { recursive: true, force: true });
   }
 }
 

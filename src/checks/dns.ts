@@ -1,6 +1,6 @@
 import { promises as dns } from 'node:dns';
 import { type CheckFunction, knownOptions, outcome } from '../core/index.js';
-import { argumentError } from './probe.js';
+import { argumentError, probeOnce } from './probe.js';
 
 /** The record types `dnsCheck()` asks for. */
 export type DnsRecordType = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'NS' | 'SRV' | 'TXT';
@@ -50,30 +50,28 @@ export function dnsCheck(hostname: string, options: DnsCheckOptions = {}): Check
       throw argumentError(where, 'resolver', 'server addresses (ip or ip:port), or a dns.promises.Resolver', given);
     }
   }
+  // One resolver per check, one query in flight on it: cancelling it at the deadline cancels nothing else.
+  // An app's own resolver is never cancelled (its other queries would go too): the deadline fails the run.
+  const resolver = own ?? new dns.Resolver({ tries: 1 });
+  if (servers !== undefined) resolver.setServers(servers);
   return async (signal) => {
-    // A resolver per query, so that cancelling one at its deadline cancels nothing else.
-    const resolver = own ?? new dns.Resolver({ tries: 1 });
-    if (servers !== undefined) resolver.setServers(servers);
     const onAbort = (): void => resolver.cancel();
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (own === undefined) signal.addEventListener('abort', onAbort, { once: true });
     const started = performance.now();
     try {
-      const answers = (await resolver.resolve(hostname, rrtype)) as unknown[];
+      const answers = (await probeOnce(resolver, signal, () => resolver.resolve(hostname, rrtype))) as unknown[];
       const ms = Math.round(performance.now() - started);
       const shown = answers.map((answer) => (typeof answer === 'string' ? answer : JSON.stringify(answer)));
       return outcome(
         'OK',
         `${hostname} ${rrtype}: ${shown.slice(0, 5).join(', ')}${shown.length > 5 ? ', …' : ''} in ${ms} ms`,
-        {
-          answers: shown,
-          observedValue: ms,
-          observedUnit: 'ms',
-        },
+        { answers: shown, observedValue: ms, observedUnit: 'ms' },
       );
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       const { code } = error as { code?: unknown };
-      throw new Error(`${typeof code === 'string' ? code : 'error'} resolving ${hostname} ${rrtype}`);
+      if (typeof code !== 'string') throw error;
+      throw new Error(`${code} resolving ${hostname} ${rrtype}`);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

@@ -1,4 +1,4 @@
-import { type CheckFunction, outcome } from '../core/index.js';
+import { type CheckFunction, messageOf, outcome } from '../core/index.js';
 import { argumentError, probeOnce } from './probe.js';
 
 /** What `natsCheck()` uses of a NATS connection (`nats` v2, or `@nats-io/transport-node`). */
@@ -13,8 +13,8 @@ export interface NatsConnection {
 
 /**
  * Checks NATS through the app's own connection: `ERROR` once it is closed or draining, else a round trip
- * (`rtt()`) under the deadline, the time in its details. While the client reconnects the round trip waits
- * for it, so a broker that is down fails at the deadline (one probe in flight, as every check).
+ * (`rtt()`) under the deadline, the time in its details. While the client reconnects, nats refuses the
+ * round trip at once (`DISCONNECT`); a server that never answers fails at the deadline, one probe in flight.
  * @throws {TypeError} when `connection` is not one
  */
 export function natsCheck(connection: NatsConnection): CheckFunction {
@@ -28,7 +28,12 @@ export function natsCheck(connection: NatsConnection): CheckFunction {
   return async (signal) => {
     if (connection.isClosed()) throw new Error('nats connection closed');
     if (connection.isDraining()) throw new Error('nats connection draining');
-    const ms = await probeOnce(connection, signal, () => connection.rtt());
+    const ms = await probeOnce(connection, signal, () =>
+      connection.rtt().catch((error: unknown) => {
+        // nats says `DISCONNECT` while it reconnects: the round trip did not happen.
+        throw new Error(`nats round trip failed: ${messageOf(error)}`);
+      }),
+    );
     const server = connection.getServer?.();
     return outcome('OK', `nats round trip ${ms.toFixed(1)} ms${server ? ` to ${server}` : ''}`, {
       observedValue: Number(ms.toFixed(2)),

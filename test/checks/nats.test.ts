@@ -55,6 +55,24 @@ describe('natsCheck() on a real NATS server with nats, through a fault proxy', f
     expect.fail('natsCheck never passed again after the fault was lifted');
   });
 
+  it('fails while the server refuses connections (the client reconnects), and passes once it is back', async () => {
+    await proxy.refuse();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const down = await run(natsCheck(connection));
+      // nats answers DISCONNECT at once while it reconnects; a round trip sent just before waits to the deadline.
+      expect(down.status).to.equal('ERROR');
+      expect(down.message).to.match(/^(nats round trip failed: DISCONNECT|timed out after 300 ms)$/);
+    } finally {
+      await proxy.restore();
+    }
+    for (let tries = 0; tries < 50; tries++) {
+      if ((await run(natsCheck(connection), 1000)).status === 'OK') return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect.fail('natsCheck never passed again after the server came back');
+  });
+
   it('fails at once on a connection that is draining or closed', async () => {
     const own = await connect({ servers: `127.0.0.1:${NATS.port}` });
     const draining = own.drain();
