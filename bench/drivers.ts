@@ -158,7 +158,7 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
       },
       {
         name: 'DNS (local responder)',
-        bare: () => bareResolver.resolve4('api.test'),
+        bare: () => bareResolver.resolve('api.test', 'A'),
         check: dnsCheck('api.test', { resolver: dnsServer }),
       },
     ];

@@ -81,6 +81,7 @@ describe('state kept per bus', () => {
     expect(maps.sort()).to.deep.equal([
       // Clients, loggers and servers are not buses.
       'checks/amqp.ts kept: WeakMap<AmqpConnection>',
+      'checks/grpc.ts probes: WeakMap<object>',
       'checks/mqtt.ts watched: WeakMap<MqttClient>',
       'checks/probe.ts inFlight: WeakMap<object>',
       'core/context.ts contexts: WeakMap<HealthBus>',
@@ -88,7 +89,6 @@ describe('state kept per bus', () => {
       // A check's options object: the same in every run of a registered check.
       'core/recorder.ts knownByOptions: WeakMap<CheckOptions>',
       'core/validate.ts wrappers: WeakMap<Logger>',
-      'grpc/health.ts probes: WeakMap<GrpcHealthClient>',
       'lifecycle/shutdown.ts drained: WeakSet<Server>',
     ]);
   });

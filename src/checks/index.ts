@@ -9,6 +9,7 @@ export { type AmqpChannel, type AmqpCheckOptions, type AmqpConnection, amqpCheck
 export { type DiskCheckOptions, diskCheck } from './disk.js';
 export { type DnsCheckOptions, type DnsRecordType, dnsCheck } from './dns.js';
 export { type EventLoopCheckOptions, eventLoopCheck } from './event-loop.js';
+export { type GrpcCheckOptions, type GrpcHealthClient, grpcCheck } from './grpc.js';
 export { type HeartbeatCheck, type HeartbeatCheckOptions, heartbeatCheck } from './heartbeat.js';
 export { type ExpectedBody, type ExpectedStatus, type HttpCheckOptions, httpCheck } from './http.js';
 export { type MemoryCheckOptions, memoryCheck } from './memory.js';

@@ -2,14 +2,12 @@
  * `koa-health/grpc`: the standard gRPC health protocol (`grpc.health.v1.Health`, `proto/health.proto`) from
  * both sides, with `@grpc/grpc-js` and `@grpc/proto-loader` (optional peer dependencies):
  * `grpcHealthService()` serves koa-health's status to gRPC clients (a Kubernetes `grpc:` probe, Envoy),
- * through the same engine as the HTTP endpoint; `grpcCheck()` asks a gRPC backend how it is.
+ * through the same engine as the HTTP endpoint; `grpcCheck()` (from `koa-health/checks`, here too) asks a
+ * gRPC backend how it is.
  * @module
  */
 import { fileURLToPath } from 'node:url';
 import {
-  type ChannelCredentials,
-  type Client,
-  credentials,
   status as grpcStatus,
   loadPackageDefinition,
   type ServerUnaryCall,
@@ -19,12 +17,9 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { probeOnce } from '../checks/probe.js';
 import {
   availability,
-  type CheckFunction,
   DEFAULT_TIMEOUT,
-  entryOf,
   type HealthBus,
   healthBus,
   knownOptions,
@@ -37,6 +32,8 @@ import {
   validLogger,
   validTimeout,
 } from '../core/index.js';
+
+export { type GrpcCheckOptions, type GrpcHealthClient, grpcCheck } from '../checks/grpc.js';
 
 /** What a service answers: the protocol's words. */
 export type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
@@ -59,7 +56,7 @@ const protocol = (() => {
     grpc: {
       health: {
         v1: {
-          Health: { service: ServiceDefinition } & (new (target: string, credentials: ChannelCredentials) => Client);
+          Health: { service: ServiceDefinition };
         };
       };
     };
@@ -227,74 +224,5 @@ export function grpcHealthService(options: GrpcHealthServiceOptions = {}): GrpcH
       for (const end of [...watching]) end();
       release();
     },
-  };
-}
-
-// By client, a key per service asked about: the one probe in flight for it.
-const probes = new WeakMap<GrpcHealthClient, Map<string, object>>();
-
-function keyFor(client: GrpcHealthClient, service: string): object {
-  const key = {};
-  entryOf(probes, client, () => new Map<string, object>()).set(service, key);
-  return key;
-}
-
-/** What `grpcCheck()` uses of a `grpc.health.v1.Health` client. */
-export interface GrpcHealthClient {
-  check(
-    request: HealthRequest,
-    callback: (error: (Error & { code?: number; details?: string }) | null, response?: HealthResponse) => void,
-  ): { cancel(): void };
-}
-
-/** Options of `grpcCheck()`. */
-export interface GrpcCheckOptions {
-  /**
-   * The service to ask about; `''` is the server as a whole.
-   * @default ''
-   */
-  service?: string;
-}
-
-/**
- * Checks a gRPC backend with the standard `grpc.health.v1.Health/Check` call, cancelled at the deadline:
- * `SERVING` passes; `NOT_SERVING`, `SERVICE_UNKNOWN` and any error status (`UNAVAILABLE`, `NOT_FOUND` when
- * the server has no health service) fail, named. Takes the app's own client of the Health service, or a
- * target (`'orders:50051'`), for which it makes one client of its own, without TLS.
- * @throws {TypeError} for a wrong client, target or option
- */
-export function grpcCheck(clientOrTarget: GrpcHealthClient | string, options: GrpcCheckOptions = {}): CheckFunction {
-  const where = 'grpcCheck()';
-  knownOptions(options, ['service'], where);
-  const { service = '' } = options;
-  if (typeof service !== 'string') throw optionError(where, 'service', 'a service name', service);
-  let client: GrpcHealthClient;
-  if (typeof clientOrTarget === 'string') {
-    if (clientOrTarget === '') throw optionError(where, 'target', "a target such as 'orders:50051'", clientOrTarget);
-    client = new protocol(clientOrTarget, credentials.createInsecure()) as unknown as GrpcHealthClient;
-  } else if (typeof (clientOrTarget as Partial<GrpcHealthClient> | null)?.check === 'function') client = clientOrTarget;
-  else throw optionError(where, 'client', 'a grpc.health.v1.Health client, or a target', clientOrTarget);
-  return async (signal) => {
-    const started = performance.now();
-    // One call in flight per client and service; the deadline cancels it.
-    const answered = await probeOnce(
-      entryOf(probes, client, () => new Map<string, object>()).get(service) ?? keyFor(client, service),
-      signal,
-      () =>
-        new Promise<ServingStatus>((resolve, reject) => {
-          const call = client.check({ service }, (error, response) => {
-            signal.removeEventListener('abort', cancel);
-            if (error) {
-              const name = grpcStatus[error.code ?? grpcStatus.UNKNOWN] ?? 'UNKNOWN';
-              return reject(new Error(`grpc ${name}${error.details ? `: ${error.details}` : ''}`));
-            }
-            resolve(response?.status ?? 'UNKNOWN');
-          });
-          const cancel = (): void => call.cancel();
-          signal.addEventListener('abort', cancel, { once: true });
-        }),
-    );
-    if (answered !== 'SERVING') throw new Error(`grpc health ${answered}`);
-    return `SERVING in ${Math.round(performance.now() - started)} ms`;
   };
 }
