@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -118,6 +119,29 @@ describe('koa-health/grpc', function () {
     const gone = await runCheck(grpcCheck(`127.0.0.1:${port}`), 1000);
     expect(gone.status).to.equal('ERROR');
     expect(gone.message).to.match(/^grpc UNAVAILABLE|^timed out after 1000 ms$/);
+  });
+
+  it('koa-health/checks loads no gRPC module until a grpcCheck given a target first runs', () => {
+    const checks = fileURLToPath(new URL('../../dist/checks/index.js', import.meta.url));
+    // A resolve hook that refuses @grpc/*: importing the checks must not ask for it; the first run must.
+    const hook = `data:text/javascript,export async function resolve(s, c, next) { if (s.startsWith('@grpc/')) throw new Error('asked for ' + s); return next(s, c); }`;
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
+        import { register } from 'node:module';
+        register(${JSON.stringify(hook)});
+        const { grpcCheck } = await import(${JSON.stringify(checks)});
+        const check = grpcCheck('127.0.0.1:1');
+        console.log('imported');
+        try { await check(new AbortController().signal); } catch (error) { console.log(error.message); }
+      `,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(out.trim().split('\n')).to.deep.equal(['imported', 'asked for @grpc/grpc-js']);
   });
 
   it('refuses a wrong option with a TypeError naming it', () => {
