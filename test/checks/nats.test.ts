@@ -1,3 +1,4 @@
+import { connect as connectTransport } from '@nats-io/transport-node';
 import { expect } from 'chai';
 import { connect, type NatsConnection } from 'nats';
 import { natsCheck } from '../../src/checks/index.js';
@@ -88,6 +89,18 @@ describe('natsCheck() on a real NATS server with nats, through a fault proxy', f
     const closed = await run(natsCheck(own));
     expect(closed).to.include({ status: 'ERROR', message: 'nats connection closed' });
     expect(closed.elapsed).to.be.below(50);
+  });
+
+  it('works as well with @nats-io/transport-node (the nats.js v3 client)', async () => {
+    const v3 = await connectTransport({ servers: `127.0.0.1:${NATS.port}` });
+    try {
+      const result = await run(natsCheck(v3));
+      expect(result.status, result.message).to.equal('OK');
+      expect(result.message).to.match(/^nats round trip \d+\.\d ms to 127\.0\.0\.1:4222$/);
+    } finally {
+      await v3.close();
+    }
+    expect((await run(natsCheck(v3))).message).to.equal('nats connection closed');
   });
 
   it('throws a TypeError naming a wrong argument when called', () => {
