@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { type CheckFunction, entryOf, knownOptions, optionError } from '../core/index.js';
-import { probeOnce } from './probe.js';
+import { type CheckFunction, entryOf, knownOptions } from '../core/index.js';
+import { argumentError, probeOnce } from './probe.js';
 
 /** What `grpcCheck()` uses of a `grpc.health.v1.Health` client (made by `@grpc/grpc-js`). */
 export interface GrpcHealthClient {
@@ -67,16 +67,16 @@ export function grpcCheck(clientOrTarget: GrpcHealthClient | string, options: Gr
   const where = 'grpcCheck()';
   knownOptions(options, ['service'], where);
   const { service = '' } = options;
-  if (typeof service !== 'string') throw optionError(where, 'service', 'a service name', service);
+  if (typeof service !== 'string') throw argumentError(where, 'service', 'a service name', service);
   let getClient: () => Promise<GrpcHealthClient>;
   if (typeof clientOrTarget === 'string') {
-    if (clientOrTarget === '') throw optionError(where, 'target', "a target such as 'orders:50051'", clientOrTarget);
+    if (clientOrTarget === '') throw argumentError(where, 'target', "a target such as 'orders:50051'", clientOrTarget);
     // Made at the first run, once: a check of its own, with a client of its own.
     let made: Promise<GrpcHealthClient> | undefined;
     getClient = () => (made ??= clientFor(clientOrTarget));
   } else if (typeof (clientOrTarget as Partial<GrpcHealthClient> | null)?.check === 'function')
     getClient = () => Promise.resolve(clientOrTarget);
-  else throw optionError(where, 'client', 'a grpc.health.v1.Health client, or a target', clientOrTarget);
+  else throw argumentError(where, 'client', 'a grpc.health.v1.Health client, or a target', clientOrTarget);
   // One call in flight per client and service (a target's client is this check's alone).
   const owner: object = typeof clientOrTarget === 'string' ? {} : clientOrTarget;
   const key = entryOf(

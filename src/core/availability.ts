@@ -161,12 +161,15 @@ export class BusAvailability implements Availability {
     return [...this.#changes].reverse();
   }
 
-  /** Whether startup waits for a block, or failed: what the probes say before they run the startup checks. */
-  get startupHold(): { readonly state: 'STARTING' | 'FAILED'; readonly reason: string } | undefined {
-    if (this.#failure !== undefined) return { state: 'FAILED', reason: this.#failure };
+  /**
+   * Whether startup waits for a block, or failed, in the words the probes answer with: what they say before
+   * they run the startup checks.
+   */
+  get startupHold(): { readonly status: 'STARTING' | 'STARTUP_FAILED'; readonly reason: string } | undefined {
+    if (this.#failure !== undefined) return { status: 'STARTUP_FAILED', reason: this.#failure };
     const waiting = [...this.#blocks.values()].filter(({ state }) => state === 'waiting');
     if (waiting.length === 0) return undefined;
-    return { state: 'STARTING', reason: `waiting for: ${waiting.map(({ name }) => name).join(', ')}` };
+    return { status: 'STARTING', reason: `waiting for: ${waiting.map(({ name }) => name).join(', ')}` };
   }
 
   refuseTraffic(reason: string): () => void {

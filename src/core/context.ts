@@ -125,18 +125,9 @@ export class HealthContext {
     };
   }
 
-  /** Whether a request path is one a mount on this bus answers: its path, or a probe below it. */
-  isHealthPath(requested: string): boolean {
-    for (const path of this.#healthPaths.keys()) {
-      if (requested === path) return true;
-      const prefix = path === '/' ? '/' : `${path}/`;
-      if (!requested.startsWith(prefix)) continue;
-      const below = requested.slice(prefix.length);
-      const sub = below.endsWith('/') ? below.slice(0, -1) : below;
-      if (sub === '' || HEALTH_SUBPATHS.has(sub) || (sub.startsWith('ready/') && !sub.slice(6).includes('/')))
-        return true;
-    }
-    return false;
+  /** The paths the mounts on this bus answer at (each with what it answers below it). */
+  healthPaths(): IterableIterator<string> {
+    return this.#healthPaths.keys();
   }
 
   /** The things of one kind (`'engines'`, `'tracing'`) that the mounts and setups on this bus share. */
@@ -210,9 +201,6 @@ export class HealthContext {
     logger.warn(message);
   }
 }
-
-// What a mount answers below its path, besides `ready/<name>`.
-const HEALTH_SUBPATHS = new Set(['ping', 'live', 'ready', 'startup']);
 
 // The one per-bus lookup of the package.
 const contexts = new WeakMap<HealthBus, HealthContext>();

@@ -4,7 +4,14 @@
  */
 import type { Context, Next } from 'koa';
 import bodyParser from 'koa-bodyparser';
-import { contextOf, type HealthEngine, type RunResult, type ServedResult, sharedEngine } from '../core/index.js';
+import {
+  contextOf,
+  type HealthContext,
+  type HealthEngine,
+  type RunResult,
+  type ServedResult,
+  sharedEngine,
+} from '../core/index.js';
 import { type Answer, type AnswerStatus, type FormatName, negotiate } from '../formats/index.js';
 import {
   allowedMethod,
@@ -63,16 +70,12 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
     removePath();
   };
 
-  /** Answers what follows the health path (`ping`, `live`, `ready`, `ready/<name>`, `startup`), else `undefined`. */
+  /** Answers what follows the health path (`ping`, `live`, `ready`, `ready/<name>`, `startup`), else `false`. */
   function below(ctx: Context, sub: string): Promise<void> | void | false {
-    const [first, second, extra] = (sub.endsWith('/') ? sub.slice(0, -1) : sub).split('/');
-    if (extra !== undefined) return false;
-    if (second === undefined) {
-      if (first === 'ping') return endpoint.ping(ctx);
-      if (first === 'live' || first === 'ready' || first === 'startup') return probes.answer(ctx, first as Probe);
-      return false;
-    }
-    return first === 'ready' && second !== '' ? probes.answer(ctx, 'ready', second) : false;
+    const answered = subpathOf(sub);
+    if (answered === undefined) return false;
+    if (answered.probe === 'ping') return endpoint.ping(ctx);
+    return probes.answer(ctx, answered.probe, answered.name);
   }
 
   const { path } = config;
@@ -103,6 +106,28 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
     },
     { close, bus },
   );
+}
+
+/** What a mount answers below its path: `ping`, a probe, or `ready/<name>`; `undefined` for anything else. */
+function subpathOf(sub: string): { probe: Probe | 'ping'; name?: string } | undefined {
+  const [first, second, extra] = (sub.endsWith('/') ? sub.slice(0, -1) : sub).split('/');
+  if (extra !== undefined) return undefined;
+  if (second === undefined)
+    return first === 'ping' || first === 'live' || first === 'ready' || first === 'startup'
+      ? { probe: first }
+      : undefined;
+  return first === 'ready' && second !== '' ? { probe: 'ready', name: second } : undefined;
+}
+
+/** Whether a request path is one a mount on the bus answers (its path, or what it answers below it). */
+export function isHealthPath(context: HealthContext, requested: string): boolean {
+  for (const path of context.healthPaths()) {
+    if (requested === path) return true;
+    const prefix = path === '/' ? '/' : `${path}/`;
+    if (requested.startsWith(prefix) && (requested === prefix || subpathOf(requested.slice(prefix.length))))
+      return true;
+  }
+  return false;
 }
 
 /**

@@ -135,9 +135,8 @@ export class ProbeEndpoint {
     // Startup waits for the app's own work (`block()`) before its checks are run at all.
     const blocked = context.availability.startupHold;
     if (blocked !== undefined) {
-      const status = blocked.state === 'FAILED' ? 'STARTUP_FAILED' : 'STARTING';
       const lines = [`[-]startup failed: ${allowed ? blocked.reason : 'reason withheld'}`];
-      return { status, result: undefined, lines, reasons: [blocked.reason] };
+      return { status: blocked.status, result: undefined, lines, reasons: [blocked.reason] };
     }
     if (probe === 'startup' && context.startedAt !== undefined)
       return { status: 'OK', result: undefined, lines: ['[+]startup ok'] };

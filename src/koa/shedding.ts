@@ -17,6 +17,7 @@ import {
   TIMER_MS,
   validBus,
 } from '../core/index.js';
+import { isHealthPath } from './middleware.js';
 
 /** Options of `loadShedding()`: at least one limit. */
 export interface LoadSheddingOptions {
@@ -199,7 +200,7 @@ export function loadShedding(options: LoadSheddingOptions = {}): LoadSheddingMid
   timer.unref();
 
   const middleware = function loadShedding(ctx: Context, next: Next): Promise<unknown> | undefined {
-    if (spell === undefined || context.isHealthPath(ctx.path)) return next();
+    if (spell === undefined || isHealthPath(context, ctx.path)) return next();
     spell.shed++;
     ctx.status = 503;
     ctx.set('Retry-After', retryAfterHeader);

@@ -39,22 +39,14 @@ export class StatusPage {
     const query = served === undefined ? undefined : this.#queryRow(ctx, served);
     const { availability } = this.#context;
     const state = availability.state;
-    const live: ProbeRow =
-      state.liveness === 'BROKEN'
-        ? {
-            probe: 'live',
-            path: `${this.#base(ctx)}/live`,
-            statusCode: 503,
-            state: 'BROKEN',
-            reason: this.#why('marked broken', state.reasons.liveness),
-          }
-        : {
-            probe: 'live',
-            path: `${this.#base(ctx)}/live`,
-            statusCode: 200,
-            state: 'OK',
-            reason: 'the process serves',
-          };
+    const broken = state.liveness === 'BROKEN';
+    const live: ProbeRow = {
+      probe: 'live',
+      path: `${this.#base(ctx)}/live`,
+      statusCode: broken ? 503 : 200,
+      state: broken ? 'BROKEN' : 'OK',
+      reason: broken ? this.#why('marked broken', state.reasons.liveness) : 'the process serves',
+    };
     const probes = [bare, live, this.#ready(ctx, now), this.#startup(ctx), ...(query ? [query] : [])];
     const ready = probes[2]!;
     // In maintenance the title says so whatever was asked: the checks may pass, the instance is still out.
@@ -134,12 +126,7 @@ export class StatusPage {
     if (hold?.status === 'MAINTENANCE')
       return row(503, hold.status, `disable file ${String(this.#config.disableFile)} present${since(hold.since)}`);
     const blocked = this.#context.availability.startupHold;
-    if (blocked !== undefined)
-      return row(
-        503,
-        blocked.state === 'FAILED' ? 'STARTUP_FAILED' : 'STARTING',
-        this.#why('startup', [blocked.reason]),
-      );
+    if (blocked !== undefined) return row(503, blocked.status, this.#why('startup', [blocked.reason]));
     if (this.#context.startedAt === undefined) return row(503, 'STARTING', 'the startup checks have not passed yet');
     const names = new Set(this.#engine.selects(this.#config.readiness));
     const states = this.#engine.history.checks.filter(({ name }) => names.has(name));
@@ -165,10 +152,14 @@ export class StatusPage {
     const { startedAt } = this.#context;
     const path = `${this.#base(ctx)}/startup`;
     const blocked = this.#context.availability.startupHold;
-    if (blocked !== undefined) {
-      const state = blocked.state === 'FAILED' ? 'STARTUP_FAILED' : 'STARTING';
-      return { probe: 'startup', path, statusCode: 503, state, reason: this.#why('startup', [blocked.reason]) };
-    }
+    if (blocked !== undefined)
+      return {
+        probe: 'startup',
+        path,
+        statusCode: 503,
+        state: blocked.status,
+        reason: this.#why('startup', [blocked.reason]),
+      };
     return startedAt === undefined
       ? { probe: 'startup', path, statusCode: 503, state: 'STARTING', reason: 'the startup checks have not passed yet' }
       : { probe: 'startup', path, statusCode: 200, state: 'OK', reason: `passed${since(startedAt)}` };

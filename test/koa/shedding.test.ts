@@ -120,16 +120,21 @@ describe('loadShedding()', () => {
     while (!shedding.shedding) await sleep(5);
     await server.get('/orders').expect(503).expect('Retry-After', '10');
     await server.get('/healthz').expect(503);
+    // Below the health path, only what health() answers is its own: `ready/<name>` is; anything else is the app's.
+    // (readiness is refused while shedding here: health() answers it, not the shedder)
+    const named = await server.get('/health/ready/nothing').expect(503);
+    expect(named.text).to.match(/^REFUSING\n/);
+    await server.get('/health/reports').expect(503);
     const ready = await server.get('/health/ready').expect(503);
     expect(ready.text).to.match(/^REFUSING\noverloaded: heap used \d+ bytes above 1\n$/);
     await server.get('/health/live').expect(200);
     expect(await gauges()).to.deep.equal({ shedding: 1, shed: 0 });
     const page = await server.get('/health?format=html').expect(200);
-    expect(page.text).to.match(/load <span class="state warn">.*SHEDDING<\/span> since .*, 2 requests shed/);
+    expect(page.text).to.match(/load <span class="state warn">.*SHEDDING<\/span> since .*, 3 requests shed/);
     shedding.close();
     expect(shedding.shedding).to.equal(false);
     // The spell is over: the requests it shed are counted.
-    expect(await gauges()).to.deep.equal({ shedding: 0, shed: 2 });
+    expect(await gauges()).to.deep.equal({ shedding: 0, shed: 3 });
     metrics.close();
     await server.get('/orders').expect(200, 'app');
     await server.get('/health/ready').expect(200);
