@@ -40,7 +40,7 @@ export interface Answer {
   readonly available: readonly string[] | undefined;
   /**
    * Why the answer does not pass, when the app said so (`availability()`): a refusal's reason, the blocks
-   * startup waits for; only for callers who may see details.
+   * startup waits for; only for callers who may see details, and never an empty list.
    */
   readonly reasons?: readonly string[] | undefined;
 }
@@ -60,7 +60,7 @@ export const TEXT = 'text/plain; charset=utf-8';
  */
 function textBody({ status, reasons }: Answer): string {
   const word = status === 'WARN' ? 'OK' : status;
-  return reasons === undefined || reasons.length === 0 ? word : `${word}\n${reasons.join('\n')}\n`;
+  return reasons === undefined ? word : `${word}\n${reasons.join('\n')}\n`;
 }
 
 /** One object: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
@@ -88,7 +88,7 @@ function jsonBody({ status, result, details, available, reasons }: Answer): obje
     status,
     timestamp: new Date(result ? result.startedAt + result.duration : Date.now()).toISOString(),
     components,
-    ...(reasons === undefined || reasons.length === 0 ? {} : { reasons }),
+    ...(reasons === undefined ? {} : { reasons }),
     // The checks there are, and the host: for those who may see details.
     ...(available === undefined ? {} : { available_checks: available, hostname: hostname() }),
   };
@@ -105,7 +105,7 @@ function healthJsonBody({ status: answered, statusCode, result, details, reasons
   const body: Record<string, unknown> = { status };
   if (answered !== 'OK' && answered !== 'WARN' && answered !== 'ERROR') {
     const word = answered.toLowerCase().replace('_', ' ');
-    body.output = reasons === undefined || reasons.length === 0 ? word : `${word}: ${reasons.join('; ')}`;
+    body.output = reasons === undefined ? word : `${word}: ${reasons.join('; ')}`;
   }
   if (details && result) {
     const checks = Object.create(null) as Record<string, object[]>;

@@ -106,7 +106,8 @@ export function reportOf(
     result,
     details: result !== undefined && details,
     available: details ? parts.engine.available : undefined,
-    reasons: details ? reasons : undefined,
+    // No reasons at all is none: the formats look for `undefined` only.
+    reasons: details && reasons !== undefined && reasons.length > 0 ? reasons : undefined,
   };
 }
 

@@ -6,7 +6,7 @@
 import { Counter, Gauge, Histogram, type Registry, register } from 'prom-client';
 import {
   type AvailabilityChange,
-  availability,
+  contextOf,
   entryOf,
   type HealthBus,
   type HealthChange,
@@ -100,14 +100,14 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
       };
       // The app's availability: as it stands now, then at every change.
       const onAvailability = (change?: AvailabilityChange): void => {
-        const { state } = availability(bus);
+        const handle = contextOf(bus).availability;
+        const { state } = handle;
         metrics.ready.set(state.readiness === 'ACCEPTING' ? 1 : 0);
         metrics.live.set(state.liveness === 'CORRECT' ? 1 : 0);
         metrics.started.set(state.startup === 'STARTED' ? 1 : 0);
-        if (change?.kind !== 'shedding') return;
-        metrics.shedding.set(change.after === 'SHEDDING' ? 1 : 0);
-        // The requests shed are counted when shedding ends.
-        if (change.shed !== undefined && change.shed > 0) metrics.shed.inc(change.shed);
+        metrics.shedding.set(handle.shedding === undefined ? 0 : 1);
+        // The requests shed are counted when a spell of shedding ends.
+        if (change?.shed !== undefined && change.shed > 0) metrics.shed.inc(change.shed);
       };
       onAvailability();
       bus.on('healthresult', onResult);

@@ -129,6 +129,11 @@ describe('loadShedding()', () => {
     expect(ready.text).to.match(/^REFUSING\noverloaded: heap used \d+ bytes above 1\n$/);
     await server.get('/health/live').expect(200);
     expect(await gauges()).to.deep.equal({ shedding: 1, shed: 0 });
+    // Metrics set up during a spell say so at once, not only when it ends.
+    const late = new Registry();
+    const lateMetrics = prometheusMetrics({ bus, registry: late, prefix: 'late_' });
+    expect(await late.metrics()).to.match(/^late_shedding 1$/m);
+    lateMetrics.close();
     const page = await server.get('/health?format=html').expect(200);
     expect(page.text).to.match(/load <span class="state warn">.*SHEDDING<\/span> since .*, 3 requests shed/);
     shedding.close();
