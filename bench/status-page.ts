@@ -1,10 +1,15 @@
-// Rendering the status page: 50 checks and 100 history entries, in-process.
+// Rendering the status page: 50 checks, 100 history entries and a timeline of 30 results per check, in-process.
 import { type PageModel, renderPage } from '../dist/ui/page.js';
 import { median } from './stats.js';
 
 /** Median ms to render a page of `checks` checks and `history` transitions. */
-export function measureStatusPage(checks = 50, history = 100, rounds = 15, renders = 200): number {
+export function measureStatusPage(checks = 50, history = 100, rounds = 15, renders = 200, cells = 30): number {
   const now = Date.now();
+  const timeline = Array.from({ length: cells }, (_, i) => ({
+    at: now - (cells - i) * 10_000,
+    status: i % 5 === 0 ? 'ERROR' : 'OK',
+    message: i % 5 === 0 ? `refused <${i}>` : 'connected',
+  }));
   const model: PageModel = {
     state: 'ERROR',
     now,
@@ -48,6 +53,8 @@ export function measureStatusPage(checks = 50, history = 100, rounds = 15, rende
       to: 'ERROR',
       message: `failure ${i}`,
     })),
+    timeline: () => timeline,
+    overall: timeline,
   };
   for (let i = 0; i < renders; i++) renderPage(model);
   const samples: number[] = [];

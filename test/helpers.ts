@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as FakeTimers from '@sinonjs/fake-timers';
@@ -82,4 +82,16 @@ export async function runCheck(fn: CheckFunction, timeout: number) {
   const started = performance.now();
   const { checks } = await runHealthChecks({ bus, timeout, logger: false });
   return { ...checks[0]!, elapsed: performance.now() - started };
+}
+
+/**
+ * For a `before` hook: a program the tests need (`/usr/bin/promtool`). When it is missing the suite is
+ * skipped with one line saying how to install it; under `CI=true` (CI installs it) that fails instead.
+ */
+export function requireProgram(context: Mocha.Context, path: string, install: string): void {
+  if (existsSync(path)) return;
+  const line = `${path} is missing; install it with: ${install}`;
+  if (process.env.CI === 'true') throw new Error(`${line} (CI=true: the tests that need it fail)`);
+  console.log(`    skipped: ${line}`);
+  context.skip();
 }

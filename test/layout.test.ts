@@ -36,6 +36,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   lifecycle: ['lifecycle', 'core'],
   telemetry: ['telemetry', 'core'],
   grpc: ['grpc', 'core', 'checks'],
+  notify: ['notify', 'core'],
   '.': ['core', 'koa', 'formats', 'environment', 'lifecycle', 'discovery'],
 };
 
@@ -90,6 +91,8 @@ describe('state kept per bus', () => {
       'core/recorder.ts knownByOptions: WeakMap<CheckOptions>',
       'core/validate.ts wrappers: WeakMap<Logger>',
       'lifecycle/shutdown.ts drained: WeakSet<Server>',
+      // A timeline's cell, written once as HTML: it never changes once made.
+      'ui/page.ts written: WeakMap<TimelineCell>',
     ]);
   });
 });

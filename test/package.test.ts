@@ -125,12 +125,14 @@ describe('the packed tarball, installed into an app', function () {
       "import { availability, health, healthBus, type HealthOptions, type RunResult } from 'koa-health';",
       "import { loadShedding } from 'koa-health/shedding';",
       'export const shed = loadShedding({ maxEventLoopUtilization: 0.95 });',
+      "import { notify, type Notifier } from 'koa-health/notify';",
+      "export const notifier: Notifier = notify({ webhook: { url: 'http://127.0.0.1:1/hook', headers: { a: 'b' } }, minInterval: 0 });",
       "export const release: () => void = availability().refuseTraffic('reloading');",
       "import { environment } from 'koa-health/environment';",
       "import { diskCheck, postgresCheck, type PostgresClient } from 'koa-health/checks';",
       'declare const pool: PostgresClient;',
       'export const checks = [diskCheck({ maxUsedRatio: 0.9 }), postgresCheck(pool)];',
-      "const options: HealthOptions = { timeout: 2000, expect: ['db'] };",
+      "const options: HealthOptions = { timeout: 2000, expect: ['db'], warnCode: 429, service: { version: '1.0.0' } };",
       'export const middleware = health(options);',
       "export const dump = environment({ secret: 'x' });",
       "healthBus.on('healthresult', (result: RunResult) => void result.status);",
@@ -195,6 +197,7 @@ describe('the packed tarball, installed into an app', function () {
       'koa-health/tracing': 'tracing',
       'koa-health/shedding': 'loadShedding',
       'koa-health/grpc': 'grpcHealthService',
+      'koa-health/notify': 'notify',
     };
     for (const [subpath, name] of Object.entries(entries)) {
       const esm = node(app, [

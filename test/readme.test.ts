@@ -185,6 +185,8 @@ describe('the README "Checks over time" sample, run', function () {
 /** What the README's samples take from the app around them, declared as that app would have it. */
 const CONTEXT: Record<string, string> = {
   app: "declare const app: import('koa');",
+  server: "declare const server: import('node:http').Server;",
+  healthMiddleware: "declare const healthMiddleware: import('koa-health').HealthMiddleware;",
   router: "declare const router: import('@koa/router').default;",
   queue: 'declare const queue: unknown[];',
   metrics: 'declare const metrics: { event(text: string): void };',
@@ -223,6 +225,7 @@ const IMPORTS: Record<string, string> = {
   mqttCheck: 'koa-health/checks',
   availability: 'koa-health',
   loadShedding: 'koa-health/shedding',
+  notify: 'koa-health/notify',
 };
 
 describe('the README samples, as a user compiles them', function () {
@@ -403,5 +406,46 @@ describe('the README gRPC sample, run', function () {
     ].join('\n');
     const output = await runScript('readme-grpc', script, {});
     expect(JSON.parse(output)).to.deep.equal(['NOT_SERVING', 'ERROR', 'grpc UNAVAILABLE']);
+  });
+});
+
+describe('the README notify() sample, run', function () {
+  this.timeout(30_000);
+
+  it('tells Slack once the database has failed two runs in a row, and the recovery at close()', async () => {
+    const { startReceiver } = await import('./notify/receiver.js');
+    const receiver = await startReceiver('/services/T000/B000/readme-token');
+    try {
+      const block = sample("import { notify } from 'koa-health/notify';");
+      const script = [
+        "import Koa from 'koa';",
+        "import { gracefulShutdown, health, registerCheck, runHealthChecks } from 'koa-health';",
+        ...block.split('\n').filter((line) => line.startsWith('import ')),
+        'const app = new Koa();',
+        'const healthMiddleware = health({ disableFile: false, logger: false });',
+        'app.use(healthMiddleware);',
+        "const server = app.listen(0, '127.0.0.1');",
+        'let up = false;',
+        "registerCheck('db', () => up);",
+        ...block.split('\n').filter((line) => !line.startsWith('import ')),
+        'await runHealthChecks({ logger: false });',
+        'await runHealthChecks({ logger: false });',
+        'up = true;',
+        'await runHealthChecks({ logger: false });',
+        'await notifier.close();',
+        "console.log('closed');",
+        'process.exit(0);',
+      ].join('\n');
+      const output = await runScript('readme-notify', script, { SLACK_WEBHOOK_URL: receiver.url });
+      expect(output).to.equal('closed');
+      const texts = receiver.json<{ text: string }>().map(({ text }) => text.split('\n')[0]);
+      expect(texts).to.have.length(2);
+      expect(texts[0]).to.equal(':red_circle: *the service: ERROR (was OK): failing: db*');
+      expect(texts[1]).to.match(
+        /^:large_green_circle: \*the service: OK \(was ERROR\): recovered after \d+ ms down\*$/,
+      );
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -6,7 +6,7 @@
  */
 import { messageOf } from './json-safe.js';
 import { isThenable } from './types.js';
-import { holdsTimer, knownOptions, type Logger, optionError, TIMER_MS } from './validate.js';
+import { type HealthLogger, holdsTimer, knownOptions, optionError, TIMER_MS } from './validate.js';
 
 /** Whether `/health/ready` may answer 200: `REFUSING` while any refusal holds. */
 export type Readiness = 'ACCEPTING' | 'REFUSING';
@@ -131,7 +131,7 @@ export class BusAvailability implements Availability {
   /** Since when traffic is refused, while it is. */
   refusingSince: number | undefined;
   /** Where changes are logged: the first mount's logger; the console until one comes. */
-  logger: Logger | undefined;
+  logger: HealthLogger | undefined;
 
   constructor(settings: AvailabilitySettings) {
     this.#settings = settings;
@@ -342,20 +342,20 @@ export class BusAvailability implements Availability {
     const frozen = Object.freeze(change);
     this.#changes.push(frozen);
     if (this.#changes.length > MAX_CHANGES) this.#changes.shift();
-    const logger = this.logger ?? console;
+    const { logger } = this;
     const line = `koa-health: ${change.kind} ${change.before === change.after ? change.after : `${change.before} → ${change.after}`} (${change.reason})`;
-    if (
+    const fields = { availability: change.kind, before: change.before, after: change.after, reason: change.reason };
+    const good =
       change.after === 'ACCEPTING' ||
       change.after === 'CORRECT' ||
       change.after === 'STARTED' ||
-      change.after === 'ADMITTING'
-    )
-      logger.info(line);
-    else logger.warn(line);
+      change.after === 'ADMITTING';
+    if (logger === undefined) console[good ? 'info' : 'warn'](line);
+    else logger[good ? 'info' : 'warn'](line, fields);
     try {
       this.#settings.emit(frozen);
     } catch (error) {
-      logger.error(`koa-health: an 'availability' listener threw: ${messageOf(error)}`);
+      (logger ?? console).error(`koa-health: an 'availability' listener threw: ${messageOf(error)}`);
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   type Instrumentation,
   type KnownCheck,
   type RunResult,
+  type ServiceInfo,
 } from './types.js';
 import { checkOptionsProblem, knownOptions, type Logger, optionError, validBus } from './validate.js';
 
@@ -68,6 +69,8 @@ export class HealthContext {
   readonly scheduler = new Scheduler({ tracker: this.tracker, instrumentations: this.instrumentations });
   /** What the app says of its own availability: refusals, broken, startup blocks (`availability()`). */
   readonly availability: BusAvailability;
+  /** What the service says of itself: the first mount's `service` (`health({ service })`); `undefined` before one. */
+  service: ServiceInfo | undefined;
   // The paths health() answers on this bus, each with how many mounts answer there.
   readonly #healthPaths = new Map<string, number>();
   readonly #bus: HealthBus;

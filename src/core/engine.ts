@@ -1,4 +1,5 @@
 import { contextOf, type Held, holdShared } from './context.js';
+import { CheckHistory } from './history.js';
 import { logText, messageOf } from './json-safe.js';
 import {
   emitGuarded,
@@ -13,14 +14,13 @@ import { Selection } from './selection.js';
 import {
   type CheckChange,
   type CheckResult,
-  type CheckStatus,
   entryOf,
   type KnownCheck,
-  passes,
   type RunResult,
+  type RunStatus,
   setBounded,
 } from './types.js';
-import type { Logger } from './validate.js';
+import type { LogFields, Logger } from './validate.js';
 
 /** How long results are reused, in ms, by outcome. */
 export interface CacheOptions {
@@ -42,6 +42,8 @@ export interface EngineOptions extends RunSettings {
   readonly refreshInterval: number;
   /** How many transitions the history keeps. */
   readonly history: number;
+  /** How many recent results the history keeps per check, and of the overall status, for the page's timeline. */
+  readonly timeline: number;
 }
 
 /** A result as served: `age` in ms when it was reused rather than run for this request. */
@@ -78,7 +80,7 @@ export class HealthEngine {
 
   constructor(options: EngineOptions) {
     this.#options = options;
-    this.#history = new CheckHistory(options.history);
+    this.#history = new CheckHistory(options.history, options.timeline);
     // The first background run waits a turn, so modules imported after the middleware can subscribe.
     if (options.refreshInterval > 0) this.#schedule(0);
   }
@@ -265,12 +267,15 @@ export class HealthEngine {
     setBounded(this.#lastRuns, key, result, MAX_SELECTIONS);
     if ((before ?? 'OK') === result.status && changes.length === 0) return;
     emitGuarded(this.#options, 'healthchange', { before, after: result.status, checks: changes, result });
-    if (result.status === 'ERROR') logger.error(`Health response: ERROR (${describeChecks(result.checks)})`);
+    // A structured logger gets the same line's facts as fields; the fields are made only for one.
+    const fields = logger.structured ? logFields(result, before, changes) : undefined;
+    if (result.status === 'ERROR') logger.error(`Health response: ERROR (${describeChecks(result.checks)})`, fields);
     else if (result.status === 'WARN') {
-      logger.warn(`Health response: WARN (${describeChecks(result.checks.filter(({ status }) => status !== 'OK'))})`);
+      const line = `Health response: WARN (${describeChecks(result.checks.filter(({ status }) => status !== 'OK'))})`;
+      logger.warn(line, fields);
     } else {
       const recovered = changes.filter(({ after }) => after === 'OK').map(({ name }) => logText(name));
-      logger.info(`Health response: OK${recovered.length ? ` (recovered: ${recovered.join(', ')})` : ''}`);
+      logger.info(`Health response: OK${recovered.length ? ` (recovered: ${recovered.join(', ')})` : ''}`, fields);
     }
   }
 }
@@ -302,6 +307,25 @@ function oldestEnd(result: RunResult, end: number): number {
   return oldest;
 }
 
+/**
+ * A change's line as a structured logger's fields: the overall `status` and the one `before`, every check
+ * (`name`, `status`, `message`, `durationMs`), the checks that changed, and the run's `selection`.
+ */
+function logFields(result: RunResult, before: RunStatus | undefined, changes: readonly CheckChange[]): LogFields {
+  return {
+    status: result.status,
+    before: before ?? null,
+    checks: result.checks.map(({ name, status, message, duration }) => ({
+      name,
+      status,
+      message,
+      durationMs: Math.round(duration * 1000) / 1000,
+    })),
+    changes: changes.map(({ name, before: from, after }) => ({ name, before: from ?? null, after })),
+    selection: result.selection,
+  };
+}
+
 /** `name=STATUS "message"` for each result, for one log line; nothing in it can break the line. */
 function describeChecks(checks: readonly CheckResult[]): string {
   return checks
@@ -315,101 +339,6 @@ function describeChecks(checks: readonly CheckResult[]): string {
         : check;
     })
     .join(', ');
-}
-
-/** What the engine knows of one check, across runs: for people (the status page), not for probes. */
-export interface CheckRecord {
-  readonly name: string;
-  /** The effective status. */
-  readonly status: CheckStatus;
-  /** What the check itself said in its last run, and how many runs in a row it has said so. */
-  readonly observed: CheckStatus;
-  readonly streak: number;
-  readonly message: string;
-  /** Ms the last run of it took. */
-  readonly duration: number;
-  /** When it last ran, ms since the epoch. */
-  readonly lastChecked: number;
-  /** Since when it has been in this status. */
-  readonly since: number;
-  readonly lastSuccess: number | undefined;
-  readonly lastFailure: number | undefined;
-  readonly consecutiveFailures: number;
-  readonly critical: boolean;
-  readonly tags: readonly string[];
-}
-
-/** One status change of one check. */
-export interface Transition {
-  readonly at: number;
-  readonly check: string;
-  readonly from: CheckStatus | undefined;
-  readonly to: CheckStatus;
-  readonly message: string;
-}
-
-/**
- * The history of the checks: each one's state, and the last `size` transitions in a ring buffer, a fixed
- * bound that never grows however long the process runs.
- */
-export class CheckHistory {
-  readonly #states = new Map<string, CheckRecord>();
-  readonly #ring: Array<Transition | undefined>;
-  #next = 0;
-
-  constructor(readonly size: number) {
-    this.#ring = new Array<Transition | undefined>(size);
-  }
-
-  /** Takes in a run; returns the checks whose status it changed (never seen counts as OK: a healthy start is not news). */
-  record(result: RunResult): CheckChange[] {
-    const changes: CheckChange[] = [];
-    for (const check of result.checks) {
-      const previous = this.#states.get(check.name);
-      if ((previous?.status ?? 'OK') !== check.status) {
-        changes.push({ name: check.name, before: previous?.status, after: check.status, message: check.message });
-      }
-      const at = check.startedAt + check.duration;
-      const ok = passes(check.status);
-      this.#states.set(check.name, {
-        name: check.name,
-        status: check.status,
-        observed: check.observed,
-        streak: check.streak,
-        message: check.message,
-        duration: check.duration,
-        lastChecked: at,
-        since: check.since,
-        lastSuccess: ok ? at : previous?.lastSuccess,
-        lastFailure: ok ? previous?.lastFailure : at,
-        consecutiveFailures: ok ? 0 : (previous?.consecutiveFailures ?? 0) + 1,
-        critical: check.critical,
-        tags: check.tags,
-      });
-    }
-    if (this.size === 0) return changes;
-    const at = result.startedAt + result.duration;
-    for (const { name, before, after, message } of changes) {
-      this.#ring[this.#next] = { at, check: name, from: before, to: after, message };
-      this.#next = (this.#next + 1) % this.size;
-    }
-    return changes;
-  }
-
-  /** Every check seen, in the order first seen. */
-  get checks(): readonly CheckRecord[] {
-    return [...this.#states.values()];
-  }
-
-  /** The transitions kept, newest first. */
-  get transitions(): readonly Transition[] {
-    const kept: Transition[] = [];
-    for (let i = 1; i <= this.size; i++) {
-      const transition = this.#ring[(this.#next - i + this.size) % this.size];
-      if (transition) kept.push(transition);
-    }
-    return kept;
-  }
 }
 
 // Loggers are told apart by identity: each gets a number of its own.
@@ -429,7 +358,18 @@ export function sharedEngine(options: EngineOptions): Held<HealthEngine> {
   });
 }
 
-function settingsKey({ timeout, refreshInterval, logger, cache, expect, history, flapping }: EngineOptions): string {
+function settingsKey(options: EngineOptions): string {
+  const { timeout, refreshInterval, logger, cache, expect, history, timeline, flapping } = options;
   const id = entryOf(loggerIds, logger, () => nextLoggerId++);
-  return JSON.stringify([timeout, refreshInterval, id, cache.success, cache.failure, expect, history, flapping]);
+  return JSON.stringify([
+    timeout,
+    refreshInterval,
+    id,
+    cache.success,
+    cache.failure,
+    expect,
+    history,
+    timeline,
+    flapping,
+  ]);
 }

@@ -37,14 +37,12 @@ export {
 } from './context.js';
 export {
   type CacheOptions,
-  CheckHistory,
-  type CheckRecord,
   type EngineOptions,
   HealthEngine,
   type ServedResult,
   sharedEngine,
-  type Transition,
 } from './engine.js';
+export { CheckHistory, type CheckRecord, type TimelineCell, type Transition } from './history.js';
 export { jsonSafe, logText, messageOf, type ScrubFunction } from './json-safe.js';
 export { HealthCheckEvent } from './recorder.js';
 export {
@@ -84,14 +82,18 @@ export {
   type RunResult,
   type RunStatus,
   SelectionError,
+  type ServiceInfo,
   setBounded,
   spanOfTime,
   statusLabel,
   statusValue,
 } from './types.js';
 export {
+  type HealthLogger,
   holdsTimer,
+  isStructuredLogger,
   knownOptions,
+  type LogFields,
   type Logger,
   MAX_TIMER_MS,
   NOT_SHOWN,

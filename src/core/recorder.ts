@@ -320,7 +320,7 @@ export class RunRecorder {
     if (!this.#order.has(name)) this.#order.set(name, this.#order.size);
   }
 
-  #record(given: Omit<CheckResult, 'observed' | 'since' | 'streak'>): CheckResult | undefined {
+  #record(given: Omit<CheckResult, 'observed' | 'since' | 'streak' | 'flapping'>): CheckResult | undefined {
     if (this.#closed) return undefined;
     const { name, status, critical, startedAt, duration } = given;
     this.#place(name);
@@ -331,6 +331,7 @@ export class RunRecorder {
       observed: status,
       since: startedAt + duration,
       streak: 1,
+      flapping: false,
       message: given.message,
       duration,
       startedAt,

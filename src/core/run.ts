@@ -16,7 +16,15 @@ import {
   type RunResult,
   SelectionError,
 } from './types.js';
-import { knownOptions, type Logger, optionError, validBus, validLogger, validTimeout } from './validate.js';
+import {
+  type HealthLogger,
+  knownOptions,
+  type Logger,
+  optionError,
+  validBus,
+  validLogger,
+  validTimeout,
+} from './validate.js';
 
 /** Options of `runHealthChecks()`. */
 export interface RunOptions {
@@ -58,7 +66,7 @@ export interface RunSettings {
   readonly bus: HealthBus;
   readonly timeout: number;
   readonly expect: readonly string[];
-  readonly logger: Logger;
+  readonly logger: HealthLogger;
   /** Flap detection for every check that sets none of its own; `undefined` for none. */
   readonly flapping?: FlappingRule | undefined;
 }

@@ -213,6 +213,7 @@ export class CheckTracker {
       observed,
       since: track.since,
       streak: track.streak,
+      flapping: track.flapping,
       message,
       duration: result.duration,
       startedAt: result.startedAt,

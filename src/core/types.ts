@@ -57,6 +57,8 @@ export interface CheckResult {
   readonly since: number;
   /** How many runs in a row (this one included) the check has observed this status. */
   readonly streak: number;
+  /** Whether the check is flapping by its flapping rule: its status is then the rule's. */
+  readonly flapping: boolean;
   /** Free text: why it failed, or what it saw. */
   readonly message: string;
   /** Milliseconds the check took (for `report()`, since the run started). */
@@ -236,6 +238,18 @@ export class SelectionError extends HealthError {
 /** A request the endpoint cannot answer as asked (a bad parameter or body): a 4xx with a short message. */
 export class RequestError extends HealthError {
   override name = 'RequestError';
+}
+
+/** What a service says of itself (`health()`'s `service`): the health+json draft's fields. */
+export interface ServiceInfo {
+  /** The version of the service (`1.4.2`). */
+  readonly version?: string;
+  /** The release or build (`1.4.2-8e2f1c`, a commit). */
+  readonly releaseId?: string;
+  /** Which service this is (`orders-api`), told apart from others on a dashboard. */
+  readonly serviceId?: string;
+  /** What the service is, for people. */
+  readonly description?: string;
 }
 
 /** The deadline of a run of the application checks, and of each environment section, in ms. */

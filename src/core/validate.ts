@@ -1,13 +1,32 @@
 /** Option checks shared by every factory, in one message form: each throws a `TypeError` naming the factory and the option. */
+import { entryOf } from './types.js';
 
-/** Anything with `info`, `warn` and `error` methods: console, pino, winston. */
+/**
+ * Anything with `info`, `warn` and `error` methods: console, pino, winston. A structured logger (pino,
+ * bunyan: `(fields, message)`) is called with the line's fields first and its message second.
+ */
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
 }
 
-const silent: Logger = { info() {}, warn() {}, error() {} };
+/** The fields a structured logger gets beside a line's message. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/**
+ * A logger as koa-health writes to it (what `validLogger()` makes of one): every call guarded, and the
+ * fields of a line passed on only to a structured logger, first, as pino wants them.
+ */
+export interface HealthLogger extends Logger {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** Whether the logger gets each line's fields, as `(fields, message)`. */
+  readonly structured: boolean;
+}
+
+const silent: HealthLogger = { info() {}, warn() {}, error() {}, structured: false };
 
 /** The longest delay Node's timers hold (about 24.8 days); a longer one silently becomes 1 ms. */
 export const MAX_TIMER_MS = 2_147_483_647;
@@ -100,34 +119,63 @@ export function validBus<T>(value: T, where: string, option = 'bus'): T {
   return value;
 }
 
-/** A logger, or `false` for a silent one. */
-export function validLogger(value: unknown, where: string, option = 'logger'): Logger {
+/**
+ * Whether a logger takes `(fields, message)`: pino (`bindings()` and `child()`) and bunyan (`fields` and
+ * `child()`) do. Any other logger can say so with the factory's `structuredLogs` option.
+ */
+export function isStructuredLogger(logger: object): boolean {
+  const { child, bindings, fields } = logger as { child?: unknown; bindings?: unknown; fields?: unknown };
+  return (
+    typeof child === 'function' && (typeof bindings === 'function' || (typeof fields === 'object' && fields !== null))
+  );
+}
+
+/**
+ * A logger, or `false` for a silent one. `structured` says whether it takes `(fields, message)`;
+ * `undefined` detects it (`isStructuredLogger()`).
+ */
+export function validLogger(value: unknown, where: string, option = 'logger', structured?: unknown): HealthLogger {
+  if (structured !== undefined && typeof structured !== 'boolean')
+    throw optionError(where, 'structuredLogs', 'true or false (left out: detected)', structured);
   if (value === false) return silent;
   const logger = value as Partial<Logger> | null;
   if (typeof logger?.info !== 'function' || typeof logger.warn !== 'function' || typeof logger.error !== 'function') {
     throw optionError(where, option, 'a logger with info, warn and error methods, or false', value);
   }
-  return neverThrowing(logger as Logger);
+  return neverThrowing(logger as Logger, structured ?? isStructuredLogger(logger));
 }
 
-// One guarded wrapper per logger, so that mounts with the same logger can tell they share it.
-const wrappers = new WeakMap<Logger, Logger>();
+// One guarded wrapper per logger and way of calling it, so that mounts with the same logger can tell they share it.
+type Wrappers = { plain?: HealthLogger; structured?: HealthLogger };
+const wrappers = new WeakMap<Logger, Wrappers>();
 
-/** The logger, with each call guarded: a logger that throws must not end a request, a run or the refresh loop. */
-function neverThrowing(logger: Logger): Logger {
-  const known = wrappers.get(logger);
-  if (known) return known;
+/**
+ * The logger, with each call guarded (a logger that throws must not end a request, a run or the refresh
+ * loop), and a line's fields given first to a structured logger, left out for any other.
+ */
+function neverThrowing(logger: Logger, structured: boolean): HealthLogger {
+  const known = entryOf(wrappers, logger, (): Wrappers => ({}));
+  const kind = structured ? 'structured' : 'plain';
+  const existing = known[kind];
+  if (existing) return existing;
+  const call = logger as unknown as Record<keyof Logger, (...args: unknown[]) => void>;
   const guarded =
     (level: keyof Logger) =>
-    (message: string): void => {
+    (message: string, fields?: LogFields): void => {
       try {
-        logger[level](message);
+        if (structured && fields !== undefined) call[level](fields, message);
+        else call[level](message);
       } catch {
         // Nowhere left to report it: the logger is what failed.
       }
     };
-  const wrapper: Logger = { info: guarded('info'), warn: guarded('warn'), error: guarded('error') };
-  wrappers.set(logger, wrapper);
+  const wrapper: HealthLogger = {
+    info: guarded('info'),
+    warn: guarded('warn'),
+    error: guarded('error'),
+    structured,
+  };
+  known[kind] = wrapper;
   return wrapper;
 }
 

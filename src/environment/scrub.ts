@@ -18,6 +18,7 @@ export const SECRET_KEY_PATTERNS: readonly string[] = Object.freeze([
   'session',
   'cookie',
   'signature',
+  'webhook',
 ]);
 
 /** The built-in rule, which also sees an array's items in pairs, for `['--db-password', 'value']`. */
@@ -31,7 +32,8 @@ interface KeyScrubber extends ScrubFunction {
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)([^\s/?#]+)@/gi;
 // A Sentry DSN's key is its user: `https://<32 hex>@o1.ingest.sentry.io/1`.
 const DSN_KEY = /(\b[a-z][a-z0-9+.-]*:\/\/)[0-9a-f]{32}(?=[:@])/gi;
-// Tokens whose shape says what they are, wherever they stand: GitHub, GitLab, npm, Stripe, Slack, Google API
+// Tokens whose shape says what they are, wherever they stand: GitHub, GitLab, npm, Stripe, Slack (tokens and
+// incoming webhooks), Google API
 // and AWS access keys, JWTs, and PEM private keys.
 const TOKEN_SHAPES = new RegExp(
   [
@@ -40,6 +42,8 @@ const TOKEN_SHAPES = new RegExp(
     '\\bnpm_[A-Za-z0-9]{36,}',
     '\\b[rs]k_(?:live|test)_[A-Za-z0-9]{10,}',
     '\\bxox[abposr]-[A-Za-z0-9-]{10,}',
+    // A Slack incoming webhook holds its token in its path.
+    '\\bhooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]+',
     '\\bAIza[0-9A-Za-z_-]{35}',
     '\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b',
     '\\beyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*',

@@ -7,7 +7,7 @@
  */
 import { hostname } from 'node:os';
 import type { Context } from 'koa';
-import { passes, type RunResult } from '../core/index.js';
+import { passes, type RunResult, type ServiceInfo } from '../core/index.js';
 
 /**
  * What an answer says overall: a run's status, `'MAINTENANCE'` while the disable file exists, and for the
@@ -43,6 +43,8 @@ export interface Answer {
    * startup waits for; only for callers who may see details, and never an empty list.
    */
   readonly reasons?: readonly string[] | undefined;
+  /** What the service says of itself (`health({ service })`): in every JSON answer. */
+  readonly service?: ServiceInfo | undefined;
 }
 
 /** The built-in formats, by `?format=` name. */
@@ -58,13 +60,14 @@ export const TEXT = 'text/plain; charset=utf-8';
  * The bare words: `OK` (for WARN too, so load balancers matching the string keep working), `MAINTENANCE`,
  * `ERROR`; the app's reasons, if any and if the caller may see them, each on a line of its own after.
  */
-function textBody({ status, reasons }: Answer): string {
-  const word = status === 'WARN' ? 'OK' : status;
+function textBody({ status, statusCode, reasons }: Answer): string {
+  // A WARN sent with a `warnCode` of its own (Consul's 429) says WARN: the code already tells it apart.
+  const word = status === 'WARN' && statusCode < 300 ? 'OK' : status;
   return reasons === undefined ? word : `${word}\n${reasons.join('\n')}\n`;
 }
 
 /** One object: `service_healthy`, `status`, `timestamp` and `components` with response times in seconds. */
-function jsonBody({ status, result, details, available, reasons }: Answer): object {
+function jsonBody({ status, result, details, available, reasons, service }: Answer): object {
   // No prototype: every name that passes validation is a key, `__proto__` and `constructor` included.
   const components = Object.create(null) as Record<string, object>;
   if (details && result) {
@@ -88,6 +91,7 @@ function jsonBody({ status, result, details, available, reasons }: Answer): obje
     status,
     timestamp: new Date(result ? result.startedAt + result.duration : Date.now()).toISOString(),
     components,
+    service: service ?? {},
     ...(reasons === undefined ? {} : { reasons }),
     // The checks there are, and the host: for those who may see details.
     ...(available === undefined ? {} : { available_checks: available, hostname: hostname() }),
@@ -99,10 +103,12 @@ function seconds(ms: number): number {
 }
 
 /** draft-inadarei-api-health-check: `status` pass/warn/fail, consistent with the status code, and `checks` by name. */
-function healthJsonBody({ status: answered, statusCode, result, details, reasons }: Answer): object {
-  // The draft requires fail to go out as 4xx/5xx and pass/warn as 2xx/3xx: follow the code actually sent.
+function healthJsonBody({ status: answered, statusCode, result, details, reasons, service }: Answer): object {
+  // The draft requires fail to go out as 4xx/5xx and pass/warn as 2xx/3xx: follow the code actually sent
+  // (a WARN sent as 429 for Consul is a fail to the draft).
   const status = statusCode >= 400 ? 'fail' : answered === 'OK' ? 'pass' : 'warn';
-  const body: Record<string, unknown> = { status };
+  // The service's own fields, in the draft's order after `status`.
+  const body: Record<string, unknown> = { status, ...service };
   if (answered !== 'OK' && answered !== 'WARN' && answered !== 'ERROR') {
     const word = answered.toLowerCase().replace('_', ' ');
     body.output = reasons === undefined ? word : `${word}: ${reasons.join('; ')}`;

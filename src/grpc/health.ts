@@ -148,6 +148,7 @@ export function grpcHealthService(options: GrpcHealthServiceOptions = {}): GrpcH
     logger: validLogger(logger, where),
     expect: [],
     history: 100,
+    timeline: 30,
   };
   const interval = validTimeout(watchInterval, where, 'watchInterval');
   // The same settings as a health() mount with its defaults: the two share one engine, and one run per flood.

@@ -80,12 +80,13 @@ export function unknownConfigured({ config, engine }: EndpointParts): string[] {
 }
 
 /**
- * The one rule for the HTTP status of an answer: `200` when its state passes (OK, WARN); else, for the
- * endpoint, `maintenanceCode` in maintenance and `failureCode` for a failed run, and for the probes `503`
+ * The one rule for the HTTP status of an answer: `200` when its state passes (OK; WARN too, unless the
+ * endpoint's `warnCode` says otherwise); else, for the endpoint, `maintenanceCode` in maintenance and `failureCode` for a failed run, and for the probes `503`
  * whatever those are (Kubernetes counts 200 to 399 as ready, 299 included); `503` while starting or draining.
  */
 export function httpStatusOf({ config }: EndpointParts, state: AnswerStatus, probe: boolean): number {
-  if (state === 'OK' || state === 'WARN') return 200;
+  if (state === 'OK') return 200;
+  if (state === 'WARN') return probe ? 200 : config.warnCode;
   if (probe) return 503;
   if (state === 'MAINTENANCE') return config.maintenanceCode;
   return state === 'ERROR' ? config.failureCode : 503;
@@ -106,6 +107,7 @@ export function reportOf(
     result,
     details: result !== undefined && details,
     available: details ? parts.engine.available : undefined,
+    service: parts.config.service,
     // No reasons at all is none: the formats look for `undefined` only.
     reasons: details && reasons !== undefined && reasons.length > 0 ? reasons : undefined,
   };

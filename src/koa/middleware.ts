@@ -60,6 +60,7 @@ export function health(options: HealthOptions = {}): HealthMiddleware {
   // The app's availability is logged through the first mount's logger; `whenReady()` runs its startup checks.
   const { availability } = parts.context;
   availability.logger ??= config.logger;
+  parts.context.service ??= config.service;
   availability.setStarter(() => probes.runStartup());
   // loadShedding() never sheds what this mount answers.
   const removePath = config.path === false ? () => {} : parts.context.addHealthPath(config.path);

@@ -6,11 +6,13 @@ import {
   type EngineOptions,
   type FlappingOptions,
   type HealthBus,
+  type HealthLogger,
   healthBus,
   knownOptions,
   type Logger,
   optionError,
   type Selection,
+  type ServiceInfo,
   validBus,
   validCache,
   validExpect,
@@ -21,6 +23,7 @@ import {
 import type { AnswerStatus, CustomFormat } from '../formats/index.js';
 import { type Authorizer, authorizer, type DetailsLevel, detailsLevel, type Secret } from './access.js';
 import {
+  defaultService,
   type StateHeaders,
   validCode,
   validCount,
@@ -28,6 +31,7 @@ import {
   validHeaders,
   validPath,
   validSelection,
+  validService,
 } from './validate.js';
 
 /** Options of `health()`. */
@@ -54,6 +58,19 @@ export interface HealthOptions {
    */
   failureCode?: number;
   /**
+   * Status when the checks pass but one warns (the endpoint's; the probes answer 200). Consul reads `429`
+   * as warning; Kubernetes and most load balancers count anything but 2xx and 3xx as down.
+   * @default 200
+   */
+  warnCode?: number;
+  /**
+   * What the service says of itself in every JSON answer (`service`), health+json's `version`,
+   * `releaseId`, `serviceId` and `description`, the webhooks of `koa-health/notify`, and Prometheus'
+   * `koa_health_info`.
+   * @default { version: process.env.npm_package_version } where npm set it, else {}
+   */
+  service?: ServiceInfo;
+  /**
    * The mitt emitter the `'healthcheck'` event is emitted on.
    * @default healthBus
    */
@@ -68,6 +85,12 @@ export interface HealthOptions {
    * @default console
    */
   logger?: Logger | false;
+  /**
+   * Whether the logger takes `(fields, message)`, as pino and bunyan do: each line of a change then carries
+   * `status`, `before`, `checks` (`name`, `status`, `message`, `durationMs`), `changes` and `selection`.
+   * @default detected: true for pino (`bindings()` and `child()`) and bunyan (`fields` and `child()`)
+   */
+  structuredLogs?: boolean;
   /**
    * Reuse results for a while, by outcome, in ms (e.g. `{ success: 27000, failure: 9000 }`: a failure is looked at again sooner).
    * @default false
@@ -123,6 +146,11 @@ export interface HealthOptions {
    */
   history?: number;
   /**
+   * How many recent results of each check, and of the overall status, the status page draws as a timeline.
+   * @default 30
+   */
+  timeline?: number;
+  /**
    * Flap detection for every check that sets none of its own (`registerCheck()`'s `flapping`): a check
    * whose status changed `changes` times within `window` ms holds `status` until a whole window passes
    * without a change.
@@ -146,7 +174,9 @@ export interface HealthConfig {
   readonly disableFile: string | false;
   readonly maintenanceCode: number;
   readonly failureCode: number;
-  readonly logger: Logger;
+  readonly warnCode: number;
+  readonly service: ServiceInfo;
+  readonly logger: HealthLogger;
   /** `undefined` when there is no secret. */
   readonly authorize: Authorizer | undefined;
   /** Whether answers that pass the secret guard show each check. */
@@ -169,9 +199,12 @@ const OPTIONS = [
   'disableFile',
   'maintenanceCode',
   'failureCode',
+  'warnCode',
+  'service',
   'bus',
   'timeout',
   'logger',
+  'structuredLogs',
   'cache',
   'refreshInterval',
   'secret',
@@ -182,6 +215,7 @@ const OPTIONS = [
   'readiness',
   'startup',
   'history',
+  'timeline',
   'flapping',
 ] as const;
 
@@ -196,9 +230,12 @@ export function configure(options: HealthOptions): HealthConfig {
     disableFile = '/tmp/maintenance',
     maintenanceCode = 299,
     failureCode = 503,
+    warnCode = 200,
+    service = defaultService(),
     bus = healthBus,
     timeout = DEFAULT_TIMEOUT,
     logger = console,
+    structuredLogs,
     cache = false,
     refreshInterval = false,
     secret,
@@ -209,9 +246,10 @@ export function configure(options: HealthOptions): HealthConfig {
     readiness = '_defaults',
     startup = readiness,
     history = 100,
+    timeline = 30,
     flapping,
   } = options;
-  const log = validLogger(logger, 'health()');
+  const log = validLogger(logger, 'health()', 'logger', structuredLogs);
   const authorize = authorizer(secret, 'health()');
   const detailsFor = detailsLevel(details, authorize !== undefined, 'health()');
   if (format !== undefined && typeof format !== 'function')
@@ -221,6 +259,8 @@ export function configure(options: HealthOptions): HealthConfig {
     disableFile: validFile(disableFile, 'health()', 'disableFile'),
     maintenanceCode: validCode(maintenanceCode, 'health()', 'maintenanceCode'),
     failureCode: validCode(failureCode, 'health()', 'failureCode'),
+    warnCode: validCode(warnCode, 'health()', 'warnCode'),
+    service: validService(service, 'health()'),
     logger: log,
     authorize,
     // Past the guard a request with a secret is authorized: who sees details is known now.
@@ -239,6 +279,7 @@ export function configure(options: HealthOptions): HealthConfig {
       logger: log,
       expect: validExpect(expect, 'health()'),
       history: validCount(history, 'health()', 'history'),
+      timeline: validCount(timeline, 'health()', 'timeline', 500),
       flapping: flapping === undefined ? undefined : validFlapping(flapping, 'health()'),
     },
   };

@@ -70,6 +70,8 @@ export class StatusPage {
       details: this.#config.showDetails,
       checks: this.#engine.history.checks,
       transitions,
+      timeline: (check) => this.#engine.history.timeline(check),
+      overall: this.#engine.history.overall,
       availability: state,
       shedding: availability.shedding,
       facts: { hostname: hostname(), uptime: process.uptime(), version: VERSION, refreshing: this.#engine.refreshing },

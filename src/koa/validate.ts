@@ -1,5 +1,5 @@
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { type CheckList, optionError, Selection } from '../core/index.js';
+import { type CheckList, knownOptions, optionError, Selection, type ServiceInfo } from '../core/index.js';
 import type { AnswerStatus } from '../formats/index.js';
 
 /** `health()`'s own option checks, in the one message form of `core/validate.ts`. */
@@ -80,10 +80,35 @@ export function validHeaders(headers: unknown, where: string): StateHeaders {
   return valid;
 }
 
-/** A whole number from 0 to 10000: how many entries a bounded buffer keeps. */
-export function validCount(value: unknown, where: string, option: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
-    throw optionError(where, option, 'a whole number from 0 to 10000', value);
+/** A whole number from 0 to `max`: how many entries a bounded buffer keeps. */
+export function validCount(value: unknown, where: string, option: string, max = 10_000): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+    throw optionError(where, option, `a whole number from 0 to ${max}`, value);
   }
   return value;
+}
+
+const SERVICE_FIELDS = ['version', 'releaseId', 'serviceId', 'description'] as const;
+
+/** The service's metadata when none is given: its version where npm set `npm_package_version`. */
+export function defaultService(): ServiceInfo {
+  const version = process.env.npm_package_version;
+  return Object.freeze(version ? { version } : {});
+}
+
+/** `service`: strings of at most 200 characters, on one line, under the draft's four names. */
+export function validService(value: unknown, where: string): ServiceInfo {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw optionError(where, 'service', '{ version, releaseId, serviceId, description }', value);
+  knownOptions(value, SERVICE_FIELDS, `${where} \`service\``);
+  const valid: Record<string, string> = {};
+  for (const field of SERVICE_FIELDS) {
+    const text = (value as Record<string, unknown>)[field];
+    if (text === undefined) continue;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses.
+    if (typeof text !== 'string' || text.length > 200 || /[\u0000-\u001f\u007f\u2028\u2029]/.test(text))
+      throw optionError(where, `service.${field}`, 'a string of at most 200 characters on one line', text);
+    valid[field] = text;
+  }
+  return Object.freeze(valid);
 }

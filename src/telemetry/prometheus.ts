@@ -16,6 +16,7 @@ import {
   optionError,
   passes,
   type RunResult,
+  type ServiceInfo,
   type SharedEntries,
   statusLabel,
   statusValue,
@@ -55,12 +56,21 @@ interface Metrics {
   lastSuccess: Gauge<'check'>;
   runs: Counter<'status'>;
   runDuration: Histogram;
+  status: Gauge;
+  lastRun: Gauge;
+  maintenance: Gauge;
+  info: Gauge<'version' | 'service'>;
   ready: Gauge;
   live: Gauge;
   started: Gauge;
   shedding: Gauge;
   shed: Counter;
 }
+
+// Per registry and prefix, what each bus says at a scrape: whether it is in maintenance, and its service.
+const SCRAPED = Symbol.for('koa-health.prometheus.scraped');
+type ScrapeReaders = Set<() => { maintenance: boolean; service: ServiceInfo | undefined }>;
+type Scraped = Map<string, ScrapeReaders>;
 
 // Per registry and prefix, who listens on which bus: a second call (a second mount, a second copy of the
 // package) shares the listener rather than counting every run twice. Symbol.for: one key for every copy.
@@ -81,14 +91,16 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
   if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
     throw optionError('prometheusMetrics()', 'prefix', 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
   }
-  const holder = registry as Registry & { [LISTENERS]?: Listeners };
+  const holder = registry as Registry & { [LISTENERS]?: Listeners; [SCRAPED]?: Scraped };
   holder[LISTENERS] ??= new Map();
+  holder[SCRAPED] ??= new Map();
   const byPrefix = holder[LISTENERS];
+  const scraped = entryOf(holder[SCRAPED], prefix, (): ScrapeReaders => new Set());
   const { release } = holdShared(
     entryOf(byPrefix, prefix, () => new Map()),
     bus,
     () => {
-      const metrics = metricsIn(registry, prefix);
+      const metrics = metricsIn(registry, prefix, scraped);
       const onResult = (result: RunResult): void => record(metrics, result);
       const onChange = (change: HealthChange): void => {
         for (const { name, before, after } of change.checks) {
@@ -110,6 +122,10 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
         if (change?.shed !== undefined && change.shed > 0) metrics.shed.inc(change.shed);
       };
       onAvailability();
+      // What is read at each scrape: maintenance (the disable file is looked at then) and the service.
+      const context = contextOf(bus);
+      const atScrape = () => ({ maintenance: context.scheduler.inMaintenance(), service: context.service });
+      scraped.add(atScrape);
       bus.on('healthresult', onResult);
       bus.on('healthchange', onChange);
       bus.on('availability', onAvailability);
@@ -117,6 +133,7 @@ export function prometheusMetrics(options: PrometheusOptions = {}): MetricsHandl
         bus.off('healthresult', onResult);
         bus.off('healthchange', onChange);
         bus.off('availability', onAvailability);
+        scraped.delete(atScrape);
       };
       return { value: undefined, stop };
     },
@@ -135,6 +152,8 @@ function record(metrics: Metrics, result: RunResult): void {
   }
   metrics.runs.inc({ status: statusLabel(result.status) });
   metrics.runDuration.observe(result.duration / 1000);
+  metrics.status.set(statusValue(result.status));
+  metrics.lastRun.set((result.startedAt + result.duration) / 1000);
 }
 
 // Each metric: its type, its labels and its help; made in `registry` under `prefix` + the key.
@@ -155,6 +174,10 @@ const METRICS = {
   check_last_success_timestamp_seconds: ['gauge', ['check'], 'When each check last passed.'],
   runs_total: ['counter', ['status'], 'Runs of the checks, by overall status.'],
   run_duration_seconds: ['histogram', [], 'How long each run took.'],
+  status: ['gauge', [], "The last run's overall status: 2 OK, 1 WARN, 0 ERROR."],
+  last_run_timestamp_seconds: ['gauge', [], 'When the last run of the checks ended (alert when runs stop).'],
+  maintenance: ['gauge', [], 'Whether the disable file is present (maintenance): 1 or 0, looked at each scrape.'],
+  info: ['gauge', ['version', 'service'], "Always 1: the service's version and id (health({ service }))."],
   ready: ['gauge', [], 'Whether the app accepts traffic (availability().refuseTraffic() and the drain): 1 or 0.'],
   live: ['gauge', [], 'Whether the app is live (availability().markBroken()): 1 or 0.'],
   started: ['gauge', [], 'Whether startup has passed (its blocks settled and its checks passed): 1 or 0.'],
@@ -170,7 +193,7 @@ const METRICS = {
  * The metrics in `registry`: the ones there already (another mount, another copy of the package), or new ones.
  * @throws {TypeError} when a metric of one of these names is there with another type or other labels (before making any)
  */
-function metricsIn(registry: Registry, prefix: string): Metrics {
+function metricsIn(registry: Registry, prefix: string, scraped: ScrapeReaders): Metrics {
   for (const [suffix, [type, labelNames]] of Object.entries(METRICS)) {
     const existing = registry.getSingleMetric(prefix + suffix) as { type?: unknown; labelNames?: unknown } | undefined;
     if (existing === undefined) continue;
@@ -184,13 +207,24 @@ function metricsIn(registry: Registry, prefix: string): Metrics {
   }
   const make = <L extends string, T>(
     suffix: keyof typeof METRICS,
-    Kind: new (config: { name: string; help: string; labelNames: L[]; registers: Registry[] }) => T,
+    Kind: new (config: {
+      name: string;
+      help: string;
+      labelNames: L[];
+      registers: Registry[];
+      collect?: (this: T) => void;
+    }) => T,
+    collect?: (this: T) => void,
   ): T => {
     const [, labelNames, help] = METRICS[suffix];
     const name = prefix + suffix;
     const existing = registry.getSingleMetric(name) as T | undefined;
-    return existing ?? new Kind({ name, help, labelNames: [...labelNames] as L[], registers: [registry] });
+    return (
+      existing ??
+      new Kind({ name, help, labelNames: [...labelNames] as L[], registers: [registry], ...(collect && { collect }) })
+    );
   };
+  const atScrape = () => [...scraped].map((read) => read());
   return {
     checkStatus: make('check_status', Gauge<'check'>),
     observedStatus: make('check_observed_status', Gauge<'check'>),
@@ -200,6 +234,16 @@ function metricsIn(registry: Registry, prefix: string): Metrics {
     lastSuccess: make('check_last_success_timestamp_seconds', Gauge<'check'>),
     runs: make('runs_total', Counter<'status'>),
     runDuration: make('run_duration_seconds', Histogram),
+    status: make('status', Gauge),
+    lastRun: make('last_run_timestamp_seconds', Gauge),
+    maintenance: make('maintenance', Gauge, function (this: Gauge) {
+      this.set(atScrape().some(({ maintenance }) => maintenance) ? 1 : 0);
+    }),
+    info: make('info', Gauge<'version' | 'service'>, function (this: Gauge<'version' | 'service'>) {
+      this.reset();
+      for (const { service } of atScrape())
+        this.set({ version: service?.version ?? '', service: service?.serviceId ?? '' }, 1);
+    }),
     ready: make('ready', Gauge),
     live: make('live', Gauge),
     started: make('started', Gauge),

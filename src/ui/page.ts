@@ -3,7 +3,7 @@
  * no framework. Every value is escaped; status shows as a word and a shape as well as a colour.
  * @module
  */
-import type { AvailabilityState, CheckRecord } from '../core/index.js';
+import { type AvailabilityState, type CheckRecord, entryOf, type TimelineCell } from '../core/index.js';
 import { STYLE } from './style.js';
 
 export { PAGE_CSP } from './style.js';
@@ -37,6 +37,9 @@ export interface PageModel {
   /** Whether messages may be shown; without, they are withheld. */
   readonly details: boolean;
   readonly transitions: readonly HistoryRow[];
+  /** Each check's recent results, oldest first, and the overall status of the recent runs. */
+  readonly timeline: (check: string) => readonly TimelineCell[];
+  readonly overall: readonly TimelineCell[];
   /** What the app says of its availability (`availability()`), and whether load is being shed. */
   readonly availability: AvailabilityState;
   readonly shedding: { readonly since: number; readonly shed: number } | undefined;
@@ -73,6 +76,9 @@ export function renderPage(model: PageModel): string {
         esc(row.reason),
       ]),
     )}` +
+    (model.overall.length === 0
+      ? ''
+      : `<p class="recent">Overall, the last ${model.overall.length} runs ${strip(model.overall, details, 'overall')}</p>`) +
     `<h2>Checks</h2>${
       model.checks.length === 0
         ? '<p>No check has run yet.</p>'
@@ -80,6 +86,7 @@ export function renderPage(model: PageModel): string {
             [
               'Check',
               'Status',
+              'Recent',
               'Observed',
               'Message',
               'Took',
@@ -94,6 +101,7 @@ export function renderPage(model: PageModel): string {
             model.checks.map((check) => [
               esc(check.name),
               badge(check.status),
+              strip(model.timeline(check.name), details, check.name),
               `${badge(check.observed)} ×${check.streak}`,
               `<span class="msg">${details ? esc(check.message) : '<i>withheld</i>'}</span>`,
               `${Math.round(check.duration)} ms`,
@@ -140,6 +148,35 @@ function availabilityLine({ availability, shedding, details }: PageModel, when: 
   );
 }
 
+/**
+ * A strip of cells, oldest on the left: a shape and a colour per status, readable without colour; hover or
+ * focus (each cell can take it) shows its time, status and message, which a screen reader reads too.
+ */
+function strip(cells: readonly TimelineCell[], details: boolean, what: string): string {
+  if (cells.length === 0) return '<span class="muted">none yet</span>';
+  let items = '';
+  for (const cell of cells) items += cellHtml(cell, details);
+  return `<ol class="strip" aria-label="${esc(`${what}: recent results, oldest first`)}">${items}</ol>`;
+}
+
+// A cell never changes once made: each is written once, with and without its message, whatever the page loads.
+type Written = { details?: string; withheld?: string };
+const written = new WeakMap<TimelineCell, Written>();
+
+function cellHtml(cell: TimelineCell, details: boolean): string {
+  const kept = entryOf(written, cell, (): Written => ({}));
+  const key = details ? 'details' : 'withheld';
+  let html = kept[key];
+  if (html === undefined) {
+    const { at, status, message } = cell;
+    const [shape, kind] = look(status);
+    const text = `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC · ${status}${details && message ? ` · ${message}` : ''}`;
+    html = `<li class="c ${kind}" tabindex="0" aria-label="${esc(text)}">${shape}</li>`;
+    kept[key] = html;
+  }
+  return html;
+}
+
 function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
   const labels = headers.map(esc);
   const head = labels.map((label) => `<th scope="col">${label}</th>`).join('');
@@ -151,15 +188,23 @@ function table(headers: readonly string[], rows: readonly (readonly string[])[])
 
 /** A status as a word, a shape and a colour: readable without colour and by a screen reader. */
 function badge(status: string): string {
-  const [shape, kind] =
-    status === 'OK' || status === 'ACCEPTING' || status === 'CORRECT' || status === 'STARTED' || status === 'ADMITTING'
-      ? ['✔', 'ok']
-      : status === 'WARN' || status === 'STARTING' || status === 'REFUSING' || status === 'SHEDDING'
-        ? ['▲', 'warn']
-        : status === 'MAINTENANCE'
-          ? ['■', 'warn']
-          : ['✖', 'bad'];
+  const [shape, kind] = look(status);
   return `<span class="state ${kind}"><span aria-hidden="true">${shape}</span> ${esc(status)}</span>`;
+}
+
+/** A status's shape and its colour's class. */
+function look(status: string): [shape: string, kind: 'ok' | 'warn' | 'bad'] {
+  return status === 'OK' ||
+    status === 'ACCEPTING' ||
+    status === 'CORRECT' ||
+    status === 'STARTED' ||
+    status === 'ADMITTING'
+    ? ['✔', 'ok']
+    : status === 'WARN' || status === 'STARTING' || status === 'REFUSING' || status === 'SHEDDING'
+      ? ['▲', 'warn']
+      : status === 'MAINTENANCE'
+        ? ['■', 'warn']
+        : ['✖', 'bad'];
 }
 
 /** Writes times as "N ago" against `now`; one run's checks share their times, each written once per page. */

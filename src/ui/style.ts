@@ -13,6 +13,11 @@ th{font-weight:600}
 .state{font-weight:700;white-space:nowrap}
 .ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}
 .msg{overflow-wrap:anywhere}
+.strip{display:flex;flex-wrap:wrap;gap:2px;margin:0;padding:0;list-style:none;min-width:9em}
+.c{position:relative;display:inline-block;width:1.05em;text-align:center;font-size:.8rem;line-height:1.3;border-radius:2px;outline-offset:1px;cursor:default}
+.c.ok{background:#1a7f3722}.c.warn{background:#9a670033}.c.bad{background:#cf222e33}
+.c:hover::after,.c:focus::after{content:attr(aria-label);position:absolute;z-index:1;left:0;top:1.6em;width:max-content;max-width:28em;white-space:normal;text-align:left;padding:4px 6px;border:1px solid var(--line);background:Canvas;color:CanvasText;font-weight:400}
+.recent{display:flex;flex-wrap:wrap;gap:8px;align-items:center}
 .facts{display:flex;flex-wrap:wrap;gap:4px 24px;margin:0;padding:0;list-style:none}
 .muted{opacity:.75}
 a{color:inherit}

@@ -62,6 +62,7 @@ describe('response formats', () => {
       'status',
       'timestamp',
       'components',
+      'service',
       'available_checks',
       'hostname',
     ]);

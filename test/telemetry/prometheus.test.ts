@@ -1,10 +1,12 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { Registry } from 'prom-client';
 import request from 'supertest';
-import { createHealthBus, health, registerCheck, runHealthChecks } from '../../src/index.js';
+import { createHealthBus, health, outcome, registerCheck, runHealthChecks } from '../../src/index.js';
 import { prometheusMetrics } from '../../src/telemetry/prometheus.js';
-import { makeApp } from '../helpers.js';
+import { makeApp, sleep, tempDir } from '../helpers.js';
 
 interface Sample {
   labels?: Record<string, string>;
@@ -172,5 +174,42 @@ describe('prometheusMetrics()', () => {
     expect(families.koa_health_check_transitions_total?.metrics.map(({ labels }) => labels)).to.deep.equal([
       { check: 'queue', from: 'none', to: 'error' },
     ]);
+  });
+
+  it("says the last run's overall status, when it ended, maintenance (looked at each scrape) and the service", async () => {
+    const { dir, remove } = tempDir();
+    try {
+      const disableFile = join(dir, 'maintenance');
+      const registry = new Registry();
+      const { app, bus } = makeApp({ disableFile, service: { version: '2.0.1', serviceId: 'orders-api' } });
+      prometheusMetrics({ bus, registry });
+      let status: 'OK' | 'WARN' | 'ERROR' = 'WARN';
+      registerCheck('db', () => outcome(status, ''), { bus });
+      await request(app.callback()).get('/health?checks=all').expect(200);
+      let metrics = await scrape(registry);
+      expect(value(metrics.koa_health_status, {})).to.equal(1);
+      expect(value(metrics.koa_health_last_run_timestamp_seconds, {})).to.be.closeTo(Date.now() / 1000, 5);
+      expect(value(metrics.koa_health_maintenance, {})).to.equal(0);
+      expect(metrics.koa_health_info!.metrics).to.deep.equal([
+        { labels: { version: '2.0.1', service: 'orders-api' }, value: '1' },
+      ]);
+      status = 'ERROR';
+      await request(app.callback()).get('/health?checks=all').expect(503);
+      writeFileSync(disableFile, '');
+      // The scheduler looks at the disable file at most once a second.
+      await sleep(1100);
+      metrics = await scrape(registry);
+      expect(value(metrics.koa_health_status, {})).to.equal(0);
+      expect(value(metrics.koa_health_maintenance, {})).to.equal(1);
+      rmSync(disableFile);
+      await sleep(1100);
+      status = 'OK';
+      await request(app.callback()).get('/health?checks=all').expect(200);
+      metrics = await scrape(registry);
+      expect(value(metrics.koa_health_status, {})).to.equal(2);
+      expect(value(metrics.koa_health_maintenance, {})).to.equal(0);
+    } finally {
+      remove();
+    }
   });
 });

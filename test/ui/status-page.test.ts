@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import Koa from 'koa';
 import type { Browser } from 'playwright-core';
 import request from 'supertest';
-import { createHealthBus, type HealthOptions, health, registerCheck } from '../../src/index.js';
+import { createHealthBus, type HealthOptions, health, outcome, registerCheck } from '../../src/index.js';
 import { tempDir } from '../helpers.js';
 import { launchChromium } from './browser.js';
 
@@ -107,6 +107,57 @@ describe('the status page, in a real browser', function () {
     );
     expect(problems).to.deep.equal([]);
     await page.close();
+  });
+
+  it('draws a timeline of each check and of the overall status: a shape per status, time, status and message on hover and focus', async () => {
+    const bus = createHealthBus();
+    let up = true;
+    registerCheck('payments', () => (up ? 'connected' : outcome('ERROR', 'refused <b>now</b>')), { bus });
+    const app = new Koa().use(health({ bus, disableFile: false, logger: false, timeline: 5 }));
+    const timelineServer = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => timelineServer.once('listening', resolve));
+    const url = `http://127.0.0.1:${(timelineServer.address() as AddressInfo).port}`;
+    try {
+      for (const healthy of [true, true, false, false, true, false, true]) {
+        up = healthy;
+        await request(timelineServer).get('/health?checks=all');
+      }
+      const page = await browser!.newPage();
+      await page.goto(`${url}/health`);
+      const cells = page.locator('ol[aria-label="payments: recent results, oldest first"] li');
+      // The last 5 results, oldest on the left: a shape each, so colour is not needed to read it.
+      expect(await cells.allInnerTexts()).to.deep.equal(['✖', '✖', '✔', '✖', '✔']);
+      expect(await cells.evaluateAll((items) => items.map((item) => item.className))).to.deep.equal([
+        'c bad',
+        'c bad',
+        'c ok',
+        'c bad',
+        'c ok',
+      ]);
+      const overall = page.locator('ol[aria-label="overall: recent results, oldest first"] li');
+      expect(await overall.count()).to.equal(5);
+      expect(await overall.first().getAttribute('aria-label')).to.match(/ UTC · ERROR · failing: payments$/);
+      // Keyboard: a cell takes focus and shows its time, status and message; nothing shows before.
+      const tip = (index: number) =>
+        cells.nth(index).evaluate((item) => {
+          const view = globalThis as unknown as {
+            getComputedStyle(element: unknown, pseudo: string): { getPropertyValue(name: string): string };
+          };
+          return view.getComputedStyle(item, '::after').getPropertyValue('content');
+        });
+      expect(await tip(3)).to.equal('none');
+      await cells.nth(3).focus();
+      expect(await tip(3)).to.match(/^"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC · ERROR · refused <b>now<\/b>"$/);
+      // The mouse, too.
+      await cells.nth(4).hover();
+      expect(await tip(4)).to.match(/UTC · OK · connected"$/);
+      // The message is text, never markup.
+      expect(await page.locator('ol b').count()).to.equal(0);
+      await page.screenshot({ path: new URL('status-page-timeline.png', artifacts).pathname, fullPage: true });
+      await page.close();
+    } finally {
+      timelineServer.close();
+    }
   });
 });
 

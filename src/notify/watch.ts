@@ -1,0 +1,253 @@
+/**
+ * What `notify()` tells, and when: each run's results compared with what the last message told, a check's
+ * failure counted once it held `failuresBeforeAlert` runs, flapping told once when it starts and once when it
+ * stops, changes inside `minInterval` folded into the next message, reminders while something fails, and
+ * silence while muted (told once when muting starts, and what changed meanwhile when it ends).
+ * @module
+ */
+import {
+  type CheckResult,
+  type CheckStatus,
+  type HealthContext,
+  overallStatus,
+  passes,
+  type RunResult,
+  type RunStatus,
+} from '../core/index.js';
+import type { CheckState, Message, NotifyEvent } from './messages.js';
+
+/** What mutes notifications: the disable file (`MAINTENANCE`), a graceful shutdown (`DRAINING`), the app refusing traffic (`REFUSING`). */
+export type MuteReason = 'MAINTENANCE' | 'DRAINING' | 'REFUSING';
+
+/** The rules of one `notify()`, checked. */
+export interface WatchSettings {
+  readonly minInterval: number;
+  readonly remindEvery: number | false;
+  readonly failuresBeforeAlert: number;
+  readonly muteWhen: ReadonlySet<MuteReason>;
+  readonly flapping: { readonly changes: number; readonly window: number } | false;
+}
+
+/** What the watch keeps of one check. */
+interface Watched {
+  /** The status as notifications see it: a failure counts once it held `failuresBeforeAlert` runs. */
+  status: CheckStatus;
+  /** The status the last message told. */
+  told: CheckStatus;
+  message: string;
+  since: number;
+  // When the check last started failing, for "down for" on its recovery.
+  failingSince: number | undefined;
+  notOk: number;
+  // The last result taken in: one borrowed by several runs (a scheduled check's, a cached one) is the same object.
+  last: CheckResult | undefined;
+  changes: number[];
+  flapping: boolean;
+}
+
+/**
+ * Turns the bus's results into messages: what changed per check, debounced and flap-detected, folded within
+ * `minInterval`, reminders, and muting. Sends nothing itself: `send` hands a message to the receivers.
+ */
+export class Watch {
+  readonly #context: HealthContext;
+  readonly #settings: WatchSettings;
+  readonly #send: (message: Message) => void;
+  readonly #checks = new Map<string, Watched>();
+  #pending: NotifyEvent[] = [];
+  // Events while muted: told when muting ends.
+  #meanwhile: NotifyEvent[] = [];
+  #told: RunStatus | undefined;
+  #lastSentAt = Number.NEGATIVE_INFINITY;
+  #muted: string | undefined;
+  #flushTimer: NodeJS.Timeout | undefined;
+  #reminder: NodeJS.Timeout | undefined;
+  readonly #mutePoll: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(context: HealthContext, settings: WatchSettings, send: (message: Message) => void) {
+    this.#context = context;
+    this.#settings = settings;
+    this.#send = send;
+    // Maintenance begins and ends without a run: looked at once a second, on a timer that keeps no process alive.
+    if (settings.muteWhen.size > 0) this.#mutePoll = setInterval(() => this.#lookAtMuting(), 1000).unref();
+  }
+
+  /** Takes in one run's results. */
+  take(result: RunResult): void {
+    if (this.#closed) return;
+    this.#lookAtMuting();
+    const at = result.startedAt + result.duration;
+    for (const check of result.checks) this.#takeCheck(check, at);
+    // The first run is the baseline: an OK one is no news, but the next message says what it was.
+    if (this.#told === undefined && this.#pending.length === 0) this.#told = overallStatus(this.#checks.values());
+    this.#schedule();
+  }
+
+  /** Stops the timers, and sends what is still to be told at once. */
+  close(): void {
+    if (this.#closed) return;
+    clearInterval(this.#mutePoll);
+    clearTimeout(this.#reminder);
+    clearTimeout(this.#flushTimer);
+    if (this.#pending.length > 0) this.#flush();
+    this.#closed = true;
+  }
+
+  #takeCheck(result: CheckResult, at: number): void {
+    let watched = this.#checks.get(result.name);
+    if (watched === undefined) {
+      watched = {
+        status: 'OK',
+        told: 'OK',
+        message: '',
+        since: at,
+        failingSince: undefined,
+        notOk: 0,
+        last: undefined,
+        changes: [],
+        flapping: false,
+      };
+      this.#checks.set(result.name, watched);
+    }
+    // A result borrowed by several runs counts once.
+    if (result === watched.last) return;
+    watched.last = result;
+    watched.message = result.message;
+    watched.notOk = result.status === 'OK' ? 0 : watched.notOk + 1;
+    const held = watched.status === 'OK' && watched.notOk < this.#settings.failuresBeforeAlert;
+    const status = result.status !== 'OK' && held ? 'OK' : result.status;
+    const changed = status !== watched.status;
+    const before = watched.status;
+    if (changed) {
+      watched.changes.push(at);
+      watched.status = status;
+      watched.since = at;
+      if (!passes(status) && passes(before)) watched.failingSince = at;
+    }
+    const flapping = result.flapping || this.#ownFlapping(result.name, watched, at);
+    if (flapping !== watched.flapping) {
+      watched.flapping = flapping;
+      if (flapping) {
+        // What this check's changes were still to tell is said by "started flapping" instead.
+        this.#pending = this.#pending.filter(({ kind, check }) => kind !== 'change' || check !== result.name);
+      }
+      this.#event({
+        kind: flapping ? 'flapping-started' : 'flapping-stopped',
+        at,
+        check: result.name,
+        status,
+        message: result.message,
+      });
+      if (!flapping) watched.changes.length = 0;
+    } else if (changed && !flapping) {
+      this.#event({ kind: 'change', at, check: result.name, before, status, message: result.message });
+    }
+  }
+
+  /** Flap detection for a check without a rule of its own: its changes within the window. */
+  #ownFlapping(name: string, watched: Watched, at: number): boolean {
+    const rule = this.#settings.flapping;
+    const own = this.#context.registered().get(name)?.rules.flapping;
+    if (rule === false || (own !== undefined && own !== false)) {
+      watched.changes.length = 0;
+      return false;
+    }
+    watched.changes = watched.changes.filter((time) => at - time < rule.window);
+    if (watched.flapping) return watched.changes.length > 0;
+    return watched.changes.length >= rule.changes;
+  }
+
+  #event(event: NotifyEvent): void {
+    if (this.#muted !== undefined) this.#meanwhile.push(event);
+    else this.#pending.push(event);
+  }
+
+  /** Whether notifications are muted now, and why; a change of it is an event of its own. */
+  #lookAtMuting(): void {
+    if (this.#closed) return;
+    const reason = this.#muteReason();
+    if (reason === this.#muted) return;
+    const at = Date.now();
+    if (reason !== undefined && this.#muted === undefined) {
+      this.#pending.push({ kind: 'muted', at, message: reason });
+      this.#muted = reason;
+    } else if (reason === undefined) {
+      const ended = this.#muted;
+      this.#muted = undefined;
+      this.#pending.push({ kind: 'unmuted', at, message: ended ?? '' }, ...this.#meanwhile);
+      this.#meanwhile = [];
+    } else this.#muted = reason;
+    this.#schedule();
+  }
+
+  #muteReason(): string | undefined {
+    const { muteWhen } = this.#settings;
+    const context = this.#context;
+    if (muteWhen.has('DRAINING') && context.drainingSince !== undefined) return 'draining';
+    if (muteWhen.has('MAINTENANCE') && context.scheduler.inMaintenance()) return 'maintenance';
+    if (muteWhen.has('REFUSING') && context.availability.appRefusals.length > 0) return 'refusing traffic';
+    return undefined;
+  }
+
+  /** Sends now, or when `minInterval` since the last message has passed. */
+  #schedule(): void {
+    if (this.#pending.length === 0 || this.#flushTimer !== undefined || this.#closed) return;
+    const wait = this.#lastSentAt + this.#settings.minInterval - Date.now();
+    if (wait <= 0) this.#flush();
+    else this.#flushTimer = setTimeout(() => this.#flush(), wait).unref();
+  }
+
+  #flush(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#pending.length === 0) return;
+    const events = this.#pending;
+    this.#pending = [];
+    const at = Date.now();
+    const states = [...this.#checks].map(([name, watched]) => this.#state(name, watched));
+    const named = new Set(events.map(({ check }) => check));
+    const status = overallStatus(states);
+    const message: Message = {
+      at,
+      status,
+      before: this.#told,
+      checks: states.filter(({ name }) => named.has(name)),
+      failing: states.filter(({ status: checkStatus }) => !passes(checkStatus)),
+      events,
+      muted: this.#muted,
+    };
+    for (const [name, watched] of this.#checks) if (named.has(name)) watched.told = watched.status;
+    this.#told = status;
+    this.#lastSentAt = at;
+    this.#send(message);
+    this.#remind(message);
+  }
+
+  #state(name: string, watched: Watched): CheckState {
+    const recovered = passes(watched.status) && !passes(watched.told) && watched.failingSince !== undefined;
+    return {
+      name,
+      status: watched.status,
+      before: watched.told,
+      message: watched.message,
+      since: watched.since,
+      flapping: watched.flapping,
+      ...(recovered ? { downFor: watched.since - (watched.failingSince ?? watched.since) } : {}),
+    };
+  }
+
+  /** While something fails, a reminder after `remindEvery` ms without a message. */
+  #remind(message: Message): void {
+    clearTimeout(this.#reminder);
+    this.#reminder = undefined;
+    const every = this.#settings.remindEvery;
+    if (every === false || message.failing.length === 0) return;
+    this.#reminder = setTimeout(() => {
+      this.#reminder = undefined;
+      if (this.#closed || this.#muted !== undefined) return;
+      this.#pending.push({ kind: 'reminder', at: Date.now() });
+      this.#schedule();
+    }, every).unref();
+  }
+}
