@@ -61,9 +61,13 @@ const MAX_SELECTIONS = 64;
  */
 export class HealthEngine {
   readonly #options: EngineOptions;
-  readonly #inflight = new Map<string, StartedRun>();
+  readonly #inflight = new Map<string, SharedRun>();
+  // The last run of each set of checks, when it ran into its deadline and failed: while the next run of the
+  // same checks is under way, requests are answered from it at once rather than queued behind a dependency
+  // that hangs.
+  readonly #hung = new Map<string, Run>();
   // Until the first run has finished, the first run under way for each thing asked for, whatever it excludes.
-  readonly #firstRun = new Map<string, StartedRun & { selection: Selection }>();
+  readonly #firstRun = new Map<string, SharedRun & { selection: Selection }>();
   readonly #cache = new Map<string, { run: Run; until: number }>();
   // The last result of each set of selected checks (bounded, as selections are the client's to invent):
   // what a run's change is judged against, and with the checks' history what the status page shows.
@@ -151,12 +155,20 @@ export class HealthEngine {
       // asking for the same checks, and take it if it ran what this selection runs (the exclusions named
       // no check), so that a flood of invented `exclude=` names runs the checks once.
       first.joined();
-      const run = await first.done;
+      const run = await first.turn();
       if (this.#keyOf(wanted) === this.#keyOf(first.selection))
         return { result: selectResult(run, selection, lenient), age: borrowedAge(run.result) };
     }
+    const hung = this.#hung.size === 0 ? undefined : this.#hungResult(wanted);
+    if (hung !== undefined) return { result: selectResult(hung, selection, lenient), age: ageOf(hung) };
     const run = await this.#shared(wanted);
     return { result: selectResult(run, selection, lenient), age: borrowedAge(run.result) };
+  }
+
+  /** The last failure of these checks, if it ran into its deadline and the next run of them is under way. */
+  #hungResult(selection: Selection): Run | undefined {
+    const key = this.#keyOf(selection);
+    return this.#inflight.has(key) ? this.#hung.get(key) : undefined;
   }
 
   /** Stops the background refresh; later requests run their checks on demand. */
@@ -207,18 +219,17 @@ export class HealthEngine {
     const key = this.#keyOf(selection);
     const joining = this.#inflight.get(key);
     if (joining) {
-      if (request) joining.joined();
-      return joining.done;
+      if (!request) return joining.done;
+      joining.joined();
+      return joining.turn();
     }
     const started = startRun(this.#options, selection, request);
-    const run = {
-      joined: started.joined,
-      done: this.#finish(selection, started.done).finally(() => this.#inflight.delete(key)),
-    };
+    const done = this.#finish(selection, started.done).finally(() => this.#inflight.delete(key));
+    const run: SharedRun = { joined: started.joined, done, turn: inTurns(done) };
     this.#inflight.set(key, run);
     if (this.#known === undefined && !this.#firstRun.has(selection.asked))
       this.#firstRun.set(selection.asked, { ...run, selection });
-    return run.done;
+    return request ? run.turn() : run.done;
   }
 
   async #finish(selection: Selection, done: Promise<Run>): Promise<Run> {
@@ -231,6 +242,10 @@ export class HealthEngine {
     if (ttl > 0 && selection.missing(run.known).length === 0) {
       setBounded(this.#cache, key, { run, until: Date.now() + ttl }, MAX_SELECTIONS);
     }
+    // Ran into its deadline and failed: a dependency hangs (a run of sync checks never lasts that long).
+    if (run.result.status === 'ERROR' && run.result.duration >= this.#options.timeout - 1)
+      setBounded(this.#hung, key, run, MAX_SELECTIONS);
+    else this.#hung.delete(key);
     this.#observe(run.result);
     return run;
   }
@@ -278,6 +293,49 @@ export class HealthEngine {
       logger.info(`Health response: OK${recovered.length ? ` (recovered: ${recovered.join(', ')})` : ''}`, fields);
     }
   }
+}
+
+/** A run under way, shared by the requests that wait for it: each waits for its turn (`turn()`). */
+interface SharedRun extends StartedRun {
+  /** The run's end, in this request's turn: see `inTurns()`. */
+  turn(): Promise<Run>;
+}
+
+// How many requests waiting for one run are answered in one turn of the event loop.
+const SLICE = 32;
+
+/**
+ * Hands the end of `done` to its waiters `SLICE` at a time, one turn of the event loop apart: when the run of
+ * a flood of probes ends (a thousand of them behind a hanging dependency, say), their answers are written a
+ * slice at a time, and the app's own requests are served between the slices rather than after the whole burst.
+ */
+function inTurns<T>(done: Promise<T>): () => Promise<T> {
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  const waiting: Array<{ resolve(value: T): void; reject(error: unknown): void }> = [];
+  const release = (): void => {
+    const settled = outcome!;
+    for (const waiter of waiting.splice(0, SLICE)) {
+      if (settled.ok) waiter.resolve(settled.value);
+      else waiter.reject(settled.error);
+    }
+    if (waiting.length > 0) setImmediate(release);
+  };
+  done.then(
+    (value) => {
+      outcome = { ok: true, value };
+      release();
+    },
+    (error: unknown) => {
+      outcome = { ok: false, error };
+      release();
+    },
+  );
+  return () =>
+    new Promise<T>((resolve, reject) => {
+      waiting.push({ resolve, reject });
+      // Late, after every slice has gone: its turn is now.
+      if (outcome !== undefined && waiting.length === 1) release();
+    });
 }
 
 /** Whether two runs knew the same checks, registered the same way. */

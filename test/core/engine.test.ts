@@ -344,3 +344,86 @@ describe('the registry, before any run', () => {
     expect(runs).to.equal(1);
   });
 });
+
+describe('a flood behind a dependency that hangs', () => {
+  it("answers the requests waiting for one run a slice at a time, the app's own work served between the slices", async () => {
+    const { app, bus } = makeApp({ timeout: 150 });
+    registerCheck('db', () => new Promise(() => {}), { bus });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const agent = request.agent(server);
+      const answered: number[] = [];
+      const between: number[] = [];
+      const waiting = Array.from({ length: 100 }, (_, i) =>
+        agent
+          .get('/health?checks=all')
+          .expect(503)
+          .then(() => answered.push(i)),
+      );
+      // The app's own work, as it would come in: a turn of the event loop after each other, all along.
+      let serving = true;
+      const appWork = (): void => {
+        if (!serving) return;
+        between.push(answered.length);
+        setImmediate(appWork);
+      };
+      appWork();
+      await Promise.all(waiting);
+      serving = false;
+      // Between the first answer and the last, the app's own work had turns of its own.
+      expect(between.filter((count) => count > 0 && count < 100).length).to.be.at.least(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('while the next run is under way, answers at once from the last one that ran into its deadline and failed', async () => {
+    const { app, bus } = makeApp({ timeout: 200 });
+    let hang = true;
+    registerCheck('db', () => (hang ? new Promise(() => {}) : true), { bus });
+    const agent = request(app.callback());
+    const timed = async (): Promise<[number, number]> => {
+      const started = performance.now();
+      const res = await agent.get('/health?checks=all');
+      return [res.status, performance.now() - started];
+    };
+    // The first run hangs until its deadline.
+    const [first, firstMs] = await timed();
+    expect([first, firstMs >= 190]).to.deep.equal([503, true]);
+    // The next request starts the next run and waits for it; one that comes meanwhile is answered at once.
+    const second = timed();
+    await sleep(20);
+    const [third, thirdMs] = await timed();
+    expect(third).to.equal(503);
+    expect(thirdMs).to.be.below(100);
+    expect((await second)[1]).to.be.at.least(150);
+    // The dependency is back: the next run answers, and nothing is held from the hung one any more.
+    hang = false;
+    const [,] = await timed();
+    const [recovered] = await timed();
+    expect(recovered).to.equal(200);
+  });
+
+  it('never answers from a run that failed quickly: only one that ran into its deadline', async () => {
+    const { app, bus } = makeApp({ timeout: 300 });
+    let calls = 0;
+    registerCheck(
+      'db',
+      async () => {
+        calls++;
+        await sleep(60);
+        return calls > 1;
+      },
+      { bus },
+    );
+    const agent = request(app.callback());
+    await agent.get('/health?checks=all').expect(503);
+    // A failure that did not hang: the next requests wait for the next run, which passes.
+    const [a, b] = await Promise.all([
+      agent.get('/health?checks=all'),
+      sleep(10).then(() => agent.get('/health?checks=all')),
+    ]);
+    expect([a.status, b.status]).to.deep.equal([200, 200]);
+  });
+});
