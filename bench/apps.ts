@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import Koa, { type Middleware } from 'koa';
 import { createHealthBus, type HealthBus, type HealthOptions, health } from '../dist/index.js';
+import { notify } from '../dist/notify/notify.js';
 
 const require = createRequire(import.meta.url);
 
@@ -52,6 +53,23 @@ export function busWithChecks(count: number, ms: number): HealthBus {
   return bus;
 }
 
+/**
+ * The 20 checks and one more that says OK and WARN in turn, run after run: every run is a change that
+ * `notify()` must tell (WARN still answers 200).
+ */
+function flippingBus(): HealthBus {
+  const bus = busWithChecks(CHECKS_PER_RUN, 20);
+  let warn = false;
+  bus.on('healthcheck', (event) => {
+    warn = !warn;
+    event.report('flip', warn ? 'WARN' : 'OK');
+  });
+  return bus;
+}
+
+/** A receiver that is down: nothing listens on port 1 of 127.0.0.1, so every send is refused. */
+export const DEAD_RECEIVER = 'http://127.0.0.1:1/hook';
+
 /** koa-health as the benchmarks run it: a disable file to look up, no logging. */
 export function koaHealth(options: HealthOptions = {}): Middleware {
   return health({ disableFile: MISSING_DISABLE_FILE, logger: false, ...options });
@@ -74,6 +92,13 @@ export const httpApps: Record<string, () => Server> = {
     ),
   'koa-health checks refresh': () =>
     createServer(koaHealthApp({ bus: busWithChecks(CHECKS_PER_RUN, 20), refreshInterval: 1000 }).callback()),
+  'koa-health checks flipping': () => createServer(koaHealthApp({ bus: flippingBus() }).callback()),
+  // The same, with notify() sending a message for every run (no minInterval, no flap detection) to a dead receiver.
+  'koa-health checks flipping + notify, dead receiver': () => {
+    const bus = flippingBus();
+    notify({ bus, webhook: DEAD_RECEIVER, minInterval: 0, flapping: false, retryDelay: 100, logger: false });
+    return createServer(koaHealthApp({ bus }).callback());
+  },
   'koa-simple-healthcheck': () => createServer(simpleHealthcheckApp().callback()),
   '@cloudnative/health-connect': () => createServer(healthConnectApp(0).callback()),
   '@cloudnative/health-connect checks': () => createServer(healthConnectApp(CHECKS_PER_RUN).callback()),

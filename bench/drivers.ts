@@ -30,7 +30,7 @@ import {
   redisCheck,
   tlsCheck,
 } from '../dist/checks/index.js';
-import { grpcCheck } from '../dist/grpc/health.js';
+import { grpcCheck, grpcHealthService } from '../dist/grpc/health.js';
 import { createHealthBus, health, registerCheck } from '../dist/index.js';
 import { median } from './stats.js';
 
@@ -103,6 +103,25 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
   };
   const grpcCall = (): Promise<void> =>
     new Promise((resolve, reject) => grpcClient.check({ service: '' }, (error) => (error ? reject(error) : resolve())));
+  // The same protocol served by grpcHealthService() over a bus of three sync checks, against the hand-written one above.
+  const serviceBus = createHealthBus();
+  for (const name of ['a', 'b', 'c']) registerCheck(name, () => true, { bus: serviceBus });
+  const served = grpcHealthService({ bus: serviceBus });
+  const serviceServer = new grpc.Server();
+  serviceServer.addService(served.definition, served.implementation);
+  const servicePort = await new Promise<number>((resolve) =>
+    serviceServer.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (_error, port) => resolve(port)),
+  );
+  const serviceClient = new Health(
+    `127.0.0.1:${servicePort}`,
+    grpc.credentials.createInsecure(),
+  ) as unknown as grpc.Client & {
+    check(request: object, callback: (error: Error | null) => void): grpc.ClientUnaryCall;
+  };
+  const serviceCall = (): Promise<void> =>
+    new Promise((resolve, reject) =>
+      serviceClient.check({ service: '' }, (error) => (error ? reject(error) : resolve())),
+    );
   // A local TLS server with a certificate made now, trusted as its own CA; and a local DNS responder that
   // answers every A question with one address.
   const certs = mkdtempSync(join(tmpdir(), 'koa-health-bench-'));
@@ -151,6 +170,12 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
       { name: 'NATS', bare: () => nats.rtt(), check: natsCheck(nats) },
       { name: 'Mosquitto (round trip)', bare: mqttRoundTrip, check: mqttCheck(mosquitto, { roundTrip: true }) },
       { name: 'gRPC health', bare: grpcCall, check: grpcCheck(grpcClient as never) },
+      // Not a check: the service side, a Check call answered by grpcHealthService() running three sync checks.
+      {
+        name: 'grpcHealthService() Check (3 sync checks) vs a hand-written SERVING',
+        bare: grpcCall,
+        check: serviceCall,
+      },
       {
         name: 'TLS (handshake, certificate read)',
         bare: tlsHandshake,
@@ -215,6 +240,9 @@ export async function measureDrivers(rounds = 30, n = 200): Promise<DriverFigure
     await mosquitto.endAsync();
     grpcClient.close();
     grpcServer.forceShutdown();
+    serviceClient.close();
+    serviceServer.forceShutdown();
+    served.close();
     tlsServer.close();
     responder.close();
     rmSync(certs, { recursive: true, force: true });

@@ -11,6 +11,8 @@ export interface HttpFigures {
   rpsByRound: number[];
   /** Median time from a request's arrival to its answer's last byte handed to the kernel (`res.end()` returned), in the server, ms. */
   serverP50: number;
+  /** The server p50 of each round, in the order of the rounds. */
+  serverP50ByRound: number[];
   /** The same to Node's `'finish'` event, which a burst of answers in one tick delays until the last of them is written, ms. */
   finishP50: number;
   p50: number;
@@ -69,6 +71,7 @@ export async function measure(apps: Record<string, Load>, rounds: number): Promi
             rps: median(results.map((result) => result.requests.average)),
             rpsByRound: results.map((result) => result.requests.average),
             serverP50: median(serverP50s[name]!),
+            serverP50ByRound: serverP50s[name]!,
             finishP50: median(finishP50s[name]!),
             p50: median(results.map((result) => result.latency.p50)),
             p99: median(results.map((result) => result.latency.p99)),

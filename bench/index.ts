@@ -2,16 +2,25 @@
 // Prints the table, writes BENCHMARKS.md, and exits 1 if the heap grew (a leak per request).
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { type LatencyFigures, measureAppLatency } from './app-latency.js';
 import { measureDrivers } from './drivers.js';
 import { type HttpFigures, measure } from './http.js';
 import { measureProbe } from './probe.js';
 import { runInProcess } from './run-inprocess.js';
+import { measureScale } from './scale.js';
 import { measureSchedule } from './schedule.js';
 import { measureOverload } from './shedding.js';
 import { measureShutdown } from './shutdown.js';
+import { LAZY_PEERS, measureStartup } from './startup.js';
 import { median, paired, pairs, type Samples, withSpread } from './stats.js';
 import { measureStatusPage } from './status-page.js';
 import { FLOORS, measureTelemetry, RUN } from './telemetry.js';
+
+// `--quick`: the guard CI runs (bench/quick.ts), and nothing else.
+if (process.argv.includes('--quick')) {
+  const { runQuick } = await import('./quick.js');
+  process.exit((await runQuick()) ? 0 : 1);
+}
 
 const HEAP_GROWTH_LIMIT_MB = 4;
 const CHECK_ROUNDS = 3;
@@ -66,6 +75,8 @@ const checks = await measure(
     ['koa-health checks cached', ALL],
     ['koa-health checks refresh', ALL],
     ['hand-written shared run', '/health'],
+    ['koa-health checks flipping', ALL],
+    ['koa-health checks flipping + notify, dead receiver', ALL],
     ['@cloudnative/health-connect checks', '/health'],
     ['@godaddy/terminus checks', '/health'],
   ]),
@@ -247,7 +258,18 @@ const targets: Record<string, string> = {
   'koa-health checks cached': `≤ ${CHECK_SECONDS + 1} runs per ${CHECK_SECONDS} s: ${verdict(checks['koa-health checks cached']!.runs / CHECK_ROUNDS <= CHECK_SECONDS + 1)}; ${fixed(cachedRatio)} of bare`,
   'koa-health checks refresh': `no request waits for a run: p99 ${checks['koa-health checks refresh']!.p99} ms vs bare /health ${checks['koa-health']!.p99} ms at this load`,
   '@godaddy/terminus checks': 'answers before Koa (wraps the Node server)',
+  'koa-health checks flipping': 'a 21st check says OK and WARN in turn: every run is a change',
+  'koa-health checks flipping + notify, dead receiver': notifyTarget(),
 };
+
+/** notify() sending a message per run to a receiver that refuses: the probes' server p50 against the same without it, round by round. */
+function notifyTarget(): string {
+  const without = checks['koa-health checks flipping']!.serverP50ByRound;
+  const withNotify = checks['koa-health checks flipping + notify, dead receiver']!.serverP50ByRound;
+  const ratios = withNotify.map((value, round) => value / without[round]!);
+  const ratio = median(ratios);
+  return `server p50 within 5% of the same app without notify(): ${withSpread(ratio, ratios, fixed)}: ${verdict(ratio <= 1.05)}`;
+}
 for (const [name, figures] of Object.entries(checks)) {
   const label = name === 'koa-health' ? 'koa-health, bare /health' : name;
   const runs =
@@ -358,6 +380,56 @@ const overload = await measureOverload();
   );
 }
 
+progress("the app's own latency under probe floods");
+const latency = await measureAppLatency();
+latencyRows(latency);
+
+progress('1,000 checks in one run; startup');
+const scale = await measureScale();
+rows.push(
+  '',
+  `### Scale: ${scale.checks.toLocaleString('en')} registered checks (a third pass, a third warn, a third fail) in one run, in a process of its own`,
+  '',
+);
+row('item', 'what', 'figure', 'target');
+row('---', '---', '---', '---');
+row(
+  '14 one run',
+  `\`runHealthChecks()\` of all of them, against a hand-written loop calling the same functions and collating the same results (${fixed(scale.handWrittenRunUs / 1000)} ms a run)`,
+  `${fixed(scale.runUs / 1000)} ms a run; koa-health's own cost ${withSpread(scale.ownPerCheckUs, scale.ownPerCheckByRound, (value) => `${fixed(value)} µs`)} per check`,
+  `< 5 µs of its own per check per run: ${verdict(scale.ownPerCheckUs < 5)}`,
+);
+row(
+  '14 heap',
+  'kept per registered check after one run (registration, tracker, the run)',
+  `${scale.heapPerCheckBytes.toLocaleString('en')} bytes`,
+  '',
+);
+rows.push(
+  '',
+  '### Startup: `import()` in a fresh process (median of seven), the modules it loads and their packages',
+  '',
+);
+row('item', 'import', 'ms', 'modules', 'packages', 'target');
+row('---', '---', '---', '---', '---', '---');
+for (const target of ['koa-health', 'koa-health/checks', 'koa-health/notify', '@godaddy/terminus']) {
+  const figures = measureStartup(target);
+  const ours = target.startsWith('koa-health');
+  const eager = figures.packages.filter((name) =>
+    LAZY_PEERS.some((peer) => name === peer || name.startsWith(`${peer}/`)),
+  );
+  row(
+    '15 startup',
+    `\`${target}\``,
+    fixed(figures.ms, 1),
+    figures.modules,
+    figures.packages.join(', '),
+    ours
+      ? `< 30 ms: ${verdict(figures.ms < 30)}; no optional peer loaded: ${verdict(eager.length === 0)}${eager.length ? ` (${eager.join(', ')})` : ''}`
+      : 'the peer',
+  );
+}
+
 progress('shutdown under load');
 const drain = await measureShutdown();
 const drainTarget = drain.shutdownDelay + drain.slowestMs;
@@ -397,7 +469,12 @@ row(
   `${fixed(telemetry[RUN]! / 1000)} µs per check`,
   'what the costs above are added to',
 );
-row('9 status page', 'render 50 checks × 100 history entries', `${fixed(page, 3)} ms`, `< 1 ms: ${verdict(page < 1)}`);
+row(
+  '9 status page',
+  'render 50 checks × 100 history entries, with a timeline of 30 results per check and of the overall status',
+  `${fixed(page, 3)} ms`,
+  `< 1 ms: ${verdict(page < 1)}`,
+);
 row(
   '10 probe CLI',
   `wall time vs node -e 0 (${fixed(cli.node, 1)} ms) + the request (${fixed(cli.request, 1)} ms)`,
@@ -433,4 +510,63 @@ writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), table);
 if (heapGrowth > HEAP_GROWTH_LIMIT_MB) {
   console.error(`heap grew by ${heapGrowth} MB over ${memory.requests} requests: a leak per request`);
   process.exitCode = 1;
+}
+
+/** The rows of the app-latency bench: each app's route, alone, under a probe flood, and with the checks hanging. */
+function latencyRows(figures: LatencyFigures): void {
+  rows.push(
+    '',
+    `### The app's own latency: a JSON route at ${figures.appRate} req/s (Poisson arrivals, timed from each request's due time), alone, beside a flood of ${figures.probeRate} probes/s (\`/health/ready\` and \`?checks=all\` in turn; ten checks of 20 ms), and with the checks hanging (each failed at the 1 s deadline); ${figures.seconds} s phases, rounds interleaved, each server in a process of its own`,
+    '',
+  );
+  row(
+    'item',
+    'app',
+    'route alone p50 / p99 / p99.9 ms',
+    'with probes p99 ms (× alone)',
+    'checks hanging p99 ms (× alone)',
+    'probes answered, p50 ms',
+    'check calls/s',
+    'target',
+  );
+  row('---', '---', '---', '---', '---', '---', '---', '---');
+  const ratioOf = (app: keyof LatencyFigures['rounds'], phase: 'probes' | 'hanging'): number[] => {
+    const alone = figures.rounds[app].alone;
+    return figures.rounds[app][phase].map((round, i) => round.p99 / alone[i]!.p99);
+  };
+  const ours = figures.rounds['koa-health'];
+  const middle = (values: number[]): number => median(values);
+  for (const [app, phases] of Object.entries(figures.rounds) as Array<
+    [keyof LatencyFigures['rounds'], LatencyFigures['rounds']['koa-health']]
+  >) {
+    const alone = phases.alone;
+    const probes = ratioOf(app, 'probes');
+    const hanging = ratioOf(app, 'hanging');
+    let target = '';
+    if (app === 'koa-health') {
+      const peers = Object.keys(figures.rounds).filter((name) => name !== 'koa-health') as Array<
+        keyof LatencyFigures['rounds']
+      >;
+      const notWorse = (phase: 'probes' | 'hanging'): boolean =>
+        peers.every(
+          (peer) =>
+            middle(ours[phase].map(({ p99 }) => p99)) <=
+            middle(figures.rounds[peer][phase].map(({ p99 }) => p99)) * 1.1,
+        );
+      target =
+        `with probes within 10% of alone: ${verdict(middle(probes) <= 1.1)}; hanging within 50%: ${verdict(middle(hanging) <= 1.5)}; ` +
+        `never worse than a peer (10% for noise): with probes ${verdict(notWorse('probes'))}, hanging ${verdict(notWorse('hanging'))}`;
+    }
+    const p99s = (phase: 'alone' | 'probes' | 'hanging'): number => middle(phases[phase].map(({ p99 }) => p99));
+    row(
+      '13 app latency',
+      app,
+      `${middle(alone.map(({ p50 }) => p50))} / ${p99s('alone')} / ${middle(alone.map(({ p999 }) => p999))}`,
+      `${p99s('probes')} (${withSpread(middle(probes), probes, fixed)})`,
+      `${p99s('hanging')} (${withSpread(middle(hanging), hanging, fixed)})`,
+      `${middle(phases.probes.map(({ probes: count }) => count))}, ${middle(phases.probes.map(({ probeP50 }) => probeP50))}`,
+      `${middle(phases.probes.map(({ checkCallsPerSecond }) => checkCallsPerSecond))} (hanging ${middle(phases.hanging.map(({ checkCallsPerSecond }) => checkCallsPerSecond))})`,
+      target,
+    );
+  }
 }

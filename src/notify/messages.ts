@@ -46,7 +46,10 @@ export interface Message {
   readonly checks: readonly CheckState[];
   /** Every check failing now. */
   readonly failing: readonly CheckState[];
+  /** What happened since the last message, in order: the latest 100. */
   readonly events: readonly NotifyEvent[];
+  /** How many earlier events were left out of `events`. */
+  readonly omitted: number;
   /** Why notifications are muted now, if they are. */
   readonly muted: string | undefined;
 }
@@ -59,7 +62,7 @@ export interface Delivered {
 
 /**
  * The webhook's JSON body:
- * `{ status, before, checks: [{ name, status, before, message, since }], service, at, summary, events, failing, dropped, muted }`.
+ * `{ status, before, checks: [{ name, status, before, message, since }], service, at, summary, events, failing, omitted, dropped, muted }`.
  */
 export function webhookBody(message: Message, { service, dropped }: Delivered): string {
   const check = (state: CheckState) => ({
@@ -80,6 +83,7 @@ export function webhookBody(message: Message, { service, dropped }: Delivered): 
     summary: summary(message, service, dropped),
     events: message.events.map((event) => ({ ...event, at: iso(event.at) })),
     failing: message.failing.map(check),
+    omitted: message.omitted,
     dropped,
     muted: message.muted ?? null,
   });
@@ -92,9 +96,9 @@ export function slackBody(message: Message, { service, dropped }: Delivered): st
   for (const state of message.checks) lines.push(`• ${slackCheck(state)}`);
   for (const state of message.failing) if (!named.has(state.name)) lines.push(`• ${slackCheck(state)}`);
   if (message.events.length > 1) {
-    lines.push(
-      `_${message.events.length} changes:_ ${message.events.map((event) => slack(eventText(event))).join('; ')}`,
-    );
+    const more = message.omitted > 0 ? ` (and ${message.omitted} earlier, not listed)` : '';
+    const listed = message.events.map((event) => slack(eventText(event))).join('; ');
+    lines.push(`_${message.events.length + message.omitted} changes:_ ${listed}${more}`);
   }
   if (dropped > 0) lines.push(`_${dropped} earlier messages were dropped: the queue was full_`);
   return JSON.stringify({ text: lines.join('\n') });
@@ -115,7 +119,11 @@ export function summary(message: Message, service: ServiceInfo, dropped = 0): st
     const longest = Math.max(0, ...message.checks.map(({ downFor }) => downFor ?? 0));
     what = `recovered${longest > 0 ? ` after ${duration(longest)} down` : ''}`;
   } else if (failing.length > 0) what = `failing: ${failing.join(', ')}`;
-  else what = events.length === 1 && only?.check ? `${only.check} ${only.status ?? ''}` : `${events.length} changes`;
+  else
+    what =
+      events.length === 1 && only?.check
+        ? `${only.check} ${only.status ?? ''}`
+        : `${events.length + message.omitted} changes`;
   const change = message.before === undefined || message.before === message.status ? '' : ` (was ${message.before})`;
   const lost = dropped > 0 ? ` (${dropped} messages dropped)` : '';
   return `${who}: ${message.status}${change}: ${what}${lost}`;

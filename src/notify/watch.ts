@@ -19,6 +19,10 @@ import type { CheckState, Message, NotifyEvent } from './messages.js';
 /** What mutes notifications: the disable file (`MAINTENANCE`), a graceful shutdown (`DRAINING`), the app refusing traffic (`REFUSING`). */
 export type MuteReason = 'MAINTENANCE' | 'DRAINING' | 'REFUSING';
 
+// A message lists at most this many events; older ones are counted, not kept: a check changing every run inside
+// a long `minInterval` must not grow the next message without end.
+const MAX_EVENTS = 100;
+
 /** The rules of one `notify()`, checked. */
 export interface WatchSettings {
   readonly minInterval: number;
@@ -55,8 +59,11 @@ export class Watch {
   readonly #send: (message: Message) => void;
   readonly #checks = new Map<string, Watched>();
   #pending: NotifyEvent[] = [];
+  // Events left out of the next message, counted: it lists the latest MAX_EVENTS.
+  #omitted = 0;
   // Events while muted: told when muting ends.
   #meanwhile: NotifyEvent[] = [];
+  #omittedMeanwhile = 0;
   #told: RunStatus | undefined;
   #lastSentAt = Number.NEGATIVE_INFINITY;
   #muted: string | undefined;
@@ -159,8 +166,22 @@ export class Watch {
   }
 
   #event(event: NotifyEvent): void {
-    if (this.#muted !== undefined) this.#meanwhile.push(event);
-    else this.#pending.push(event);
+    if (this.#muted !== undefined) {
+      this.#meanwhile.push(event);
+      if (this.#meanwhile.length > MAX_EVENTS) {
+        this.#meanwhile.shift();
+        this.#omittedMeanwhile++;
+      }
+    } else this.#pending.push(event);
+    this.#trim();
+  }
+
+  /** Keeps the latest MAX_EVENTS events for the next message and counts the rest. */
+  #trim(): void {
+    const over = this.#pending.length - MAX_EVENTS;
+    if (over <= 0) return;
+    this.#pending.splice(0, over);
+    this.#omitted += over;
   }
 
   /** Whether notifications are muted now, and why; a change of it is an event of its own. */
@@ -177,6 +198,9 @@ export class Watch {
       this.#muted = undefined;
       this.#pending.push({ kind: 'unmuted', at, message: ended ?? '' }, ...this.#meanwhile);
       this.#meanwhile = [];
+      this.#omitted += this.#omittedMeanwhile;
+      this.#omittedMeanwhile = 0;
+      this.#trim();
     } else this.#muted = reason;
     this.#schedule();
   }
@@ -203,10 +227,14 @@ export class Watch {
     this.#flushTimer = undefined;
     if (this.#pending.length === 0) return;
     const events = this.#pending;
+    const omitted = this.#omitted;
     this.#pending = [];
+    this.#omitted = 0;
     const at = Date.now();
     const states = [...this.#checks].map(([name, watched]) => this.#state(name, watched));
+    // The checks the events name, and any whose status the last message did not tell (its events left out).
     const named = new Set(events.map(({ check }) => check));
+    for (const [name, watched] of this.#checks) if (watched.status !== watched.told) named.add(name);
     const status = overallStatus(states);
     const message: Message = {
       at,
@@ -215,6 +243,7 @@ export class Watch {
       checks: states.filter(({ name }) => named.has(name)),
       failing: states.filter(({ status: checkStatus }) => !passes(checkStatus)),
       events,
+      omitted,
       muted: this.#muted,
     };
     for (const [name, watched] of this.#checks) if (named.has(name)) watched.told = watched.status;

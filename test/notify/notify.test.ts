@@ -191,6 +191,25 @@ describe('notify()', () => {
     expect(receiver.received).to.have.length(2);
   });
 
+  it('lists the latest 100 events in a message and counts the rest: a check changing every run cannot grow it without end', async () => {
+    const checks = checksOn();
+    start(checks.bus, { webhook: receiver.url, minInterval: 500, flapping: false });
+    await checks.run();
+    checks.set('db', 'ERROR');
+    await checks.run();
+    await receiver.waitFor(1);
+    for (let i = 0; i < 150; i++) {
+      checks.set('db', i % 2 === 0 ? 'OK' : 'ERROR');
+      await checks.run();
+    }
+    await receiver.waitFor(2);
+    const folded = receiver.json<WebhookBody & { omitted: number }>()[1]!;
+    expect(folded.events).to.have.length(100);
+    expect(folded.omitted).to.equal(50);
+    expect(folded.summary).to.equal('the service: ERROR: failing: db');
+    expect(folded.checks.map(({ name }) => name)).to.deep.equal(['db']);
+  });
+
   it('says "N changes" in a folded Slack message', async () => {
     const checks = checksOn(['db', 'cache']);
     start(checks.bus, { slack: receiver.url, minInterval: 300 });
