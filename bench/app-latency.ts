@@ -2,8 +2,10 @@
 // gets Poisson arrivals at a fixed rate, not saturating; then the same with a probe flood beside it
 // (`/health/ready` and `?checks=all`, ten checks of 20 ms of simulated I/O); then with the checks hanging
 // (each fails at the 1 s deadline). koa-health, a hand-written Koa route that runs the same checks per
-// request, and @godaddy/terminus, each server in a process of its own; this process only sends and times,
-// from each request's due time (a late send counts against the server, not for it).
+// request, @godaddy/terminus (the same checks per request), and lightship (its own server for the probes,
+// answered from a state the app sets after running the same checks every second, as its users do); each app
+// in a process of its own; this process only sends and times, from each request's due time (a late send
+// counts against the server, not for it).
 import { fork } from 'node:child_process';
 import { Agent, createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -19,7 +21,7 @@ const CHECK_MS = 20;
 const TIMEOUT_MS = 1000;
 
 /** The apps measured, by name; each answers `/work` and its probes. */
-export const LATENCY_APPS = ['koa-health', 'hand-written route', '@godaddy/terminus'] as const;
+export const LATENCY_APPS = ['koa-health', 'hand-written route', '@godaddy/terminus', 'lightship'] as const;
 export type LatencyApp = (typeof LATENCY_APPS)[number];
 
 /** What the checks do now: 20 ms of simulated I/O, or never settle. */
@@ -46,7 +48,32 @@ const work: Koa.Middleware = (ctx, next) => {
   ctx.body = { ok: true, at: Date.now() };
 };
 
-function server(name: LatencyApp): Server {
+/** The app's server, and where its probes are answered (another server for lightship), with their paths. */
+interface Served {
+  readonly app: Server;
+  readonly probes: Server;
+  readonly paths: readonly string[];
+}
+
+async function server(name: LatencyApp): Promise<Served> {
+  if (name === 'lightship') {
+    const { createLightship } = await import('lightship');
+    // Local mode: its own server on a free port; no signal handlers of its own in a benchmark child.
+    const lightship = await createLightship({ signals: [], shutdownDelay: 0 });
+    const loop = async (): Promise<void> => {
+      if (await runChecksPerRequest()) lightship.signalReady();
+      else lightship.signalNotReady();
+      setTimeout(() => void loop(), 1000).unref();
+    };
+    void loop();
+    const app = createServer(new Koa().use(work).callback());
+    return { app, probes: lightship.server, paths: ['/ready', '/health'] };
+  }
+  const app = plainServer(name);
+  return { app, probes: app, paths: ['/health/ready', '/health?checks=all'] };
+}
+
+function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
   if (name === 'koa-health') {
     const bus = createHealthBus();
     for (let i = 0; i < CHECKS; i++) registerCheck(`check${i}`, check, { bus });
@@ -144,7 +171,7 @@ export async function measureAppLatency({
   appRate = 500,
   probeRate = 1000,
   seconds = 3,
-  rounds = 2,
+  rounds = 3,
   apps = LATENCY_APPS,
 }: {
   appRate?: number;
@@ -168,14 +195,14 @@ export async function measureAppLatency({
       children[name]!.send(message);
     });
   try {
-    const ports: Record<string, number> = {};
-    for (const name of apps) ports[name] = (await ask<{ port: number }>(name, { type: 'port' })).port;
+    const ports: Record<string, { port: number; probePort: number; paths: string[] }> = {};
+    for (const name of apps) ports[name] = await ask(name, { type: 'port' });
     const result = Object.fromEntries(
       apps.map((name) => [name, { alone: [], probes: [], hanging: [] }]),
     ) as unknown as LatencyFigures['rounds'];
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 === 0 ? apps : [...apps].reverse()) {
-        const port = ports[name]!;
+        const { port, probePort, paths } = ports[name]!;
         for (const phase of ['alone', 'probes', 'hanging'] as const) {
           await ask(name, { type: 'hang', hanging: phase === 'hanging' });
           const agent = new Agent({ keepAlive: true, maxSockets: 4000 });
@@ -183,12 +210,12 @@ export async function measureAppLatency({
           const warm = phase === 'alone' ? 0.5 : 1.5;
           await Promise.all([
             offer(port, agent, appRate, ['/work'], warm),
-            phase === 'alone' ? [] : offer(port, agent, probeRate, ['/health/ready', '/health?checks=all'], warm),
+            phase === 'alone' ? [] : offer(probePort, agent, probeRate, paths, warm),
           ]);
           await ask(name, { type: 'calls' });
           const [app, probes] = await Promise.all([
             offer(port, agent, appRate, ['/work'], seconds),
-            phase === 'alone' ? [] : offer(port, agent, probeRate, ['/health/ready', '/health?checks=all'], seconds),
+            phase === 'alone' ? [] : offer(probePort, agent, probeRate, paths, seconds),
           ]);
           const { calls } = await ask<{ calls: number }>(name, { type: 'calls' });
           agent.destroy();
@@ -215,10 +242,16 @@ export async function measureAppLatency({
 // The child's side: one app's server, told over IPC whether its checks hang.
 const mode = process.argv[2] as LatencyApp | undefined;
 if (mode !== undefined && (LATENCY_APPS as readonly string[]).includes(mode) && process.send) {
-  const app = server(mode);
-  app.listen(0, '127.0.0.1');
-  process.on('message', (message: { type: string; hanging?: boolean }) => {
-    if (message.type === 'port') process.send!({ port: (app.address() as AddressInfo).port });
+  const served = server(mode).then(async (made) => {
+    await new Promise<void>((resolve) => made.app.listen(0, '127.0.0.1', resolve));
+    return made;
+  });
+  process.on('message', async (message: { type: string; hanging?: boolean }) => {
+    if (message.type === 'port') {
+      const { app, probes, paths } = await served;
+      const port = (app.address() as AddressInfo).port;
+      process.send!({ port, probePort: (probes.address() as AddressInfo).port, paths });
+    }
     if (message.type === 'hang') {
       state.hanging = message.hanging === true;
       process.send!({ ok: true });

@@ -8,7 +8,7 @@ import { measureScale } from './scale.js';
 /** How far each ratio may go before the guard fails: several times what the full bench measures. */
 export const QUICK_LIMITS = {
   /** koa-health's run against the hand-written loop, 300 checks (the full bench measures about 4 to 6). */
-  runVersusHandWritten: 15,
+  runVersusHandWritten: 20,
   /** The route's p99 with a probe flood (or hanging checks) against alone, when also more than 10 ms worse. */
   p99VersusAlone: 3,
   p99SlackMs: 10,

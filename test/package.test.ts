@@ -323,3 +323,51 @@ describe('the public root', () => {
       expect(names).to.not.include(gone);
   });
 });
+
+describe('what importing the package loads', () => {
+  it('loads no optional peer and no body parser at import; the first POST loads koa-bodyparser', () => {
+    const entry = join(root, 'dist/index.js');
+    // A resolve hook that says which of these packages are asked for, in order.
+    const watched = [
+      'koa-bodyparser',
+      'pg',
+      'mysql2',
+      'ioredis',
+      'redis',
+      'prom-client',
+      'hot-shots',
+      '@opentelemetry/api',
+      'amqplib',
+      'nats',
+      'mqtt',
+      '@grpc/grpc-js',
+      'pino',
+    ];
+    const hook = `data:text/javascript,const watched = ${JSON.stringify(watched)}; export async function resolve(s, c, next) { if (watched.includes(s)) console.log('asked for ' + s); return next(s, c); }`;
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `
+        import { register } from 'node:module';
+        import { createServer } from 'node:http';
+        register(${JSON.stringify(hook)});
+        const { health, createHealthBus } = await import(${JSON.stringify(entry)});
+        const { default: Koa } = await import('koa');
+        console.log('imported');
+        const app = new Koa().use(health({ bus: createHealthBus(), disableFile: false, logger: false }));
+        const server = createServer(app.callback()).listen(0, '127.0.0.1');
+        await new Promise((resolve) => server.once('listening', resolve));
+        const url = 'http://127.0.0.1:' + server.address().port + '/health';
+        console.log('GET', (await fetch(url + '?checks=all')).status);
+        const post = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"checks":"all"}' });
+        console.log('POST', post.status, await post.text());
+        server.close();
+      `,
+      ],
+      { encoding: 'utf8', cwd: root },
+    );
+    expect(out.trim().split('\n')).to.deep.equal(['imported', 'GET 200', 'asked for koa-bodyparser', 'POST 200 OK']);
+  });
+});

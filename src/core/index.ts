@@ -55,7 +55,7 @@ export {
   validExpect,
 } from './run.js';
 export { type CheckList, listItems, Selection, validCheckName } from './selection.js';
-export { type FlappingOptions, type OverTimeOptions, validFlapping } from './tracker.js';
+export { type FlappingOptions, type FlappingRule, type OverTimeOptions, validFlapping } from './tracker.js';
 export {
   type CheckCall,
   type CheckChange,

@@ -2,8 +2,7 @@
  * `health()`: the middleware (the hot path, one compare for every other request) and the endpoint it
  * answers at its path, one step at a time. The probes and the status page have files of their own.
  */
-import type { Context, Next } from 'koa';
-import bodyParser from 'koa-bodyparser';
+import type { Context, Middleware, Next } from 'koa';
 import {
   contextOf,
   type HealthContext,
@@ -30,7 +29,7 @@ import { MaintenanceWatch } from './maintenance.js';
 import { configure, type HealthConfig, type HealthMiddleware, type HealthOptions } from './options.js';
 import { combine, type HealthParameters, QueryReader, type ReadQuery, readBody } from './parameters.js';
 import { type Probe, ProbeEndpoint } from './probes.js';
-import { StatusPage } from './status-page.js';
+import type { StatusPage } from './status-page.js';
 
 /**
  * A Koa middleware answering health checks at `path`: 200 `OK`, `maintenanceCode` `MAINTENANCE`
@@ -140,15 +139,16 @@ export class HealthEndpoint {
   readonly #parts: EndpointParts;
   readonly #config: HealthConfig;
   readonly #engine: HealthEngine;
-  // Parses POST bodies of this endpoint only; the app's own parser, if any, has gone first.
-  readonly #parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' });
-  readonly #statusPage: StatusPage;
+  // Parses POST bodies of this endpoint only; the app's own parser, if any, has gone first. Made at the first
+  // POST: koa-bodyparser and the forty packages under it are not loaded for an app that never posts.
+  #parseBody: Promise<Middleware> | undefined;
+  // Loaded at the first request for it: the page's template and style are not loaded for an app that never asks.
+  #statusPage: Promise<StatusPage> | undefined;
   readonly #refusals: Refusals;
 
   constructor(parts: EndpointParts) {
     this.#parts = parts;
     ({ config: this.#config, engine: this.#engine } = parts);
-    this.#statusPage = new StatusPage(parts);
     this.#refusals = new Refusals(this.#config.logger, 'a check request');
   }
 
@@ -176,7 +176,10 @@ export class HealthEndpoint {
 
   async #answerPost(ctx: Context, query: Parameters<typeof combine>[0]): Promise<void> {
     try {
-      const body = await readBody(ctx, this.#parseBody, this.#config.engine.timeout);
+      this.#parseBody ??= import('koa-bodyparser').then(({ default: bodyParser }) =>
+        bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb' }),
+      );
+      const body = await readBody(ctx, await this.#parseBody, this.#config.engine.timeout);
       await this.#answerWith(ctx, combine(query, body));
     } catch (error) {
       replyError(ctx, error);
@@ -197,12 +200,10 @@ export class HealthEndpoint {
   /** The status page: it needs the secret exactly as running checks does, and shows details as `details` allows. */
   #page(ctx: Context, parameters: HealthParameters): Promise<void> | void {
     if (!this.#authorized(ctx, parameters.auth)) return;
-    try {
-      const answered = this.#statusPage.answer(ctx, parameters);
-      return answered?.catch((error: unknown) => replyError(ctx, error, this.#config.showDetails));
-    } catch (error) {
-      return replyError(ctx, error, this.#config.showDetails);
-    }
+    this.#statusPage ??= import('./status-page.js').then(({ StatusPage }) => new StatusPage(this.#parts));
+    return this.#statusPage
+      .then((page) => page.answer(ctx, parameters))
+      .catch((error: unknown) => replyError(ctx, error, this.#config.showDetails));
   }
 
   /** Whether the request may run checks; a refusal is answered 401 here, and logged. */

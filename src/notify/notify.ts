@@ -14,12 +14,15 @@ import {
   holdsTimer,
   knownOptions,
   type Logger,
+  logText,
+  messageOf,
   NOT_SHOWN,
   optionError,
   type RunResult,
   TIMER_MS,
   validBus,
   validLogger,
+  validTimeout,
 } from '../core/index.js';
 import { Receiver } from './delivery.js';
 import { slackBody, webhookBody } from './messages.js';
@@ -170,9 +173,10 @@ export function notify(options: NotifyOptions): Notifier {
   }
   if (webhook === undefined && slack === undefined)
     throw optionError(WHERE, 'webhook', 'a URL or { url, headers } (or give `slack`)', undefined);
-  const ms = (value: unknown, option: string, orZero: boolean): number => {
-    if ((orZero && value === 0) || holdsTimer(value)) return value as number;
-    throw optionError(WHERE, option, orZero ? `0 or ${TIMER_MS}` : TIMER_MS, value);
+  // 0 (none), or a delay Node's timers hold.
+  const orZero = (value: unknown, option: string): number => {
+    if (value === 0 || holdsTimer(value)) return value;
+    throw optionError(WHERE, option, `0 or ${TIMER_MS}`, value);
   };
   const whole = (value: unknown, option: string, max: number): number => {
     if (Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= max) return value as number;
@@ -181,8 +185,8 @@ export function notify(options: NotifyOptions): Notifier {
   if (!Array.isArray(muteWhen) || !muteWhen.every((reason) => MUTE_REASONS.includes(reason)))
     throw optionError(WHERE, 'muteWhen', `a list of ${MUTE_REASONS.join(', ')}`, muteWhen);
   const settings: WatchSettings = {
-    minInterval: ms(minInterval, 'minInterval', true),
-    remindEvery: remindEvery === false ? false : ms(remindEvery, 'remindEvery', false),
+    minInterval: orZero(minInterval, 'minInterval'),
+    remindEvery: remindEvery === false ? false : validTimeout(remindEvery, WHERE, 'remindEvery'),
     failuresBeforeAlert: whole(failuresBeforeAlert, 'failuresBeforeAlert', 1000),
     muteWhen: new Set(muteWhen),
     flapping: validOwnFlapping(flapping),
@@ -191,11 +195,12 @@ export function notify(options: NotifyOptions): Notifier {
   const receiving = {
     service: () => context.service ?? {},
     queueSize: whole(queueSize, 'queueSize', 10_000),
-    timeout: ms(timeout, 'timeout', false),
+    timeout: validTimeout(timeout, WHERE, 'timeout'),
     tries: 3,
-    retryDelay: ms(retryDelay, 'retryDelay', true),
+    retryDelay: orZero(retryDelay, 'retryDelay'),
     logger: log,
   };
+  const closeWithin = validTimeout(closeTimeout, WHERE, 'closeTimeout');
   const receivers: Receiver[] = [];
   if (webhook !== undefined) {
     const target = validWebhook(webhook);
@@ -214,11 +219,8 @@ export function notify(options: NotifyOptions): Notifier {
       watch.take(result);
     } catch (error) {
       // Nothing here may fail a run; a fault of ours is said, once per kind, and the run goes on.
-      context.warnOnce(
-        log,
-        `notify:${String(error)}`,
-        `koa-health notify: a result could not be taken in (${String(error)})`,
-      );
+      const why = logText(messageOf(error));
+      context.warnOnce(log, `notify:${why}`, `koa-health notify: a result could not be taken in (${why})`);
     }
   };
   bus.on('healthresult', onResult);
@@ -228,7 +230,7 @@ export function notify(options: NotifyOptions): Notifier {
       closing ??= (async () => {
         bus.off('healthresult', onResult);
         watch.close();
-        const deadline = Date.now() + ms(closeTimeout, 'closeTimeout', false);
+        const deadline = Date.now() + closeWithin;
         await Promise.all(receivers.map((receiver) => receiver.close(deadline)));
       })();
       return closing;

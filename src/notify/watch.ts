@@ -8,11 +8,13 @@
 import {
   type CheckResult,
   type CheckStatus,
+  type FlappingRule,
   type HealthContext,
   overallStatus,
   passes,
   type RunResult,
   type RunStatus,
+  setBounded,
 } from '../core/index.js';
 import type { CheckState, Message, NotifyEvent } from './messages.js';
 
@@ -22,6 +24,8 @@ export type MuteReason = 'MAINTENANCE' | 'DRAINING' | 'REFUSING';
 // A message lists at most this many events; older ones are counted, not kept: a check changing every run inside
 // a long `minInterval` must not grow the next message without end.
 const MAX_EVENTS = 100;
+// At most this many checks are watched, the oldest forgotten first.
+const MAX_WATCHED = 100_000;
 
 /** The rules of one `notify()`, checked. */
 export interface WatchSettings {
@@ -85,7 +89,9 @@ export class Watch {
     if (this.#closed) return;
     this.#lookAtMuting();
     const at = result.startedAt + result.duration;
-    for (const check of result.checks) this.#takeCheck(check, at);
+    // Which checks have a flapping rule of their own: looked up once per run, not per check.
+    const registered = this.#context.registered();
+    for (const check of result.checks) this.#takeCheck(check, at, registered.get(check.name)?.rules.flapping);
     // The first run is the baseline: an OK one is no news, but the next message says what it was.
     if (this.#told === undefined && this.#pending.length === 0) this.#told = overallStatus(this.#checks.values());
     this.#schedule();
@@ -101,7 +107,7 @@ export class Watch {
     this.#closed = true;
   }
 
-  #takeCheck(result: CheckResult, at: number): void {
+  #takeCheck(result: CheckResult, at: number, own: FlappingRule | false | undefined): void {
     let watched = this.#checks.get(result.name);
     if (watched === undefined) {
       watched = {
@@ -115,7 +121,8 @@ export class Watch {
         changes: [],
         flapping: false,
       };
-      this.#checks.set(result.name, watched);
+      // Bounded as the tracker is: a subscriber reporting a new name every run must not grow it without end.
+      setBounded(this.#checks, result.name, watched, MAX_WATCHED);
     }
     // A result borrowed by several runs counts once.
     if (result === watched.last) return;
@@ -132,7 +139,7 @@ export class Watch {
       watched.since = at;
       if (!passes(status) && passes(before)) watched.failingSince = at;
     }
-    const flapping = result.flapping || this.#ownFlapping(result.name, watched, at);
+    const flapping = result.flapping || this.#ownFlapping(watched, at, own !== undefined && own !== false);
     if (flapping !== watched.flapping) {
       watched.flapping = flapping;
       if (flapping) {
@@ -153,10 +160,9 @@ export class Watch {
   }
 
   /** Flap detection for a check without a rule of its own: its changes within the window. */
-  #ownFlapping(name: string, watched: Watched, at: number): boolean {
+  #ownFlapping(watched: Watched, at: number, hasOwnRule: boolean): boolean {
     const rule = this.#settings.flapping;
-    const own = this.#context.registered().get(name)?.rules.flapping;
-    if (rule === false || (own !== undefined && own !== false)) {
+    if (rule === false || hasOwnRule) {
       watched.changes.length = 0;
       return false;
     }

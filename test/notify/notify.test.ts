@@ -495,6 +495,8 @@ describe('notify()', () => {
       ],
       [{ webhook: 'http://x/', queueSize: 1e9 }, /`queueSize` must be a whole number from 1 to 10000/],
       [{ webhook: 'http://x/', timeout: Number.POSITIVE_INFINITY }, /`timeout` must be a number of ms/],
+      [{ webhook: 'http://x/', closeTimeout: -1 }, /`closeTimeout` must be a number of ms/],
+      [{ webhook: 'http://x/', retryDelay: 1e12 }, /`retryDelay` must be 0 or a number of ms/],
       [{ webhook: 'http://x/', flapping: { changes: 1 } }, /`flapping.changes` must be a whole number from 2/],
       [{ webhook: 'http://x/', webhookUrl: 'x' }, /`webhookUrl` is not an option/],
       [{ webhook: 'http://x/', structuredLogs: 'yes' }, /`structuredLogs` must be true or false/],
