@@ -124,7 +124,8 @@ export interface LatencyFigures {
   seconds: number;
 }
 
-export type Phase = 'alone' | 'probes' | 'hanging';
+/** `again`: the route alone once more, after the others: how far two runs of the same thing differ here. */
+export type Phase = 'alone' | 'probes' | 'hanging' | 'again';
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -198,24 +199,25 @@ export async function measureAppLatency({
     const ports: Record<string, { port: number; probePort: number; paths: string[] }> = {};
     for (const name of apps) ports[name] = await ask(name, { type: 'port' });
     const result = Object.fromEntries(
-      apps.map((name) => [name, { alone: [], probes: [], hanging: [] }]),
+      apps.map((name) => [name, { alone: [], probes: [], hanging: [], again: [] }]),
     ) as unknown as LatencyFigures['rounds'];
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 === 0 ? apps : [...apps].reverse()) {
         const { port, probePort, paths } = ports[name]!;
-        for (const phase of ['alone', 'probes', 'hanging'] as const) {
+        for (const phase of ['alone', 'probes', 'hanging', 'again'] as const) {
+          const quiet = phase === 'alone' || phase === 'again';
           await ask(name, { type: 'hang', hanging: phase === 'hanging' });
           const agent = new Agent({ keepAlive: true, maxSockets: 4000 });
           // Warm-up, not counted: sockets, JIT, and for the hanging phase the first run that hangs.
-          const warm = phase === 'alone' ? 0.5 : 1.5;
+          const warm = quiet ? 0.5 : 1.5;
           await Promise.all([
             offer(port, agent, appRate, ['/work'], warm),
-            phase === 'alone' ? [] : offer(probePort, agent, probeRate, paths, warm),
+            quiet ? [] : offer(probePort, agent, probeRate, paths, warm),
           ]);
           await ask(name, { type: 'calls' });
           const [app, probes] = await Promise.all([
             offer(port, agent, appRate, ['/work'], seconds),
-            phase === 'alone' ? [] : offer(probePort, agent, probeRate, paths, seconds),
+            quiet ? [] : offer(probePort, agent, probeRate, paths, seconds),
           ]);
           const { calls } = await ask<{ calls: number }>(name, { type: 'calls' });
           agent.destroy();

@@ -101,10 +101,11 @@ export class Watch {
   close(): void {
     if (this.#closed) return;
     clearInterval(this.#mutePoll);
-    clearTimeout(this.#reminder);
-    clearTimeout(this.#flushTimer);
     if (this.#pending.length > 0) this.#flush();
     this.#closed = true;
+    // After the last message: it would have planned a reminder.
+    clearTimeout(this.#reminder);
+    clearTimeout(this.#flushTimer);
   }
 
   #takeCheck(result: CheckResult, at: number, own: FlappingRule | false | undefined): void {
