@@ -102,6 +102,7 @@ export {
   TIMER_MS,
   validBus,
   validCache,
+  validHeaderSet,
   validLogger,
   validTimeout,
 } from './validate.js';

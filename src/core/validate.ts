@@ -196,3 +196,28 @@ export function checkOptionsProblem(options: unknown, checkTimer = true): string
   if (timeout === undefined || !checkTimer || holdsTimer(timeout)) return undefined;
   return problem('timeout', TIMER_MS, timeout);
 }
+
+// What HTTP allows: a header name is a token; a value has no CR, LF, NUL or other control but tab.
+const HEADER_NAME = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * Header names to values that HTTP allows, checked now rather than as a failed request later; frozen.
+ * `option` names the set (`'headers.MAINTENANCE'`); with `secret`, a wrong value is never shown.
+ */
+export function validHeaderSet(
+  value: unknown,
+  where: string,
+  option: string,
+  secret = false,
+): Readonly<Record<string, string>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw optionError(where, option, 'header names to strings', value);
+  for (const [name, text] of Object.entries(value)) {
+    if (typeof text !== 'string' || !HEADER_NAME.test(name) || !HEADER_VALUE.test(text)) {
+      const expected = 'a header value without CR, LF or NUL, under a header name that is a token';
+      throw optionError(where, `${option}[${JSON.stringify(name)}]`, expected, secret ? NOT_SHOWN : text);
+    }
+  }
+  return Object.freeze({ ...(value as Record<string, string>) });
+}

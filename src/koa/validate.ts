@@ -1,5 +1,11 @@
-import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { type CheckList, knownOptions, optionError, Selection, type ServiceInfo } from '../core/index.js';
+import {
+  type CheckList,
+  knownOptions,
+  optionError,
+  Selection,
+  type ServiceInfo,
+  validHeaderSet,
+} from '../core/index.js';
 import type { AnswerStatus } from '../formats/index.js';
 
 /** `health()`'s own option checks, in the one message form of `core/validate.ts`. */
@@ -63,19 +69,7 @@ export function validHeaders(headers: unknown, where: string): StateHeaders {
   for (const [state, set] of Object.entries(headers)) {
     if (!STATES.includes(state as AnswerStatus))
       throw optionError(where, 'headers', `keyed by ${STATES.join(', ')}`, state);
-    if (typeof set !== 'object' || set === null)
-      throw optionError(where, `headers.${state}`, 'header names to strings', set);
-    for (const [name, value] of Object.entries(set)) {
-      try {
-        if (typeof value !== 'string') throw new TypeError('not a string');
-        validateHeaderName(name);
-        validateHeaderValue(name, value);
-      } catch {
-        const expected = 'a header value without CR, LF or NUL, under a header name that is a token';
-        throw optionError(where, `headers.${state}[${JSON.stringify(name)}]`, expected, value);
-      }
-    }
-    valid[state] = Object.freeze({ ...set });
+    valid[state] = validHeaderSet(set, where, `headers.${state}`);
   }
   return valid;
 }

@@ -6,7 +6,6 @@
  * draining. Sending never slows a run: messages are queued and sent in the background.
  * @module
  */
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import {
   contextOf,
   type HealthBus,
@@ -21,6 +20,7 @@ import {
   type RunResult,
   TIMER_MS,
   validBus,
+  validHeaderSet,
   validLogger,
   validTimeout,
 } from '../core/index.js';
@@ -271,21 +271,5 @@ function validWebhook(value: unknown): { url: string; headers: Readonly<Record<s
     throw optionError(WHERE, 'webhook', 'a URL or { url, headers }', value);
   knownOptions(value, ['url', 'headers'], `${WHERE} \`webhook\``);
   const { url, headers = {} } = value as { url?: unknown; headers?: unknown };
-  if (typeof headers !== 'object' || headers === null || Array.isArray(headers))
-    throw optionError(WHERE, 'webhook.headers', 'header names to strings', headers);
-  for (const [name, text] of Object.entries(headers)) {
-    try {
-      if (typeof text !== 'string') throw new TypeError('not a string');
-      validateHeaderName(name);
-      validateHeaderValue(name, text);
-    } catch {
-      throw optionError(
-        WHERE,
-        `webhook.headers[${JSON.stringify(name)}]`,
-        'a header value without CR, LF or NUL',
-        NOT_SHOWN,
-      );
-    }
-  }
-  return { url: validUrl(url, 'webhook.url'), headers: Object.freeze({ ...(headers as Record<string, string>) }) };
+  return { url: validUrl(url, 'webhook.url'), headers: validHeaderSet(headers, WHERE, 'webhook.headers', true) };
 }
