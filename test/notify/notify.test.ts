@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
+import { contextOf } from '../../src/core/index.js';
 import { environment } from '../../src/environment/index.js';
 import {
+  availability,
   type CheckStatus,
   createHealthBus,
   gracefulShutdown,
@@ -333,6 +335,33 @@ describe('notify()', () => {
     } finally {
       remove();
     }
+  });
+
+  it('mutes while the app refuses traffic (when asked) and while draining: one message each way, the changes told after', async () => {
+    const checks = checksOn();
+    // A mount, so that the app's availability is logged through its (silent) logger.
+    health({ bus: checks.bus, disableFile: false, logger: false });
+    start(checks.bus, { webhook: receiver.url, minInterval: 0, muteWhen: ['REFUSING', 'DRAINING'] });
+    await checks.run();
+    const release = availability(checks.bus).refuseTraffic('config reload');
+    // Looked at once a second, and at every run.
+    await checks.run();
+    await receiver.waitFor(1);
+    expect(receiver.json<WebhookBody>()[0]).to.deep.include({ muted: 'refusing traffic' });
+    checks.set('db', 'ERROR');
+    await checks.run();
+    release();
+    await receiver.waitFor(2, 3000);
+    const after = receiver.json<WebhookBody>()[1]!;
+    expect(after.events.map(({ kind }) => kind)).to.deep.equal(['unmuted', 'change']);
+    expect(after.status).to.equal('ERROR');
+    contextOf(checks.bus).startDrain();
+    checks.set('db', 'OK');
+    await checks.run();
+    await receiver.waitFor(3);
+    expect(receiver.json<WebhookBody>()[2]).to.deep.include({ muted: 'draining' });
+    await sleep(100);
+    expect(receiver.received).to.have.length(3);
   });
 
   it('never slows a run with a dead receiver, and logs the outage once, its end once; no line holds the URL', async () => {
