@@ -81,8 +81,9 @@ export function unknownConfigured({ config, engine }: EndpointParts): string[] {
 
 /**
  * The one rule for the HTTP status of an answer: `200` when its state passes (OK; WARN too, unless the
- * endpoint's `warnCode` says otherwise); else, for the endpoint, `maintenanceCode` in maintenance and `failureCode` for a failed run, and for the probes `503`
- * whatever those are (Kubernetes counts 200 to 399 as ready, 299 included); `503` while starting or draining.
+ * endpoint's `warnCode` says otherwise); else, for the endpoint, `maintenanceCode` in maintenance and
+ * `failureCode` for a failed run, and for the probes `503` whatever those are (Kubernetes counts 200 to 399
+ * as ready, 299 included); `503` while starting or draining.
  */
 export function httpStatusOf({ config }: EndpointParts, state: AnswerStatus, probe: boolean): number {
   if (state === 'OK') return 200;

@@ -62,12 +62,9 @@ export class Watch {
   readonly #settings: WatchSettings;
   readonly #send: (message: Message) => void;
   readonly #checks = new Map<string, Watched>();
-  #pending: NotifyEvent[] = [];
-  // Events left out of the next message, counted: it lists the latest MAX_EVENTS.
-  #omitted = 0;
-  // Events while muted: told when muting ends.
-  #meanwhile: NotifyEvent[] = [];
-  #omittedMeanwhile = 0;
+  // What the next message tells; and, while muted, what the message that ends muting will tell.
+  readonly #pending = new Events();
+  readonly #meanwhile = new Events();
   #told: RunStatus | undefined;
   #lastSentAt = Number.NEGATIVE_INFINITY;
   #muted: string | undefined;
@@ -93,7 +90,7 @@ export class Watch {
     const registered = this.#context.registered();
     for (const check of result.checks) this.#takeCheck(check, at, registered.get(check.name)?.rules.flapping);
     // The first run is the baseline: an OK one is no news, but the next message says what it was.
-    if (this.#told === undefined && this.#pending.length === 0) this.#told = overallStatus(this.#checks.values());
+    if (this.#told === undefined && this.#pending.list.length === 0) this.#told = overallStatus(this.#checks.values());
     this.#schedule();
   }
 
@@ -101,7 +98,7 @@ export class Watch {
   close(): void {
     if (this.#closed) return;
     clearInterval(this.#mutePoll);
-    if (this.#pending.length > 0) this.#flush();
+    if (this.#pending.list.length > 0) this.#flush();
     this.#closed = true;
     // After the last message: it would have planned a reminder.
     clearTimeout(this.#reminder);
@@ -145,7 +142,7 @@ export class Watch {
       watched.flapping = flapping;
       if (flapping) {
         // What this check's changes were still to tell is said by "started flapping" instead.
-        this.#pending = this.#pending.filter(({ kind, check }) => kind !== 'change' || check !== result.name);
+        this.#pending.list = this.#pending.list.filter(({ kind, check }) => kind !== 'change' || check !== result.name);
       }
       this.#event({
         kind: flapping ? 'flapping-started' : 'flapping-stopped',
@@ -173,22 +170,7 @@ export class Watch {
   }
 
   #event(event: NotifyEvent): void {
-    if (this.#muted !== undefined) {
-      this.#meanwhile.push(event);
-      if (this.#meanwhile.length > MAX_EVENTS) {
-        this.#meanwhile.shift();
-        this.#omittedMeanwhile++;
-      }
-    } else this.#pending.push(event);
-    this.#trim();
-  }
-
-  /** Keeps the latest MAX_EVENTS events for the next message and counts the rest. */
-  #trim(): void {
-    const over = this.#pending.length - MAX_EVENTS;
-    if (over <= 0) return;
-    this.#pending.splice(0, over);
-    this.#omitted += over;
+    (this.#muted === undefined ? this.#pending : this.#meanwhile).add([event]);
   }
 
   /** Whether notifications are muted now, and why; a change of it is an event of its own. */
@@ -198,16 +180,13 @@ export class Watch {
     if (reason === this.#muted) return;
     const at = Date.now();
     if (reason !== undefined && this.#muted === undefined) {
-      this.#pending.push({ kind: 'muted', at, message: reason });
+      this.#pending.add([{ kind: 'muted', at, message: reason }]);
       this.#muted = reason;
     } else if (reason === undefined) {
       const ended = this.#muted;
       this.#muted = undefined;
-      this.#pending.push({ kind: 'unmuted', at, message: ended ?? '' }, ...this.#meanwhile);
-      this.#meanwhile = [];
-      this.#omitted += this.#omittedMeanwhile;
-      this.#omittedMeanwhile = 0;
-      this.#trim();
+      const meanwhile = this.#meanwhile.take();
+      this.#pending.add([{ kind: 'unmuted', at, message: ended ?? '' }, ...meanwhile.events], meanwhile.omitted);
     } else this.#muted = reason;
     this.#schedule();
   }
@@ -223,7 +202,7 @@ export class Watch {
 
   /** Sends now, or when `minInterval` since the last message has passed. */
   #schedule(): void {
-    if (this.#pending.length === 0 || this.#flushTimer !== undefined || this.#closed) return;
+    if (this.#pending.list.length === 0 || this.#flushTimer !== undefined || this.#closed) return;
     const wait = this.#lastSentAt + this.#settings.minInterval - Date.now();
     if (wait <= 0) this.#flush();
     else this.#flushTimer = setTimeout(() => this.#flush(), wait).unref();
@@ -232,11 +211,8 @@ export class Watch {
   #flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (this.#pending.length === 0) return;
-    const events = this.#pending;
-    const omitted = this.#omitted;
-    this.#pending = [];
-    this.#omitted = 0;
+    if (this.#pending.list.length === 0) return;
+    const { events, omitted } = this.#pending.take();
     const at = Date.now();
     const states = [...this.#checks].map(([name, watched]) => this.#state(name, watched));
     // The checks the events name, and any whose status the last message did not tell (its events left out).
@@ -282,8 +258,32 @@ export class Watch {
     this.#reminder = setTimeout(() => {
       this.#reminder = undefined;
       if (this.#closed || this.#muted !== undefined) return;
-      this.#pending.push({ kind: 'reminder', at: Date.now() });
+      this.#pending.add([{ kind: 'reminder', at: Date.now() }]);
       this.#schedule();
     }, every).unref();
+  }
+}
+
+/** Events still to tell: the latest MAX_EVENTS kept in order, the ones before them counted. */
+class Events {
+  list: NotifyEvent[] = [];
+  omitted = 0;
+
+  /** Adds events (and a count of earlier ones left out), dropping the oldest beyond MAX_EVENTS. */
+  add(events: readonly NotifyEvent[], omitted = 0): void {
+    this.list.push(...events);
+    this.omitted += omitted;
+    const over = this.list.length - MAX_EVENTS;
+    if (over <= 0) return;
+    this.list.splice(0, over);
+    this.omitted += over;
+  }
+
+  /** Everything kept and counted, leaving none. */
+  take(): { events: NotifyEvent[]; omitted: number } {
+    const taken = { events: this.list, omitted: this.omitted };
+    this.list = [];
+    this.omitted = 0;
+    return taken;
   }
 }
