@@ -102,7 +102,7 @@ function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
   return plain;
 }
 
-/** The latency of the app's route in one phase, ms from each request's due time. */
+/** The latency of the app's route in one kind of phase, ms from each request's due time. */
 export interface PhaseFigures {
   p50: number;
   p99: number;
@@ -116,16 +116,24 @@ export interface PhaseFigures {
   checkCallsPerSecond: number;
 }
 
+/** One app's figures: per kind of phase, all rounds' answers together and each round's on its own. */
+export interface AppLatency {
+  phases: Record<Phase, { all: PhaseFigures; rounds: PhaseFigures[] }>;
+  /** The p99 of each phase of the route alone on its own, in order: how far runs of the same thing differ here. */
+  aloneP99s: number[];
+}
+
 export interface LatencyFigures {
-  /** Per app, per phase, one entry per round. */
-  rounds: Record<LatencyApp, Record<Phase, PhaseFigures[]>>;
+  apps: Record<LatencyApp, AppLatency>;
   appRate: number;
   probeRate: number;
   seconds: number;
+  rounds: number;
 }
 
-/** `again`: the route alone once more, after the others: how far two runs of the same thing differ here. */
-export type Phase = 'alone' | 'probes' | 'hanging' | 'again';
+/** The kinds of phase; a round of one app runs alone, probes, alone, hanging, alone. */
+export type Phase = 'alone' | 'probes' | 'hanging';
+const ROUND: readonly Phase[] = ['alone', 'probes', 'alone', 'hanging', 'alone'];
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -167,7 +175,32 @@ async function offer(
   return (await Promise.all(answers)).filter((ms) => !Number.isNaN(ms));
 }
 
-/** Measures every app, phases in turn, rounds interleaved (A B C, then C B A). */
+/** What a phase's answers come to; `probes` are the flood's answers (their count and p50). */
+function figuresOf(
+  app: number[],
+  probes: { count: number; p50: number },
+  calls: number,
+  seconds: number,
+): PhaseFigures {
+  const sorted = [...app].sort((a, b) => a - b);
+  const round2 = (ms: number): number => Math.round(ms * 100) / 100;
+  return {
+    p50: round2(percentile(sorted, 50)),
+    p99: round2(percentile(sorted, 99)),
+    p999: round2(percentile(sorted, 99.9)),
+    answered: app.length,
+    probes: probes.count,
+    probeP50: round2(probes.p50),
+    checkCallsPerSecond: Math.round(calls / seconds),
+  };
+}
+
+/**
+ * Measures every app, rounds interleaved (A B C, then C B A). Each round of an app warms its route up, then runs
+ * alone, probes, alone, hanging, alone: each loaded phase lies between two of the route alone, so that drift
+ * over the round (a process waking from idle, the machine's other work) weighs on both sides of a ratio. The
+ * probes come from a process of their own, so that this one only sends the app's requests and times them.
+ */
 export async function measureAppLatency({
   appRate = 500,
   probeRate = 1000,
@@ -182,7 +215,7 @@ export async function measureAppLatency({
   apps?: readonly LatencyApp[];
 } = {}): Promise<LatencyFigures> {
   const children = Object.fromEntries(
-    apps.map((name) => [
+    [...apps, 'flood'].map((name) => [
       name,
       fork(fileURLToPath(import.meta.url), [name], {
         execArgv: ['--import', 'tsx'],
@@ -195,55 +228,110 @@ export async function measureAppLatency({
       children[name]!.once('message', (reply) => resolve(reply as T));
       children[name]!.send(message);
     });
+  const noProbes = Promise.resolve({ count: 0, p50: Number.NaN });
   try {
     const ports: Record<string, { port: number; probePort: number; paths: string[] }> = {};
     for (const name of apps) ports[name] = await ask(name, { type: 'port' });
-    const result = Object.fromEntries(
-      apps.map((name) => [name, { alone: [], probes: [], hanging: [], again: [] }]),
-    ) as unknown as LatencyFigures['rounds'];
+    const samples = Object.fromEntries(
+      apps.map((name) => [name, { rounds: [] as Array<Record<Phase, PhaseSamples>>, aloneP99s: [] as number[] }]),
+    );
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 === 0 ? apps : [...apps].reverse()) {
         const { port, probePort, paths } = ports[name]!;
-        for (const phase of ['alone', 'probes', 'hanging', 'again'] as const) {
-          const quiet = phase === 'alone' || phase === 'again';
+        const agent = new Agent({ keepAlive: true, maxSockets: 4000 });
+        // Not counted: the route after the app sat idle while the others were measured (JIT, sockets).
+        await offer(port, agent, 4 * appRate, ['/work'], 2);
+        const taken = { alone: new PhaseSamples(), probes: new PhaseSamples(), hanging: new PhaseSamples() };
+        for (const phase of ROUND) {
+          const quiet = phase === 'alone';
           await ask(name, { type: 'hang', hanging: phase === 'hanging' });
-          const agent = new Agent({ keepAlive: true, maxSockets: 4000 });
-          // Warm-up, not counted: sockets, JIT, and for the hanging phase the first run that hangs.
-          const warm = quiet ? 0.5 : 1.5;
-          await Promise.all([
-            offer(port, agent, appRate, ['/work'], warm),
-            quiet ? [] : offer(probePort, agent, probeRate, paths, warm),
-          ]);
+          const flood = (time: number): Promise<{ count: number; p50: number }> =>
+            quiet ? noProbes : ask('flood', { type: 'flood', port: probePort, paths, rate: probeRate, seconds: time });
+          // Not counted: for the loaded phases, the flood's first runs (for the hanging phase, the first that hangs).
+          if (!quiet) await Promise.all([offer(port, agent, appRate, ['/work'], 1.5), flood(1.5)]);
           await ask(name, { type: 'calls' });
-          const [app, probes] = await Promise.all([
-            offer(port, agent, appRate, ['/work'], seconds),
-            quiet ? [] : offer(probePort, agent, probeRate, paths, seconds),
-          ]);
+          const [app, probes] = await Promise.all([offer(port, agent, appRate, ['/work'], seconds), flood(seconds)]);
           const { calls } = await ask<{ calls: number }>(name, { type: 'calls' });
-          agent.destroy();
-          const sorted = [...app].sort((a, b) => a - b);
-          const round1 = (ms: number): number => Math.round(ms * 100) / 100;
-          result[name][phase].push({
-            p50: round1(percentile(sorted, 50)),
-            p99: round1(percentile(sorted, 99)),
-            p999: round1(percentile(sorted, 99.9)),
-            answered: app.length,
-            probes: probes.length,
-            probeP50: round1(probes.length ? median(probes) : Number.NaN),
-            checkCallsPerSecond: Math.round(calls / seconds),
-          });
+          taken[phase].add(app, probes, calls);
+          if (quiet)
+            samples[name]!.aloneP99s.push(
+              percentile(
+                [...app].sort((a, b) => a - b),
+                99,
+              ),
+            );
         }
+        agent.destroy();
+        samples[name]!.rounds.push(taken);
       }
     }
-    return { rounds: result, appRate, probeRate, seconds };
+    const figures = Object.fromEntries(
+      apps.map((name) => {
+        const { rounds: taken, aloneP99s } = samples[name]!;
+        const phaseFigures = (phase: Phase): AppLatency['phases'][Phase] => {
+          const all = new PhaseSamples();
+          for (const round of taken) all.merge(round[phase]);
+          return { all: all.figures(seconds), rounds: taken.map((round) => round[phase].figures(seconds)) };
+        };
+        const latency: AppLatency = {
+          phases: { alone: phaseFigures('alone'), probes: phaseFigures('probes'), hanging: phaseFigures('hanging') },
+          aloneP99s: aloneP99s.map((ms) => Math.round(ms * 100) / 100),
+        };
+        return [name, latency];
+      }),
+    ) as LatencyFigures['apps'];
+    return { apps: figures, appRate, probeRate, seconds, rounds };
   } finally {
     for (const child of Object.values(children)) child.kill();
   }
 }
 
-// The child's side: one app's server, told over IPC whether its checks hang.
-const mode = process.argv[2] as LatencyApp | undefined;
-if (mode !== undefined && (LATENCY_APPS as readonly string[]).includes(mode) && process.send) {
+/** The answers of one or more phases of the same kind, gathered. */
+class PhaseSamples {
+  readonly app: number[] = [];
+  readonly probeP50s: number[] = [];
+  probes = 0;
+  calls = 0;
+  phases = 0;
+
+  add(app: number[], probes: { count: number; p50: number }, calls: number): void {
+    this.app.push(...app);
+    if (probes.count > 0) this.probeP50s.push(probes.p50);
+    this.probes += probes.count;
+    this.calls += calls;
+    this.phases++;
+  }
+
+  merge(other: PhaseSamples): void {
+    this.app.push(...other.app);
+    this.probeP50s.push(...other.probeP50s);
+    this.probes += other.probes;
+    this.calls += other.calls;
+    this.phases += other.phases;
+  }
+
+  /** Per phase: the answers counted and the calls per second are a phase's on average. */
+  figures(seconds: number): PhaseFigures {
+    const per = Math.max(1, this.phases);
+    const p50 = this.probeP50s.length ? median(this.probeP50s) : Number.NaN;
+    const figures = figuresOf(this.app, { count: Math.round(this.probes / per), p50 }, this.calls / per, seconds);
+    return { ...figures, answered: Math.round(this.app.length / per) };
+  }
+}
+
+// The children's side: one app's server, told over IPC whether its checks hang; or the probes' flood.
+const mode = process.argv[2] as LatencyApp | 'flood' | undefined;
+if (mode === 'flood' && process.send) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 4000 });
+  process.on('message', async (message: { port: number; paths: string[]; rate: number; seconds: number }) => {
+    const answers = await offer(message.port, agent, message.rate, message.paths, message.seconds);
+    process.send!({ count: answers.length, p50: answers.length ? median(answers) : Number.NaN });
+  });
+  process.on('disconnect', () => process.exit(0));
+}
+const isApp = (name: string | undefined): name is LatencyApp =>
+  (LATENCY_APPS as readonly string[]).includes(name ?? '');
+if (isApp(mode) && process.send) {
   const served = server(mode).then(async (made) => {
     await new Promise<void>((resolve) => made.app.listen(0, '127.0.0.1', resolve));
     return made;

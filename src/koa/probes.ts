@@ -34,7 +34,8 @@ export type Probe = 'live' | 'ready' | 'startup';
 interface ProbeAnswer {
   readonly status: AnswerStatus;
   readonly result: RunResult | undefined;
-  readonly lines: readonly string[];
+  /** Written only for `?verbose`: a probe without it (the kubelet's every few seconds) makes none. */
+  readonly lines: () => readonly string[];
   readonly reasons?: readonly string[];
 }
 
@@ -93,7 +94,7 @@ export class ProbeEndpoint {
       const passed = statusCode === 200 ? 'passed' : 'failed';
       ctx.response.status = statusCode;
       setHeader(ctx, 'Content-Type', TEXT);
-      ctx.response.body = `${[...lines, `${probe}z check ${passed}`].join('\n')}\n`;
+      ctx.response.body = `${[...lines(), `${probe}z check ${passed}`].join('\n')}\n`;
     };
     if (!(verdict instanceof Promise)) return send(verdict);
     return verdict.then(send, (error: unknown) => {
@@ -107,8 +108,9 @@ export class ProbeEndpoint {
   /** Liveness runs nothing: it fails only once the app marked itself broken. */
   #live(allowed: boolean): ProbeAnswer {
     const { liveness, reasons } = this.#context.availability.state;
-    if (liveness === 'CORRECT') return { status: 'OK', result: undefined, lines: ['[+]ping ok'] };
-    const lines = reasons.liveness.map((reason) => `[-]broken failed: ${allowed ? reason : 'reason withheld'}`);
+    if (liveness === 'CORRECT') return { status: 'OK', result: undefined, lines: () => ['[+]ping ok'] };
+    const lines = (): string[] =>
+      reasons.liveness.map((reason) => `[-]broken failed: ${allowed ? reason : 'reason withheld'}`);
     return { status: 'BROKEN', result: undefined, lines, reasons: reasons.liveness };
   }
 
@@ -122,24 +124,25 @@ export class ProbeEndpoint {
     const context = this.#context;
     const holds = probe === 'ready' ? readinessHolds(this.#parts) : [];
     if (holds.length > 0) {
-      const lines = holds.flatMap(({ status, reasons }) =>
-        status === 'SHUTTING_DOWN'
-          ? ['[-]shutdown failed: draining']
-          : status === 'MAINTENANCE'
-            ? ['[-]maintenance failed: disable file present']
-            : reasons.map((reason) => `[-]refusing failed: ${allowed ? reason : 'reason withheld'}`),
-      );
+      const lines = (): string[] =>
+        holds.flatMap(({ status, reasons }) =>
+          status === 'SHUTTING_DOWN'
+            ? ['[-]shutdown failed: draining']
+            : status === 'MAINTENANCE'
+              ? ['[-]maintenance failed: disable file present']
+              : reasons.map((reason) => `[-]refusing failed: ${allowed ? reason : 'reason withheld'}`),
+        );
       const reasons = holds.flatMap((hold) => (hold.status === 'REFUSING' ? hold.reasons : []));
       return { status: holds[0]!.status, result: undefined, lines, reasons };
     }
     // Startup waits for the app's own work (`block()`) before its checks are run at all.
     const blocked = context.availability.startupHold;
     if (blocked !== undefined) {
-      const lines = [`[-]startup failed: ${allowed ? blocked.reason : 'reason withheld'}`];
+      const lines = (): string[] => [`[-]startup failed: ${allowed ? blocked.reason : 'reason withheld'}`];
       return { status: blocked.status, result: undefined, lines, reasons: [blocked.reason] };
     }
     if (probe === 'startup' && context.startedAt !== undefined)
-      return { status: 'OK', result: undefined, lines: ['[+]startup ok'] };
+      return { status: 'OK', result: undefined, lines: () => ['[+]startup ok'] };
     const starting = context.startedAt === undefined;
     if (name !== undefined) {
       // Exactly the one check named: `all`, `TRUE`, `a,b` and `@tag` are not selections here.
@@ -154,14 +157,8 @@ export class ProbeEndpoint {
       this.#reportUnknown();
       if (starting) this.#noteStartup(result, excluded);
       // Until startup has passed, that is the reason that counts: STARTING, whatever else failed.
-      const verdict = verdictOf(
-        result,
-        context.startedAt === undefined ? 'STARTING' : result.status,
-        excluded,
-        allowed,
-      );
-      if (verdict.status === 'STARTING') verdict.lines.push('[-]startup failed: not yet passed');
-      return verdict;
+      const status = context.startedAt === undefined ? 'STARTING' : result.status;
+      return verdictOf(result, status, excluded, allowed);
     });
   }
 
@@ -193,15 +190,19 @@ export class ProbeEndpoint {
   }
 }
 
-/** A verdict from a run: a line per check, and one per exclusion. */
+/** A verdict from a run: a line per check, one per exclusion, and one while startup has not passed. */
 function verdictOf(
   result: RunResult,
   status: AnswerStatus,
   excluded: readonly string[],
   allowed: boolean,
-): ProbeAnswer & { lines: string[] } {
-  const lines = result.checks.map(({ name, status, message }) => line(name, status, message, allowed));
-  for (const skipped of excluded) lines.push(`[+]${skipped} excluded: ok`);
+): ProbeAnswer {
+  const lines = (): string[] => {
+    const written = result.checks.map(({ name, status, message }) => line(name, status, message, allowed));
+    for (const skipped of excluded) written.push(`[+]${skipped} excluded: ok`);
+    if (status === 'STARTING') written.push('[-]startup failed: not yet passed');
+    return written;
+  };
   return { status, result, lines };
 }
 

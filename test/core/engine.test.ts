@@ -346,7 +346,7 @@ describe('the registry, before any run', () => {
 });
 
 describe('a flood behind a dependency that hangs', () => {
-  it("answers the requests waiting for one run a slice at a time, the app's own work served between the slices", async () => {
+  it("answers the requests waiting for one run one per turn of the event loop, the app's own work served between them", async () => {
     const { app, bus } = makeApp({ timeout: 150 });
     registerCheck('db', () => new Promise(() => {}), { bus });
     const server = app.listen(0, '127.0.0.1');
@@ -372,7 +372,9 @@ describe('a flood behind a dependency that hangs', () => {
       await Promise.all(waiting);
       serving = false;
       // Between the first answer and the last, the app's own work had turns of its own.
-      expect(between.filter((count) => count > 0 && count < 100).length).to.be.at.least(2);
+      // The app's own work had a turn between nearly every two answers: it never waits behind a burst of them.
+      const seen = new Set(between.filter((count) => count > 0 && count < 100));
+      expect(seen.size).to.be.at.least(90);
     } finally {
       server.close();
     }
