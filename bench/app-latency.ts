@@ -70,7 +70,9 @@ async function server(name: LatencyApp): Promise<Served> {
     return { app, probes: lightship.server, paths: ['/ready', '/health'] };
   }
   const app = plainServer(name);
-  return { app, probes: app, paths: ['/health/ready', '/health?checks=all'] };
+  // terminus matches the whole URL, query and all: its probes go to the paths it answers by running the checks.
+  const paths = name === '@godaddy/terminus' ? ['/health/ready', '/health'] : ['/health/ready', '/health?checks=all'];
+  return { app, probes: app, paths };
 }
 
 function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
@@ -102,7 +104,7 @@ function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
   return plain;
 }
 
-/** The latency of the app's route in one kind of phase, ms from each request's due time. */
+/** The latency of the app's route in one phase, ms from each request's due time. */
 export interface PhaseFigures {
   p50: number;
   p99: number;
@@ -116,10 +118,21 @@ export interface PhaseFigures {
   checkCallsPerSecond: number;
 }
 
-/** One app's figures: per kind of phase, all rounds' answers together and each round's on its own. */
+/**
+ * One kind of phase of one app: each figure the median over its phases (one bad phase, the machine's, moves
+ * a median of several little), and per round its p99 against the median p99 of the route alone in that round.
+ */
+export interface PhaseSummary extends PhaseFigures {
+  ratios: number[];
+  /** The median of `ratios`. */
+  ratio: number;
+}
+
 export interface AppLatency {
-  phases: Record<Phase, { all: PhaseFigures; rounds: PhaseFigures[] }>;
-  /** The p99 of each phase of the route alone on its own, in order: how far runs of the same thing differ here. */
+  alone: PhaseSummary;
+  probes: PhaseSummary;
+  hanging: PhaseSummary;
+  /** The p99 of each phase of the route alone, in order: how far runs of the same thing differ here. */
   aloneP99s: number[];
 }
 
@@ -139,6 +152,8 @@ function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
+
+const round2 = (ms: number): number => Math.round(ms * 100) / 100;
 
 /** Sends Poisson arrivals at `rate`/s to `paths` in turn for `seconds`; resolves with each answer's ms from its due time. */
 async function offer(
@@ -173,26 +188,6 @@ async function offer(
     );
   }
   return (await Promise.all(answers)).filter((ms) => !Number.isNaN(ms));
-}
-
-/** What a phase's answers come to; `probes` are the flood's answers (their count and p50). */
-function figuresOf(
-  app: number[],
-  probes: { count: number; p50: number },
-  calls: number,
-  seconds: number,
-): PhaseFigures {
-  const sorted = [...app].sort((a, b) => a - b);
-  const round2 = (ms: number): number => Math.round(ms * 100) / 100;
-  return {
-    p50: round2(percentile(sorted, 50)),
-    p99: round2(percentile(sorted, 99)),
-    p999: round2(percentile(sorted, 99.9)),
-    answered: app.length,
-    probes: probes.count,
-    probeP50: round2(probes.p50),
-    checkCallsPerSecond: Math.round(calls / seconds),
-  };
 }
 
 /**
@@ -232,16 +227,20 @@ export async function measureAppLatency({
   try {
     const ports: Record<string, { port: number; probePort: number; paths: string[] }> = {};
     for (const name of apps) ports[name] = await ask(name, { type: 'port' });
-    const samples = Object.fromEntries(
-      apps.map((name) => [name, { rounds: [] as Array<Record<Phase, PhaseSamples>>, aloneP99s: [] as number[] }]),
-    );
+    // Per app, per round, every phase in order.
+    const measured = Object.fromEntries(apps.map((name) => [name, [] as Array<Array<[Phase, PhaseFigures]>>]));
+    // Not counted: the route at four times its rate, so that the app measured first is as warm as the others.
+    const warmUp = async (name: LatencyApp, agent: Agent): Promise<void> => {
+      await offer(ports[name]!.port, agent, 4 * appRate, ['/work'], 2);
+    };
+    for (const name of apps) await warmUp(name, new Agent({ keepAlive: true }));
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 === 0 ? apps : [...apps].reverse()) {
         const { port, probePort, paths } = ports[name]!;
         const agent = new Agent({ keepAlive: true, maxSockets: 4000 });
-        // Not counted: the route after the app sat idle while the others were measured (JIT, sockets).
-        await offer(port, agent, 4 * appRate, ['/work'], 2);
-        const taken = { alone: new PhaseSamples(), probes: new PhaseSamples(), hanging: new PhaseSamples() };
+        // Not counted: the route after the app sat idle while the others were measured.
+        await warmUp(name, agent);
+        const phases: Array<[Phase, PhaseFigures]> = [];
         for (const phase of ROUND) {
           const quiet = phase === 'alone';
           await ask(name, { type: 'hang', hanging: phase === 'hanging' });
@@ -252,71 +251,54 @@ export async function measureAppLatency({
           await ask(name, { type: 'calls' });
           const [app, probes] = await Promise.all([offer(port, agent, appRate, ['/work'], seconds), flood(seconds)]);
           const { calls } = await ask<{ calls: number }>(name, { type: 'calls' });
-          taken[phase].add(app, probes, calls);
-          if (quiet)
-            samples[name]!.aloneP99s.push(
-              percentile(
-                [...app].sort((a, b) => a - b),
-                99,
-              ),
-            );
+          const sorted = app.sort((a, b) => a - b);
+          phases.push([
+            phase,
+            {
+              p50: round2(percentile(sorted, 50)),
+              p99: round2(percentile(sorted, 99)),
+              p999: round2(percentile(sorted, 99.9)),
+              answered: app.length,
+              probes: probes.count,
+              probeP50: round2(probes.p50),
+              checkCallsPerSecond: Math.round(calls / seconds),
+            },
+          ]);
         }
         agent.destroy();
-        samples[name]!.rounds.push(taken);
+        measured[name]!.push(phases);
       }
     }
-    const figures = Object.fromEntries(
-      apps.map((name) => {
-        const { rounds: taken, aloneP99s } = samples[name]!;
-        const phaseFigures = (phase: Phase): AppLatency['phases'][Phase] => {
-          const all = new PhaseSamples();
-          for (const round of taken) all.merge(round[phase]);
-          return { all: all.figures(seconds), rounds: taken.map((round) => round[phase].figures(seconds)) };
-        };
-        const latency: AppLatency = {
-          phases: { alone: phaseFigures('alone'), probes: phaseFigures('probes'), hanging: phaseFigures('hanging') },
-          aloneP99s: aloneP99s.map((ms) => Math.round(ms * 100) / 100),
-        };
-        return [name, latency];
-      }),
-    ) as LatencyFigures['apps'];
-    return { apps: figures, appRate, probeRate, seconds, rounds };
+    const figures = Object.fromEntries(apps.map((name) => [name, summarize(measured[name]!)]));
+    return { apps: figures as LatencyFigures['apps'], appRate, probeRate, seconds, rounds };
   } finally {
     for (const child of Object.values(children)) child.kill();
   }
 }
 
-/** The answers of one or more phases of the same kind, gathered. */
-class PhaseSamples {
-  readonly app: number[] = [];
-  readonly probeP50s: number[] = [];
-  probes = 0;
-  calls = 0;
-  phases = 0;
-
-  add(app: number[], probes: { count: number; p50: number }, calls: number): void {
-    this.app.push(...app);
-    if (probes.count > 0) this.probeP50s.push(probes.p50);
-    this.probes += probes.count;
-    this.calls += calls;
-    this.phases++;
-  }
-
-  merge(other: PhaseSamples): void {
-    this.app.push(...other.app);
-    this.probeP50s.push(...other.probeP50s);
-    this.probes += other.probes;
-    this.calls += other.calls;
-    this.phases += other.phases;
-  }
-
-  /** Per phase: the answers counted and the calls per second are a phase's on average. */
-  figures(seconds: number): PhaseFigures {
-    const per = Math.max(1, this.phases);
-    const p50 = this.probeP50s.length ? median(this.probeP50s) : Number.NaN;
-    const figures = figuresOf(this.app, { count: Math.round(this.probes / per), p50 }, this.calls / per, seconds);
-    return { ...figures, answered: Math.round(this.app.length / per) };
-  }
+/** One app's rounds of phases, summed up per kind of phase. */
+function summarize(rounds: Array<Array<[Phase, PhaseFigures]>>): AppLatency {
+  const of = (round: Array<[Phase, PhaseFigures]>, kind: Phase): PhaseFigures[] =>
+    round.filter(([phase]) => phase === kind).map(([, figures]) => figures);
+  const aloneP99 = rounds.map((round) => median(of(round, 'alone').map(({ p99 }) => p99)));
+  const summary = (kind: Phase): PhaseSummary => {
+    const all = rounds.flatMap((round) => of(round, kind));
+    const middle = (field: keyof PhaseFigures): number => round2(median(all.map((figures) => figures[field])));
+    const ratios = rounds.map((round, i) => median(of(round, kind).map(({ p99 }) => p99)) / aloneP99[i]!);
+    return {
+      p50: middle('p50'),
+      p99: middle('p99'),
+      p999: middle('p999'),
+      answered: middle('answered'),
+      probes: middle('probes'),
+      probeP50: middle('probeP50'),
+      checkCallsPerSecond: middle('checkCallsPerSecond'),
+      ratios,
+      ratio: median(ratios),
+    };
+  };
+  const aloneP99s = rounds.flatMap((round) => of(round, 'alone').map(({ p99 }) => p99));
+  return { alone: summary('alone'), probes: summary('probes'), hanging: summary('hanging'), aloneP99s };
 }
 
 // The children's side: one app's server, told over IPC whether its checks hang; or the probes' flood.

@@ -522,7 +522,7 @@ if (heapGrowth > HEAP_GROWTH_LIMIT_MB) {
 function latencyRows(figures: LatencyFigures): void {
   rows.push(
     '',
-    `### The app's own latency: a JSON route at ${figures.appRate} req/s (Poisson arrivals, timed from each request's due time), alone, beside a flood of ${figures.probeRate} probes/s from another process (\`/health/ready\` and \`?checks=all\` in turn; ten checks of 20 ms), and with the checks hanging (each failed at the 1 s deadline). Each server in a process of its own; ${figures.rounds} rounds, apps interleaved; a round warms the route up, then runs ${figures.seconds} s phases: alone, probes, alone, hanging, alone. Percentiles are of every answer of a kind of phase over the rounds; ratios are to the route alone in the same rounds, with the spread of the rounds' own ratios`,
+    `### The app's own latency: a JSON route at ${figures.appRate} req/s (Poisson arrivals, timed from each request's due time), alone, beside a flood of ${figures.probeRate} probes/s from another process (\`/health/ready\` and \`?checks=all\` in turn; ten checks of 20 ms), and with the checks hanging (each failed at the 1 s deadline). Each server in a process of its own; ${figures.rounds} rounds, apps interleaved; a round warms the route up, then runs ${figures.seconds} s phases: alone, probes, alone, hanging, alone. Each figure is the median over the phases of its kind; each ratio, the median over the rounds of a phase's p99 against the route alone's in the same round, with their spread`,
     '',
   );
   row(
@@ -539,44 +539,32 @@ function latencyRows(figures: LatencyFigures): void {
   row('---', '---', '---', '---', '---', '---', '---', '---', '---');
   type App = keyof LatencyFigures['apps'];
   const apps = Object.keys(figures.apps) as App[];
-  const ratio = (app: App, phase: 'probes' | 'hanging'): number =>
-    figures.apps[app].phases[phase].all.p99 / figures.apps[app].phases.alone.all.p99;
-  const roundRatios = (app: App, phase: 'probes' | 'hanging'): number[] => {
-    const alone = figures.apps[app].phases.alone.rounds;
-    return figures.apps[app].phases[phase].rounds.map((round, i) => round.p99 / alone[i]!.p99);
-  };
-  // Two phases of the same route alone differ here by this much at p99: a peer is beaten only beyond it.
-  const noiseOf = (app: App): number => {
-    const p99s = figures.apps[app].aloneP99s;
-    return Math.max(...p99s) / Math.min(...p99s);
-  };
   for (const app of apps) {
-    const { alone, probes, hanging } = figures.apps[app].phases;
+    const { alone, probes, hanging, aloneP99s } = figures.apps[app];
     let target = '';
     if (app === 'koa-health') {
       const peers = apps.filter((name) => name !== 'koa-health');
       const notWorse = (phase: 'probes' | 'hanging'): string => {
-        const worse = peers.filter(
-          (peer) => figures.apps['koa-health'].phases[phase].all.p99 > figures.apps[peer].phases[phase].all.p99 * 1.1,
-        );
+        const worse = peers.filter((peer) => figures.apps[app][phase].p99 > figures.apps[peer][phase].p99 * 1.1);
         return `${verdict(worse.length === 0)}${worse.length ? ` (${worse.join(', ')})` : ''}`;
       };
-      const peerRatios = peers.map((peer) => `${peer} ${fixed(ratio(peer, 'probes'))}×`).join(', ');
+      const peerRatios = peers.map((peer) => `${peer} ${fixed(figures.apps[peer].probes.ratio)}×`).join(', ');
       target =
-        `with probes within 10% of alone: ${verdict(ratio(app, 'probes') <= 1.1)} (the peers: ${peerRatios}); ` +
-        `hanging within 50%: ${verdict(ratio(app, 'hanging') <= 1.5)}; ` +
+        `with probes within 10% of alone: ${verdict(probes.ratio <= 1.1)} (the peers: ${peerRatios}); ` +
+        `hanging within 50%: ${verdict(hanging.ratio <= 1.5)}; ` +
         `p99 not over 10% above any peer's: with probes ${notWorse('probes')}, hanging ${notWorse('hanging')}`;
     }
-    const p99s = figures.apps[app].aloneP99s;
+    const lowest = Math.min(...aloneP99s);
+    const highest = Math.max(...aloneP99s);
     row(
       '13 app latency',
       app,
-      `${alone.all.p50} / ${alone.all.p99} / ${alone.all.p999}`,
-      `${probes.all.p50} / ${probes.all.p99} (${withSpread(ratio(app, 'probes'), roundRatios(app, 'probes'), fixed)})`,
-      `${hanging.all.p50} / ${hanging.all.p99} (${withSpread(ratio(app, 'hanging'), roundRatios(app, 'hanging'), fixed)})`,
-      `${fixed(Math.min(...p99s))}–${fixed(Math.max(...p99s))} (${fixed(noiseOf(app))}×)`,
-      `${probes.all.probes}, ${probes.all.probeP50}`,
-      `${probes.all.checkCallsPerSecond} (hanging ${hanging.all.checkCallsPerSecond})`,
+      `${alone.p50} / ${alone.p99} / ${alone.p999}`,
+      `${probes.p50} / ${probes.p99} (${withSpread(probes.ratio, probes.ratios, fixed)})`,
+      `${hanging.p50} / ${hanging.p99} (${withSpread(hanging.ratio, hanging.ratios, fixed)})`,
+      `${fixed(lowest)}–${fixed(highest)} (${fixed(highest / lowest)}×)`,
+      `${probes.probes}, ${probes.probeP50}`,
+      `${probes.checkCallsPerSecond} (hanging ${hanging.checkCallsPerSecond})`,
       target,
     );
   }
