@@ -1,11 +1,13 @@
 // The app's own latency under probe traffic: what its users care about. An app route (a small JSON handler)
 // gets Poisson arrivals at a fixed rate, not saturating; then the same with a probe flood beside it
 // (`/health/ready` and `?checks=all`, ten checks of 20 ms of simulated I/O); then with the checks hanging
-// (each fails at the 1 s deadline). koa-health, a hand-written Koa route that runs the same checks per
-// request, @godaddy/terminus (the same checks per request), and lightship (its own server for the probes,
-// answered from a state the app sets after running the same checks every second, as its users do); each app
-// in a process of its own; this process only sends and times, from each request's due time (a late send
-// counts against the server, not for it).
+// (each fails at the 1 s deadline). koa-health (checks run on demand, one run shared by the probes waiting
+// for it; and with `refreshInterval: 1000`, probes answered from the last background run), a hand-written
+// Koa route that runs the same checks per request, @godaddy/terminus (the same checks per request), and
+// lightship (its own server for the probes, answered from a state the app sets after running the same checks
+// every second, as its users do). Each app in a process of its own, the probes sent by another; this process
+// only sends the app's requests and times them, from each request's due time (a late send counts against
+// the server, not for it).
 import { fork } from 'node:child_process';
 import { Agent, createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -21,7 +23,13 @@ const CHECK_MS = 20;
 const TIMEOUT_MS = 1000;
 
 /** The apps measured, by name; each answers `/work` and its probes. */
-export const LATENCY_APPS = ['koa-health', 'hand-written route', '@godaddy/terminus', 'lightship'] as const;
+export const LATENCY_APPS = [
+  'koa-health',
+  'koa-health, refreshInterval 1 s',
+  'hand-written route',
+  '@godaddy/terminus',
+  'lightship',
+] as const;
 export type LatencyApp = (typeof LATENCY_APPS)[number];
 
 /** What the checks do now: 20 ms of simulated I/O, or never settle. */
@@ -76,12 +84,15 @@ async function server(name: LatencyApp): Promise<Served> {
 }
 
 function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
-  if (name === 'koa-health') {
+  if (name === 'koa-health' || name === 'koa-health, refreshInterval 1 s') {
     const bus = createHealthBus();
     for (let i = 0; i < CHECKS; i++) registerCheck(`check${i}`, check, { bus });
+    // The second: the checks run every second in the background and probes are answered from the last run,
+    // lightship's model, through Koa.
+    const refreshInterval = name === 'koa-health' ? false : 1000;
     return createServer(
       new Koa()
-        .use(health({ bus, disableFile: false, logger: false, timeout: TIMEOUT_MS }))
+        .use(health({ bus, disableFile: false, logger: false, timeout: TIMEOUT_MS, refreshInterval }))
         .use(work)
         .callback(),
     );

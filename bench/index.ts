@@ -542,8 +542,12 @@ function latencyRows(figures: LatencyFigures): void {
   for (const app of apps) {
     const { alone, probes, hanging, aloneP99s } = figures.apps[app];
     let target = '';
+    if (app === 'koa-health, refreshInterval 1 s' && figures.apps.lightship !== undefined) {
+      const { lightship } = figures.apps;
+      target = `lightship's model through Koa: p99 not over 10% above lightship's: with probes ${verdict(probes.p99 <= lightship.probes.p99 * 1.1)}, hanging ${verdict(hanging.p99 <= lightship.hanging.p99 * 1.1)}`;
+    }
     if (app === 'koa-health') {
-      const peers = apps.filter((name) => name !== 'koa-health');
+      const peers = apps.filter((name) => !name.startsWith('koa-health'));
       const notWorse = (phase: 'probes' | 'hanging'): string => {
         const worse = peers.filter((peer) => figures.apps[app][phase].p99 > figures.apps[peer][phase].p99 * 1.1);
         return `${verdict(worse.length === 0)}${worse.length ? ` (${worse.join(', ')})` : ''}`;
