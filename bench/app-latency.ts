@@ -5,7 +5,8 @@
 // for it; and with `refreshInterval: 1000`, probes answered from the last background run), a hand-written
 // Koa route that runs the same checks per request, @godaddy/terminus (the same checks per request), and
 // lightship (its own server for the probes, answered from a state the app sets after running the same checks
-// every second, as its users do). Each app in a process of its own, the probes sent by another; this process
+// every second, as its users do), and the floor: a constant `OK` written before Koa runs, the least any
+// answer to a probe can cost the app's process. Each app in a process of its own, the probes sent by another; this process
 // only sends the app's requests and times them, from each request's due time (a late send counts against
 // the server, not for it).
 import { fork } from 'node:child_process';
@@ -29,6 +30,7 @@ export const LATENCY_APPS = [
   'hand-written route',
   '@godaddy/terminus',
   'lightship',
+  'the floor: OK before Koa',
 ] as const;
 export type LatencyApp = (typeof LATENCY_APPS)[number];
 
@@ -105,6 +107,15 @@ function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
       ctx.body = ok ? 'OK' : 'ERROR';
     };
     return createServer(new Koa().use(route).use(work).callback());
+  }
+  if (name === 'the floor: OK before Koa') {
+    // The least any answer to a probe can cost the app's process: a constant, written before Koa runs.
+    const app = new Koa().use(work).callback();
+    return createServer((req, res) => {
+      if (!req.url?.startsWith('/health')) return app(req, res);
+      res.setHeader('Content-Type', 'text/plain');
+      res.end('OK');
+    });
   }
   const { createTerminus } = require('@godaddy/terminus') as typeof import('@godaddy/terminus');
   const plain = createServer(new Koa().use(work).callback());

@@ -546,13 +546,20 @@ function latencyRows(figures: LatencyFigures): void {
       const { lightship } = figures.apps;
       target = `lightship's model through Koa: p99 not over 10% above lightship's: with probes ${verdict(probes.p99 <= lightship.probes.p99 * 1.1)}, hanging ${verdict(hanging.p99 <= lightship.hanging.p99 * 1.1)}`;
     }
+    if (app === 'the floor: OK before Koa') {
+      const beyond = probes.ratio > 1.1 ? ": no answer in the app's process can keep the route within 10% here" : '';
+      target = `the least a probe's answer can cost the app: with probes ${fixed(probes.ratio)}× alone${beyond}`;
+    }
     if (app === 'koa-health') {
-      const peers = apps.filter((name) => !name.startsWith('koa-health'));
+      const peers = apps.filter((name) => !name.startsWith('koa-health') && !name.startsWith('the floor'));
       const notWorse = (phase: 'probes' | 'hanging'): string => {
         const worse = peers.filter((peer) => figures.apps[app][phase].p99 > figures.apps[peer][phase].p99 * 1.1);
         return `${verdict(worse.length === 0)}${worse.length ? ` (${worse.join(', ')})` : ''}`;
       };
-      const peerRatios = peers.map((peer) => `${peer} ${fixed(figures.apps[peer].probes.ratio)}×`).join(', ');
+      const peerRatios = [...peers, 'the floor: OK before Koa' as const]
+        .filter((peer) => figures.apps[peer] !== undefined)
+        .map((peer) => `${peer} ${fixed(figures.apps[peer].probes.ratio)}×`)
+        .join(', ');
       target =
         `with probes within 10% of alone: ${verdict(probes.ratio <= 1.1)} (the peers: ${peerRatios}); ` +
         `hanging within 50%: ${verdict(hanging.ratio <= 1.5)}; ` +

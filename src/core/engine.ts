@@ -303,8 +303,9 @@ interface SharedRun extends StartedRun {
 
 // How many requests waiting for one run are answered in one turn of the event loop. One: an answer costs
 // about what one of the app's own requests costs, so the app waits behind at most one of them. With 32, the
-// twenty or so probes a run of 20 ms gathers under 1,000 probes/s were written in one burst, and the server's
-// event-loop delay at p99 was 4.1 to 4.5 ms against 2.9 to 3.7 ms with one (bench/app-latency.ts's flood).
+// twenty or so probes a run of 20 ms gathers under 1,000 probes/s were written in one burst: the server's
+// event-loop delay at p99 (monitorEventLoopDelay, under bench/app-latency.ts's flood) was 4.1 to 4.5 ms
+// against 2.9 to 3.7 ms with one.
 const SLICE = 1;
 
 /**
