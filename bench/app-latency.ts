@@ -255,7 +255,11 @@ export async function measureAppLatency({
     const warmUp = async (name: LatencyApp, agent: Agent): Promise<void> => {
       await offer(ports[name]!.port, agent, 4 * appRate, ['/work'], 2);
     };
-    for (const name of apps) await warmUp(name, new Agent({ keepAlive: true }));
+    for (const name of apps) {
+      const agent = new Agent({ keepAlive: true });
+      await warmUp(name, agent);
+      agent.destroy();
+    }
     for (let round = 0; round < rounds; round++) {
       for (const name of round % 2 === 0 ? apps : [...apps].reverse()) {
         const { port, probePort, paths } = ports[name]!;
