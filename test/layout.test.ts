@@ -89,6 +89,8 @@ describe('state kept per bus', () => {
       'core/engine.ts loggerIds: WeakMap<Logger>',
       // A check's options object: the same in every run of a registered check.
       'core/recorder.ts knownByOptions: WeakMap<CheckOptions>',
+      // A finished run: the parts of it that requests asked for go with it.
+      'core/run.ts selectedParts: WeakMap<Run>',
       'core/validate.ts wrappers: WeakMap<Logger>',
       'lifecycle/shutdown.ts drained: WeakSet<Server>',
       // A timeline's cell, written once as HTML: it never changes once made.

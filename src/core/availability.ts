@@ -80,6 +80,7 @@ export interface Availability {
   whenReady(): Promise<void>;
 }
 
+const NO_REASONS: readonly string[] = Object.freeze([]);
 // A reason is shown up to this many characters.
 const MAX_REASON = 200;
 // The last changes kept for the status page.
@@ -152,7 +153,9 @@ export class BusAvailability implements Availability {
   }
 
   /** The reasons of the refusals the app made (and `loadShedding()`), the drain's left out. */
-  get appRefusals(): string[] {
+  get appRefusals(): readonly string[] {
+    // Asked by every readiness probe: nothing made when nothing refuses.
+    if (this.#refusals.size === 0) return NO_REASONS;
     return [...new Set([...this.#refusals].filter(([token]) => !this.#lasting.has(token)).map(([, r]) => r))];
   }
 
@@ -167,6 +170,7 @@ export class BusAvailability implements Availability {
    */
   get startupHold(): { readonly status: 'STARTING' | 'STARTUP_FAILED'; readonly reason: string } | undefined {
     if (this.#failure !== undefined) return { status: 'STARTUP_FAILED', reason: this.#failure };
+    if (this.#blocks.size === 0) return undefined;
     const waiting = [...this.#blocks.values()].filter(({ state }) => state === 'waiting');
     if (waiting.length === 0) return undefined;
     return { status: 'STARTING', reason: `waiting for: ${waiting.map(({ name }) => name).join(', ')}` };

@@ -9,12 +9,14 @@ import { type FlappingRule, rulesFor } from './tracker.js';
 import {
   type CheckResult,
   DEFAULT_TIMEOUT,
+  entryOf,
   isThenable,
   type KnownCheck,
   overallStatus,
   type RunObserver,
   type RunResult,
   SelectionError,
+  setBounded,
 } from './types.js';
 import {
   type HealthLogger,
@@ -233,24 +235,37 @@ function overTime(
   });
 }
 
+// The parts of each run that requests asked for, by selection key (a run's selections are few: one per kind of probe).
+const selectedParts = new WeakMap<Run, Map<string, RunResult>>();
+const MAX_PARTS = 16;
+
 /**
  * The part of a run that `selection` asks for (all of it when the run was made for it).
  * @param lenient names and tags no check has are left out rather than refused
  * @throws {SelectionError} when a requested name or tag has no check, unless something failed or `lenient`
  */
-export function selectResult({ result, known }: Run, selection: Selection, lenient = false): RunResult {
-  const selected =
-    selection.key === result.selection
-      ? result
-      : subset(
-          result,
-          result.checks.filter(({ name }) => {
-            const check = known.get(name);
-            // Results under no known name are crashed subscribers: always shown.
-            return check === undefined || selection.includes(name, check);
-          }),
-          selection.key,
-        );
+export function selectResult(run: Run, selection: Selection, lenient = false): RunResult {
+  const { result, known } = run;
+  let selected = result;
+  if (selection.key !== result.selection) {
+    // The probes waiting for one run ask for the same few selections: each part is made once per run.
+    // Bounded: a cached or refreshed run lives on while clients invent selections.
+    const parts = entryOf(selectedParts, run, () => new Map<string, RunResult>());
+    const made = parts.get(selection.key);
+    if (made !== undefined) selected = made;
+    else {
+      selected = subset(
+        result,
+        result.checks.filter(({ name }) => {
+          const check = known.get(name);
+          // Results under no known name are crashed subscribers: always shown.
+          return check === undefined || selection.includes(name, check);
+        }),
+        selection.key,
+      );
+      setBounded(parts, selection.key, selected, MAX_PARTS);
+    }
+  }
   // A crashed subscriber may be why a name is missing: then the failure is the answer, not a 400.
   if (!lenient && selected.status !== 'ERROR') refuseUnknown(selection, known);
   return selected;

@@ -246,6 +246,32 @@ describe('state kept per selection', () => {
     expect([...map.entries()].at(-1)).to.deep.equal(['key936', -1]);
   });
 
+  it('makes each part of a run once for the requests that ask for it, and keeps at most 16 parts of a run', async () => {
+    const { createHealthBus } = await import('../../src/index.js');
+    const { runHealthChecks, Selection } = await import('../../src/core/index.js');
+    const { selectResult } = await import('../../src/core/run.js');
+    const bus = createHealthBus();
+    registerCheck('a', () => undefined, { bus });
+    registerCheck('b', () => undefined, { bus, tags: ['t'] });
+    const result = await runHealthChecks({ bus, logger: false });
+    const known = new Map([
+      ['a', { tags: [], default: true }],
+      ['b', { tags: ['t'], default: true }],
+    ]);
+    const run = { result, known };
+    // Two probes waiting for one run, asking for the same part of it: one result, not one each.
+    const part = selectResult(run, Selection.parse('a')!);
+    expect(part.checks.map(({ name }) => name)).to.deep.equal(['a']);
+    expect(selectResult(run, Selection.parse('a')!)).to.equal(part);
+    // The whole run is the run's own result.
+    expect(selectResult(run, Selection.parse('all')!)).to.equal(result);
+    // A run that lives on (cached, refreshed) while a client invents selections keeps only the last 16 parts.
+    for (let i = 0; i < 16; i++) selectResult(run, Selection.parse('a', `x${i}`)!, true);
+    const again = selectResult(run, Selection.parse('a')!);
+    expect(again).to.not.equal(part);
+    expect(again).to.deep.equal(part);
+  });
+
   it('keeps tracking check changes across many distinct selections', async () => {
     const { app, bus } = makeApp();
     const changes: HealthChange[] = [];
