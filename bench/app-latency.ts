@@ -5,10 +5,12 @@
 // for it; and with `refreshInterval: 1000`, probes answered from the last background run), a hand-written
 // Koa route that runs the same checks per request, @godaddy/terminus (the same checks per request), and
 // lightship (its own server for the probes, answered from a state the app sets after running the same checks
-// every second, as its users do), and the floor: a constant `OK` written before Koa runs, the least any
-// answer to a probe can cost the app's process. Each app in a process of its own, the probes sent by another; this process
-// only sends the app's requests and times them, from each request's due time (a late send counts against
-// the server, not for it).
+// every second, as its users do); and three limits that are not peers: a hand-written run shared by the probes
+// waiting for it (the least an on-demand shared run through Koa can cost), a constant `OK` from Koa's first
+// middleware (the least any answer through Koa can cost), and the floor: a constant `OK` written before Koa
+// runs, the least any answer to a probe can cost the app's process. Each app in a process of its own, the
+// probes sent by another; this process only sends the app's requests and times them, from each request's
+// due time (a late send counts against the server, not for it).
 import { fork } from 'node:child_process';
 import { Agent, createServer, request, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -31,6 +33,8 @@ export const LATENCY_APPS = [
   '@godaddy/terminus',
   'lightship',
   'the floor: OK before Koa',
+  'OK in Koa',
+  'hand-written shared run',
 ] as const;
 export type LatencyApp = (typeof LATENCY_APPS)[number];
 
@@ -116,6 +120,28 @@ function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
       res.setHeader('Content-Type', 'text/plain');
       res.end('OK');
     });
+  }
+  if (name === 'hand-written shared run') {
+    // The least a run shared by the probes waiting for it can cost through Koa: one run at a time, no more.
+    let run: Promise<boolean> | undefined;
+    const shared: Koa.Middleware = async (ctx, next) => {
+      if (ctx.path !== '/health' && ctx.path !== '/health/ready') return next();
+      run ??= runChecksPerRequest().finally(() => {
+        run = undefined;
+      });
+      const ok = await run;
+      ctx.status = ok ? 200 : 503;
+      ctx.body = ok ? 'OK' : 'ERROR';
+    };
+    return createServer(new Koa().use(shared).use(work).callback());
+  }
+  if (name === 'OK in Koa') {
+    // The least an answer through Koa can cost: a constant from the first middleware, nothing run.
+    const constant: Koa.Middleware = (ctx, next) => {
+      if (!ctx.path.startsWith('/health')) return next();
+      ctx.body = 'OK';
+    };
+    return createServer(new Koa().use(constant).use(work).callback());
   }
   const { createTerminus } = require('@godaddy/terminus') as typeof import('@godaddy/terminus');
   const plain = createServer(new Koa().use(work).callback());
@@ -222,7 +248,7 @@ export async function measureAppLatency({
   appRate = 500,
   probeRate = 1000,
   seconds = 3,
-  rounds = 3,
+  rounds = 5,
   apps = LATENCY_APPS,
 }: {
   appRate?: number;

@@ -445,7 +445,11 @@ row('---', '---', '---', '---', '---', '---');
 row(
   '7 gracefulShutdown',
   drain.completed,
-  drain.dropped,
+  drain.dropped === 0
+    ? 0
+    : `${drain.dropped} (${Object.entries(drain.droppedBy)
+        .map(([code, count]) => `${code} ${count}`)
+        .join(', ')})`,
   drain.refusedAfterClose,
   drain.signalToExitMs,
   `0 dropped: ${verdict(drain.dropped === 0)}; exit within +100 ms of shutdownDelay + the slowest request (${drainTarget} ms): ${verdict(drain.signalToExitMs <= drainTarget + 100)}`,
@@ -550,13 +554,22 @@ function latencyRows(figures: LatencyFigures): void {
       const beyond = probes.ratio > 1.1 ? ": no answer in the app's process can keep the route within 10% here" : '';
       target = `the least a probe's answer can cost the app: with probes ${fixed(probes.ratio)}× alone${beyond}`;
     }
+    if (app === 'hand-written shared run') {
+      target = `the least a run shared by waiting probes can cost through Koa (no deadline's stall avoided): with probes ${fixed(probes.ratio)}× alone`;
+    }
+    if (app === 'OK in Koa') {
+      const beyond = probes.ratio > 1.1 ? ': no answer through Koa keeps the route within 10% here' : '';
+      target = `the least a probe's answer through Koa can cost the app: with probes ${fixed(probes.ratio)}× alone${beyond}`;
+    }
     if (app === 'koa-health') {
-      const peers = apps.filter((name) => !name.startsWith('koa-health') && !name.startsWith('the floor'));
+      // The limits are not peers: two answer without running a check, one is the bare shared run.
+      const floors: readonly App[] = ['the floor: OK before Koa', 'OK in Koa', 'hand-written shared run'];
+      const peers = apps.filter((name) => !name.startsWith('koa-health') && !floors.includes(name));
       const notWorse = (phase: 'probes' | 'hanging'): string => {
         const worse = peers.filter((peer) => figures.apps[app][phase].p99 > figures.apps[peer][phase].p99 * 1.1);
         return `${verdict(worse.length === 0)}${worse.length ? ` (${worse.join(', ')})` : ''}`;
       };
-      const peerRatios = [...peers, 'the floor: OK before Koa' as const]
+      const peerRatios = [...peers, ...floors]
         .filter((peer) => figures.apps[peer] !== undefined)
         .map((peer) => `${peer} ${fixed(figures.apps[peer].probes.ratio)}×`)
         .join(', ');

@@ -9,6 +9,8 @@ export interface ShutdownFigures {
   readonly completed: number;
   /** Requests that failed other than by a refused connection after the port closed: dropped. */
   readonly dropped: number;
+  /** The dropped, by error code. */
+  readonly droppedBy: Readonly<Record<string, number>>;
   readonly refusedAfterClose: number;
   readonly signalToExitMs: number;
   readonly shutdownDelay: number;
@@ -48,10 +50,12 @@ export async function measureShutdown(
     const exitAt = await exited;
     const { completed, errors } = await load.ask<LoadCounts>({ type: 'stop' });
     const refused = errors.ECONNREFUSED ?? 0;
-    const dropped = Object.values(errors).reduce((sum, count) => sum + count, 0) - refused;
+    const droppedBy = Object.fromEntries(Object.entries(errors).filter(([code]) => code !== 'ECONNREFUSED'));
+    const dropped = Object.values(droppedBy).reduce((sum, count) => sum + count, 0);
     return {
       completed,
       dropped,
+      droppedBy,
       refusedAfterClose: refused,
       signalToExitMs: Math.round(exitAt - signalled),
       shutdownDelay,
