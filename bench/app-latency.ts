@@ -103,15 +103,7 @@ function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
         .callback(),
     );
   }
-  if (name === 'hand-written route') {
-    const route: Koa.Middleware = async (ctx, next) => {
-      if (ctx.path !== '/health' && ctx.path !== '/health/ready') return next();
-      const ok = await runChecksPerRequest();
-      ctx.status = ok ? 200 : 503;
-      ctx.body = ok ? 'OK' : 'ERROR';
-    };
-    return createServer(new Koa().use(route).use(work).callback());
-  }
+  if (name === 'hand-written route') return handWritten(runChecksPerRequest);
   if (name === 'the floor: OK before Koa') {
     // The least any answer to a probe can cost the app's process: a constant, written before Koa runs.
     const app = new Koa().use(work).callback();
@@ -124,16 +116,12 @@ function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
   if (name === 'hand-written shared run') {
     // The least a run shared by the probes waiting for it can cost through Koa: one run at a time, no more.
     let run: Promise<boolean> | undefined;
-    const shared: Koa.Middleware = async (ctx, next) => {
-      if (ctx.path !== '/health' && ctx.path !== '/health/ready') return next();
+    return handWritten(() => {
       run ??= runChecksPerRequest().finally(() => {
         run = undefined;
       });
-      const ok = await run;
-      ctx.status = ok ? 200 : 503;
-      ctx.body = ok ? 'OK' : 'ERROR';
-    };
-    return createServer(new Koa().use(shared).use(work).callback());
+      return run;
+    });
   }
   if (name === 'OK in Koa') {
     // The least an answer through Koa can cost: a constant from the first middleware, nothing run.
@@ -150,6 +138,17 @@ function plainServer(name: Exclude<LatencyApp, 'lightship'>): Server {
   };
   createTerminus(plain, { healthChecks: { '/health': probe, '/health/ready': probe }, logger: () => {} });
   return plain;
+}
+
+/** A hand-written Koa route answering the probes' paths with what `checks` says: 200 `OK` or 503 `ERROR`. */
+function handWritten(checks: () => Promise<boolean>): Server {
+  const route: Koa.Middleware = async (ctx, next) => {
+    if (ctx.path !== '/health' && ctx.path !== '/health/ready') return next();
+    const ok = await checks();
+    ctx.status = ok ? 200 : 503;
+    ctx.body = ok ? 'OK' : 'ERROR';
+  };
+  return createServer(new Koa().use(route).use(work).callback());
 }
 
 /** The latency of the app's route in one phase, ms from each request's due time. */

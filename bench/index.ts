@@ -569,12 +569,13 @@ function latencyRows(figures: LatencyFigures): void {
         const worse = peers.filter((peer) => figures.apps[app][phase].p99 > figures.apps[peer][phase].p99 * 1.1);
         return `${verdict(worse.length === 0)}${worse.length ? ` (${worse.join(', ')})` : ''}`;
       };
-      const peerRatios = [...peers, ...floors]
-        .filter((peer) => figures.apps[peer] !== undefined)
-        .map((peer) => `${peer} ${fixed(figures.apps[peer].probes.ratio)}×`)
-        .join(', ');
+      const ratiosOf = (names: readonly App[]): string =>
+        names
+          .filter((name) => figures.apps[name] !== undefined)
+          .map((name) => `${name} ${fixed(figures.apps[name].probes.ratio)}×`)
+          .join(', ');
       target =
-        `with probes within 10% of alone: ${verdict(probes.ratio <= 1.1)} (the peers: ${peerRatios}); ` +
+        `with probes within 10% of alone: ${verdict(probes.ratio <= 1.1)} (the peers: ${ratiosOf(peers)}; the limits: ${ratiosOf(floors)}); ` +
         `hanging within 50%: ${verdict(hanging.ratio <= 1.5)}; ` +
         `p99 not over 10% above any peer's: with probes ${notWorse('probes')}, hanging ${notWorse('hanging')}`;
     }

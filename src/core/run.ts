@@ -235,10 +235,6 @@ function overTime(
   });
 }
 
-// The parts of each run that requests asked for, by selection key (a run's selections are few: one per kind of probe).
-const selectedParts = new WeakMap<Run, Map<string, RunResult>>();
-const MAX_PARTS = 16;
-
 /**
  * The part of a run that `selection` asks for (all of it when the run was made for it).
  * @param lenient names and tags no check has are left out rather than refused
@@ -246,29 +242,33 @@ const MAX_PARTS = 16;
  */
 export function selectResult(run: Run, selection: Selection, lenient = false): RunResult {
   const { result, known } = run;
-  let selected = result;
-  if (selection.key !== result.selection) {
-    // The probes waiting for one run ask for the same few selections: each part is made once per run.
-    // Bounded: a cached or refreshed run lives on while clients invent selections.
-    const parts = entryOf(selectedParts, run, () => new Map<string, RunResult>());
-    const made = parts.get(selection.key);
-    if (made !== undefined) selected = made;
-    else {
-      selected = subset(
-        result,
-        result.checks.filter(({ name }) => {
-          const check = known.get(name);
-          // Results under no known name are crashed subscribers: always shown.
-          return check === undefined || selection.includes(name, check);
-        }),
-        selection.key,
-      );
-      setBounded(parts, selection.key, selected, MAX_PARTS);
-    }
-  }
+  const selected = selection.key === result.selection ? result : partOf(run, selection);
   // A crashed subscriber may be why a name is missing: then the failure is the answer, not a 400.
   if (!lenient && selected.status !== 'ERROR') refuseUnknown(selection, known);
   return selected;
+}
+
+// The parts of each run that requests asked for, by selection key.
+const selectedParts = new WeakMap<Run, Map<string, RunResult>>();
+const MAX_PARTS = 16;
+
+/**
+ * The part of a run that `selection` keeps, made once per run: the probes waiting for one run ask for the same
+ * few selections. At most `MAX_PARTS` a run: a cached or refreshed run lives on while clients invent selections.
+ */
+function partOf(run: Run, selection: Selection): RunResult {
+  const parts = entryOf(selectedParts, run, () => new Map<string, RunResult>());
+  const made = parts.get(selection.key);
+  if (made !== undefined) return made;
+  const { result, known } = run;
+  const checks = result.checks.filter(({ name }) => {
+    const check = known.get(name);
+    // Results under no known name are crashed subscribers: always shown.
+    return check === undefined || selection.includes(name, check);
+  });
+  const part = subset(result, checks, selection.key);
+  setBounded(parts, selection.key, part, MAX_PARTS);
+  return part;
 }
 
 /**
